@@ -1,0 +1,3 @@
+module github.com/filemux/filemux
+
+go 1.26.0
