@@ -1,0 +1,178 @@
+package tftp
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// Transport carries the packets of one transfer to and from one peer.
+// Implementations need not be safe for concurrent use by several goroutines,
+// apart from Interrupt (see [Interrupter]).
+type Transport interface {
+	// Send sends one datagram to the peer. The engine reuses b after Send
+	// returns.
+	Send(b []byte) error
+	// Recv waits until deadline for the next datagram from the peer, copies
+	// it into buf and returns its length. It returns an error wrapping
+	// os.ErrDeadlineExceeded when the deadline passes. Datagrams from anyone
+	// else are the transport's business, never the engine's.
+	Recv(buf []byte, deadline time.Time) (int, error)
+}
+
+// Interrupter is implemented by transports whose blocked Recv can be ended
+// from another goroutine. The engine calls Interrupt when the context of a
+// transfer is cancelled; every Recv after it must fail at once. A transport
+// without it notices cancellation within one timeout.
+type Interrupter interface {
+	Interrupt()
+}
+
+// ErrInterrupted is returned by Recv after Interrupt.
+var ErrInterrupted = errors.New("tftp: transport interrupted")
+
+// ConnTransport is a Transport over a net.PacketConn of its own, the
+// per-transfer socket of RFC 1350 (the socket's port is the transfer ID). A
+// datagram from any other address or port is answered with ERROR 5 (unknown
+// transfer ID) and otherwise ignored, so a stranger cannot disturb the
+// transfer. When the PacketConn is a *net.UDPConn it uses the
+// allocation-free netip paths.
+type ConnTransport struct {
+	pc       net.PacketConn
+	udp      *net.UDPConn
+	peer     netip.AddrPort
+	peerAddr net.Addr
+	// learnPort makes the first datagram from the peer's address fix the
+	// peer's port: a client learns the server's transfer ID that way.
+	learnPort   bool
+	deadline    time.Time
+	interrupted atomic.Bool
+	unknownTID  []byte
+}
+
+// NewConnTransport returns a Transport that exchanges datagrams with peer
+// over pc. The caller keeps ownership of pc and closes it after the transfer.
+func NewConnTransport(pc net.PacketConn, peer netip.AddrPort) *ConnTransport {
+	peer = unmap(peer)
+	t := &ConnTransport{pc: pc, peer: peer, peerAddr: net.UDPAddrFromAddrPort(peer)}
+	t.udp, _ = pc.(*net.UDPConn)
+	t.unknownTID = AppendError(nil, behaviour.CodeUnknownTID, "unknown transfer ID")
+	return t
+}
+
+// Peer returns the address and port datagrams are exchanged with.
+func (t *ConnTransport) Peer() netip.AddrPort { return t.peer }
+
+// Send sends b to the peer.
+func (t *ConnTransport) Send(b []byte) error {
+	if t.udp != nil {
+		_, err := t.udp.WriteToUDPAddrPort(b, t.peer)
+		return err
+	}
+	_, err := t.pc.WriteTo(b, t.peerAddr)
+	return err
+}
+
+// Recv returns the next datagram from the peer, answering strangers with
+// ERROR 5. The read deadline is set only when it changes, so that a sender
+// that keeps one deadline for a whole window pays for it once.
+func (t *ConnTransport) Recv(buf []byte, deadline time.Time) (int, error) {
+	for {
+		if err := t.setDeadline(deadline); err != nil {
+			return 0, err
+		}
+		n, from, err := t.read(buf)
+		if err != nil {
+			if t.interrupted.Load() {
+				return 0, ErrInterrupted
+			}
+			return 0, err
+		}
+		if t.accept(from) {
+			return n, nil
+		}
+		t.answerStranger(from)
+	}
+}
+
+func (t *ConnTransport) setDeadline(d time.Time) error {
+	if t.interrupted.Load() {
+		return ErrInterrupted
+	}
+	if d.Equal(t.deadline) {
+		return nil
+	}
+	t.deadline = d
+	if err := t.pc.SetReadDeadline(d); err != nil {
+		return err
+	}
+	// Interrupt may have run between the check above and the new deadline.
+	if t.interrupted.Load() {
+		return ErrInterrupted
+	}
+	return nil
+}
+
+func (t *ConnTransport) read(buf []byte) (int, netip.AddrPort, error) {
+	if t.udp != nil {
+		n, from, err := t.udp.ReadFromUDPAddrPort(buf)
+		return n, unmap(from), err
+	}
+	n, addr, err := t.pc.ReadFrom(buf)
+	if err != nil {
+		return n, netip.AddrPort{}, err
+	}
+	return n, addrPortOf(addr), nil
+}
+
+func (t *ConnTransport) accept(from netip.AddrPort) bool {
+	if from == t.peer {
+		return true
+	}
+	if t.learnPort && from.Addr() == t.peer.Addr() {
+		t.learnPort = false
+		t.peer, t.peerAddr = from, net.UDPAddrFromAddrPort(from)
+		return true
+	}
+	return false
+}
+
+func (t *ConnTransport) answerStranger(from netip.AddrPort) {
+	if !from.IsValid() {
+		return
+	}
+	if t.udp != nil {
+		_, _ = t.udp.WriteToUDPAddrPort(t.unknownTID, from)
+		return
+	}
+	_, _ = t.pc.WriteTo(t.unknownTID, net.UDPAddrFromAddrPort(from))
+}
+
+// Interrupt makes the current and every later Recv fail with ErrInterrupted.
+// It is safe to call from any goroutine.
+func (t *ConnTransport) Interrupt() {
+	t.interrupted.Store(true)
+	_ = t.pc.SetReadDeadline(time.Unix(1, 0))
+}
+
+func unmap(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+func addrPortOf(a net.Addr) netip.AddrPort {
+	if u, ok := a.(*net.UDPAddr); ok {
+		return unmap(u.AddrPort())
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return unmap(ap)
+}
+
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
