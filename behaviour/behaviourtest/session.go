@@ -1,0 +1,155 @@
+package behaviourtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// session is one transfer driven through a handler: it makes every call an
+// engine would make, in the order the contract fixes, and records what it
+// sees that breaks the contract.
+type session struct {
+	h         behaviour.Handler
+	t         *behaviour.Transfer
+	c         *config
+	suggested behaviour.Options
+	v         violations
+	ended     bool // an ending happened: nothing more may be called
+}
+
+// errPanicked is what a session returns, and passes to Abort, after a
+// handler method panicked.
+var errPanicked = errors.New("behaviourtest: handler panicked")
+
+// Run drives one whole transfer t through h, as a server-side engine would:
+// Open, then Read until io.EOF (t.Access == behaviour.Read) or Write of data
+// in pieces ending with last (t.Access == behaviour.Write), then exactly one
+// ending, calling Abort when anything fails. It returns the bytes read (nil
+// for a write) and the handler's error, joined with a *Violation for every
+// breach of the contract it saw. Panics in handler methods are recovered and
+// reported. Only the ChunkSize, RandomAccess and MaxSize options apply: t
+// already says the rest. t must be fresh: Run calls Open on it.
+func Run(ctx context.Context, h behaviour.Handler, t *behaviour.Transfer, data []byte, opts ...Option) ([]byte, error) {
+	s := newSession(h, t, newConfig(opts))
+	out, err := s.run(ctx, data)
+	if vs := s.v.err(); vs != nil {
+		return out, errors.Join(err, vs)
+	}
+	return out, err
+}
+
+// Read reads the file name from h in one transfer built by NewTransfer and
+// driven by Run.
+func Read(ctx context.Context, h behaviour.Handler, name string, opts ...Option) ([]byte, error) {
+	t, err := newTransfer(newConfig(opts), behaviour.Read, name, 0)
+	if err != nil {
+		return nil, err
+	}
+	return Run(ctx, h, t, nil, opts...)
+}
+
+// Write uploads data to h as the file name in one transfer built by
+// NewTransfer and driven by Run. A nil error means the handler committed it.
+func Write(ctx context.Context, h behaviour.Handler, name string, data []byte, opts ...Option) error {
+	t, err := newTransfer(newConfig(opts), behaviour.Write, name, len(data))
+	if err != nil {
+		return err
+	}
+	_, err = Run(ctx, h, t, data, opts...)
+	return err
+}
+
+func newSession(h behaviour.Handler, t *behaviour.Transfer, c *config) *session {
+	return &session{h: h, t: t, c: c, suggested: t.Options.Clone()}
+}
+
+func (s *session) run(ctx context.Context, data []byte) ([]byte, error) {
+	s.t.SetContext(ctx)
+	var err error
+	if s.protect("Open", func() { err = s.h.Open(ctx, s.t) }) {
+		return nil, errPanicked
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.checkOptions("Open")
+	if s.t.Access == behaviour.Write {
+		return nil, s.write(data)
+	}
+	return s.read()
+}
+
+// protect runs f, a call of the handler method named method, and reports a
+// panic as a violation.
+func (s *session) protect(method string, f func()) (panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.violate(RulePanic, "%s panicked: %v", method, r)
+			panicked = true
+		}
+	}()
+	f()
+	return false
+}
+
+// abort ends the transfer with Abort, once, and returns err.
+func (s *session) abort(err error) error {
+	if s.ended {
+		return err
+	}
+	s.ended = true
+	s.protect("Abort", func() { s.h.Abort(s.t, err) })
+	return err
+}
+
+func (s *session) violate(rule Rule, format string, args ...any) {
+	detail := fmt.Sprintf(format, args...)
+	if s.c.chunk > 0 {
+		detail += fmt.Sprintf(" (%s, chunk %d", s.t.Protocol, s.c.chunk)
+		if s.c.random {
+			detail += ", random access"
+		}
+		detail += ")"
+	}
+	s.v.add(&Violation{Access: s.t.Access, Name: s.t.RequestedName, Rule: rule, Detail: detail})
+}
+
+// checkOptions verifies that the handler only dropped or lowered options.
+// tsize on a read is the one value a server raises: it answers the size.
+func (s *session) checkOptions(method string) {
+	if err := behaviour.CheckAccepted(s.suggested, s.t.Options); err != nil {
+		s.violate(RuleOptionAdded, "%s added an option: suggested %q, accepted %q", method, s.suggested.String(), s.t.Options.String())
+	}
+	for name, value := range s.t.Options.All() {
+		if s.t.Access == behaviour.Read && name == "tsize" {
+			continue
+		}
+		want, ok := s.suggested.Int(name)
+		got, ok2 := behaviour.ParseDecimal(value)
+		if ok && ok2 && got > want {
+			s.violate(RuleOptionRaised, "%s raised option %s from %d to %d", method, name, want, got)
+		}
+	}
+}
+
+// violations collects errors from concurrent goroutines.
+type violations struct {
+	mu   sync.Mutex
+	list []error
+}
+
+func (v *violations) add(err error) {
+	v.mu.Lock()
+	v.list = append(v.list, err)
+	v.mu.Unlock()
+}
+
+func (v *violations) err() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return errors.Join(v.list...)
+}
