@@ -82,8 +82,10 @@ func (k *kit) checkPrepare(access behaviour.Access, name string) {
 	ctx, cancel := context.WithCancel(k.ctx)
 	defer cancel()
 	t.SetContext(ctx)
-	if !s.protect("Prepare", func() { err = k.h.Prepare(ctx, t) }) && err == nil {
-		s.checkOptions("Prepare")
-	}
-	k.v.add(s.v.err())
+	k.within(t, func() {
+		if !s.protect("Prepare", func() { err = k.h.Prepare(ctx, t) }) && err == nil {
+			s.checkOptions("Prepare")
+		}
+	})
+	k.keep(s.v.err())
 }

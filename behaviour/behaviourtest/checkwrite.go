@@ -26,8 +26,8 @@ func (k *kit) checkWrites(name string) {
 	k.checkAbandon(name, prev)
 }
 
-// checkUpload commits data to name and returns what name should read back
-// afterwards.
+// checkUpload commits data to name and returns what name reads afterwards,
+// or nil when that is unknown.
 func (k *kit) checkUpload(name string, data, prev []byte, c *config) []byte {
 	if k.spec.WriteReadBack {
 		c.beforeCommit = func() {
@@ -44,12 +44,17 @@ func (k *kit) checkUpload(name string, data, prev []byte, c *config) []byte {
 		k.violate(behaviour.Write, name, RuleAccept, "upload failed: %v (%s)", err, describe(c))
 		return prev
 	}
-	if k.spec.WriteReadBack {
-		if got, ok := k.readBack(name); !ok || !bytes.Equal(got, data) {
-			k.violate(behaviour.Write, name, RuleReadBack, "after commit: %s (%s)", diff(got, data), describe(c))
-		}
+	if !k.spec.WriteReadBack {
+		return data
 	}
-	return data
+	got, ok := k.readBack(name)
+	if !ok || !bytes.Equal(got, data) {
+		k.violate(behaviour.Write, name, RuleReadBack, "after commit: %s (%s)", diff(got, data), describe(c))
+	}
+	if !ok {
+		return nil
+	}
+	return got
 }
 
 // checkAbandon uploads half a file, aborts, and checks that name still reads

@@ -30,9 +30,9 @@ import (
 // outlive its transfers.
 func TestHandler(h behaviour.Handler, spec Spec) error {
 	spec = spec.withDefaults()
-	ctx, cancel := context.WithTimeout(context.Background(), spec.Timeout)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	k := &kit{h: h, spec: spec, ctx: ctx, track: newTracker()}
+	k := &kit{h: h, spec: spec, ctx: ctx, cancel: cancel, track: newTracker()}
 	if k.run(k.jobs()) && !spec.IgnoreGoroutines {
 		k.checkLeaks()
 	}
@@ -43,8 +43,11 @@ func TestHandler(h behaviour.Handler, spec Spec) error {
 type kit struct {
 	h     behaviour.Handler
 	spec  Spec
-	ctx   context.Context
-	track *tracker
+	// ctx is the context of every transfer, cancelled after the timeout
+	// once the transfers still running are reported.
+	ctx    context.Context
+	cancel context.CancelFunc
+	track  *tracker
 	v     violations
 
 	mu       sync.Mutex
@@ -87,12 +90,12 @@ func (k *kit) run(js []job) bool {
 	var wg sync.WaitGroup
 	for range min(workers, len(js)) {
 		wg.Add(1)
-		k.track.goTracked(func() {
+		go func() {
 			defer wg.Done()
 			for i := range queue {
 				k.runJob(i, js[i])
 			}
-		})
+		}()
 	}
 	done := make(chan struct{})
 	go func() {
@@ -106,11 +109,14 @@ func (k *kit) run(js []job) bool {
 		close(queue)
 		wg.Wait()
 	}()
+	timer := time.NewTimer(k.spec.Timeout)
+	defer timer.Stop()
 	select {
 	case <-done:
 		return true
-	case <-k.ctx.Done():
+	case <-timer.C:
 		k.reportStuck()
+		k.cancel()
 		return false
 	}
 }
@@ -130,12 +136,21 @@ func (k *kit) reportStuck() {
 	defer k.mu.Unlock()
 	for _, i := range slices.Sorted(maps.Keys(k.inFlight)) {
 		j := k.inFlight[i]
-		k.violate(j.access, j.name, RuleTooLong, "%s still running after %v: a handler call does not return", j.what, k.spec.Timeout)
+		k.v.add(&Violation{Access: j.access, Name: j.name, Rule: RuleTooLong, Detail: fmt.Sprintf("%s still running after %v: a handler call does not return", j.what, k.spec.Timeout)})
 	}
 }
 
+// violate records a violation, unless the run timed out: what transfers
+// report after the kit cancelled them follows from the report of the stuck
+// ones.
 func (k *kit) violate(access behaviour.Access, name string, rule Rule, format string, args ...any) {
-	k.v.add(&Violation{Access: access, Name: name, Rule: rule, Detail: fmt.Sprintf(format, args...)})
+	k.keep(&Violation{Access: access, Name: name, Rule: rule, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (k *kit) keep(err error) {
+	if err != nil && k.ctx.Err() == nil {
+		k.v.add(err)
+	}
 }
 
 // config returns the driver settings of one transfer of the run.
@@ -157,9 +172,21 @@ func (k *kit) transfer(access behaviour.Access, name string, c *config, data []b
 		return nil, err
 	}
 	s := newSession(k.h, t, c)
-	out, err := s.run(k.ctx, data)
-	k.v.add(s.v.err())
+	var out []byte
+	k.within(t, func() { out, err = s.run(k.ctx, data) })
+	k.keep(s.v.err())
 	return out, err
+}
+
+// within runs f, which calls the handler for t, on a goroutine of its own,
+// so that goroutines the handler starts are traced back to t.
+func (k *kit) within(t *behaviour.Transfer, f func()) {
+	done := make(chan struct{})
+	k.track.goTracked(owner{t.Access, t.RequestedName}, func() {
+		defer close(done)
+		f()
+	})
+	<-done
 }
 
 // kitError reports errors the kit made up itself after a violation it

@@ -38,7 +38,7 @@ func (s *session) parallel(ps []piece, do func(piece) error) error {
 	var first error
 	for range randomWorkers {
 		wg.Add(1)
-		s.c.track.goTracked(func() {
+		s.c.track.goTracked(owner{s.t.Access, s.t.RequestedName}, func() {
 			defer wg.Done()
 			for pc := range ch {
 				if err := do(pc); err != nil {

@@ -143,6 +143,9 @@ type violations struct {
 }
 
 func (v *violations) add(err error) {
+	if err == nil {
+		return
+	}
 	v.mu.Lock()
 	v.list = append(v.list, err)
 	v.mu.Unlock()
