@@ -397,19 +397,26 @@ func TestBrokenHandlersFail(t *testing.T) {
 	}
 }
 
-// rulesOf returns the rules of the violations joined in err; a joined error
-// that is not a *Violation counts as rule 0.
+// rulesOf returns the rules of the violations in err, however deeply
+// joined; any other error counts as rule 0.
 func rulesOf(err error) map[behaviourtest.Rule]bool {
 	rules := make(map[behaviourtest.Rule]bool)
-	var joined interface{ Unwrap() []error }
-	if !errors.As(err, &joined) {
-		return rules
-	}
-	for _, e := range joined.Unwrap() {
+	var walk func(error)
+	walk = func(err error) {
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range joined.Unwrap() {
+				walk(e)
+			}
+			return
+		}
 		var v *behaviourtest.Violation
-		errors.As(e, &v)
-		rules[v.Rule] = true
+		if errors.As(err, &v) {
+			rules[v.Rule] = true
+		} else if err != nil {
+			rules[0] = true
+		}
 	}
+	walk(err)
 	return rules
 }
 

@@ -41,14 +41,14 @@ func TestHandler(h behaviour.Handler, spec Spec) error {
 
 // kit is one TestHandler run.
 type kit struct {
-	h     behaviour.Handler
-	spec  Spec
+	h    behaviour.Handler
+	spec Spec
 	// ctx is the context of every transfer, cancelled after the timeout
 	// once the transfers still running are reported.
 	ctx    context.Context
 	cancel context.CancelFunc
 	track  *tracker
-	v     violations
+	v      violations
 
 	mu       sync.Mutex
 	inFlight map[int]job

@@ -27,7 +27,6 @@ type config struct {
 	beforeCommit func()
 	abortAfter   int
 	track        *tracker
-	violations   *violations
 }
 
 // DefaultChunkSize is the length of the buffers Read passes and of the

@@ -36,6 +36,9 @@ func (s *session) readSeq() ([]byte, error) {
 	buf := make([]byte, s.c.chunk)
 	zeros := 0
 	for {
+		if err := s.t.Context().Err(); err != nil {
+			return out, s.abort(err)
+		}
 		n, err, ok := s.readOnce(buf)
 		if !ok {
 			return out, s.abort(errPanicked)

@@ -31,7 +31,10 @@ var errPanicked = errors.New("behaviourtest: handler panicked")
 // ending, calling Abort when anything fails. It returns the bytes read (nil
 // for a write) and the handler's error, joined with a *Violation for every
 // breach of the contract it saw. Panics in handler methods are recovered and
-// reported. Only the ChunkSize, RandomAccess and MaxSize options apply: t
+// reported. Like an engine, Run passes every piece of a write in one buffer
+// that it overwrites afterwards, so a handler must copy what it keeps. When
+// ctx ends, Run stops between calls and aborts, as an engine
+// does. Only the ChunkSize, RandomAccess and MaxSize options apply: t
 // already says the rest. t must be fresh: Run calls Open on it.
 func Run(ctx context.Context, h behaviour.Handler, t *behaviour.Transfer, data []byte, opts ...Option) ([]byte, error) {
 	s := newSession(h, t, newConfig(opts))

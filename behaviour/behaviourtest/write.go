@@ -30,6 +30,9 @@ func (s *session) write(data []byte) error {
 func (s *session) writeSeq(data []byte) error {
 	buf := make([]byte, s.c.chunk)
 	for sent := 0; sent < len(data); {
+		if err := s.t.Context().Err(); err != nil {
+			return s.abort(err)
+		}
 		n := copy(buf, data[sent:])
 		last := sent+n == len(data) && !s.c.emptyLast
 		if s.c.abortAfter > 0 && (sent >= s.c.abortAfter || last) {
