@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"context"
+	"io"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// ReadOnly returns a Handler that serves the reads of h and refuses every
+// write with an access violation: write transfers at Prepare and Open, and
+// the remove, rename, mkdir, rmdir and random-write capabilities, which
+// ReadOnly offers itself as refusals so that a capability lookup through
+// Unwrap cannot reach those of h. Stat, list and random reads pass through.
+func ReadOnly(h behaviour.Handler) behaviour.Handler { return readOnlyHandler{h} }
+
+type readOnlyHandler struct{ h behaviour.Handler }
+
+var errReadOnlyDecorator = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "read-only"}
+
+// Unwrap returns the wrapped handler.
+func (r readOnlyHandler) Unwrap() behaviour.Handler { return r.h }
+
+func (r readOnlyHandler) Prepare(ctx context.Context, t *behaviour.Transfer) error {
+	if t.Access != behaviour.Read {
+		return errReadOnlyDecorator
+	}
+	return r.h.Prepare(ctx, t)
+}
+
+func (r readOnlyHandler) Open(ctx context.Context, t *behaviour.Transfer) error {
+	if t.Access != behaviour.Read {
+		return errReadOnlyDecorator
+	}
+	return r.h.Open(ctx, t)
+}
+
+func (r readOnlyHandler) Read(t *behaviour.Transfer, p []byte) (int, error) { return r.h.Read(t, p) }
+
+// Write refuses: Open never lets a write transfer through.
+func (r readOnlyHandler) Write(*behaviour.Transfer, []byte, bool) error { return errReadOnlyDecorator }
+
+func (r readOnlyHandler) Abort(t *behaviour.Transfer, err error) { r.h.Abort(t, err) }
+
+func (r readOnlyHandler) Remove(context.Context, *behaviour.Transfer) error {
+	return errReadOnlyDecorator
+}
+
+func (r readOnlyHandler) Rename(context.Context, *behaviour.Transfer, string) error {
+	return errReadOnlyDecorator
+}
+
+func (r readOnlyHandler) Mkdir(context.Context, *behaviour.Transfer) error {
+	return errReadOnlyDecorator
+}
+
+func (r readOnlyHandler) Rmdir(context.Context, *behaviour.Transfer) error {
+	return errReadOnlyDecorator
+}
+
+// WriterAt offers no random writer, whatever h offers.
+func (r readOnlyHandler) WriterAt(*behaviour.Transfer) (io.WriterAt, bool) { return nil, false }
+
+// ReadOnly refuses every capability that changes something.
+var (
+	_ behaviour.Remover      = readOnlyHandler{}
+	_ behaviour.Renamer      = readOnlyHandler{}
+	_ behaviour.DirMaker     = readOnlyHandler{}
+	_ behaviour.DirRemover   = readOnlyHandler{}
+	_ behaviour.RandomWriter = readOnlyHandler{}
+	_ behaviour.Wrapper      = readOnlyHandler{}
+)
