@@ -72,8 +72,24 @@ var (
 // behaviour.PeerMessage(err), unless the peer itself sent one; the error is
 // returned. Cancelling ctx ends the transfer the same way.
 func ServeRead(ctx context.Context, tr Transport, p Params, oack behaviour.Options, src Source) (Stats, error) {
-	return Stats{}, errors.ErrUnsupported // TODO
+	l := newLink(ctx, tr, p, ackBufSize)
+	defer l.watch()()
+	if l.p.Mode == behaviour.Netascii {
+		src = toNetascii(src)
+	}
+	if oack.Len() > 0 {
+		if _, err := l.exchange(AppendOACK(nil, oack), ackZero, true); err != nil {
+			return l.finish(err)
+		}
+	}
+	return l.finish(newSender(l, src).run())
 }
+
+// ackBufSize is the receive buffer of a sender: room for an ACK, an ERROR
+// with a full message, or an OACK.
+const ackBufSize = MaxRequestSize
+
+func ackZero(pk Packet) bool { return pk.Op == OpAck && pk.Block == 0 }
 
 // ServeWrite receives a file from the peer of a WRQ into dst: it sends the
 // OACK when oack is not empty, ACK 0 otherwise, then receives DATA blocks,
@@ -83,5 +99,30 @@ func ServeRead(ctx context.Context, tr Transport, p Params, oack behaviour.Optio
 // sends the final ACK and dallies for one timeout to re-ACK a repeated final
 // DATA (the ACK may have been lost), then returns. Errors as for ServeRead.
 func ServeWrite(ctx context.Context, tr Transport, p Params, oack behaviour.Options, dst Sink) (Stats, error) {
-	return Stats{}, errors.ErrUnsupported // TODO
+	l := newLink(ctx, tr, p, dataBufSize(p.BlockSize))
+	defer l.watch()()
+	reply := AppendAck(nil, 0)
+	if oack.Len() > 0 {
+		reply = AppendOACK(nil, oack)
+	}
+	r := newReceiver(l, sinkFor(dst, l.p), reply)
+	if err := r.run(); err != nil {
+		return l.finish(err)
+	}
+	r.dally()
+	return l.finish(nil)
+}
+
+// dataBufSize is the receive buffer of a receiver: one byte more than the
+// largest DATA, so that a longer one is seen and refused, and never less
+// than an OACK or ERROR needs.
+func dataBufSize(blockSize int) int {
+	return max(headerSize+min(max(blockSize, MinBlockSize), MaxBlockSize)+1, MaxRequestSize)
+}
+
+func sinkFor(dst Sink, p Params) Sink {
+	if p.Mode == behaviour.Netascii {
+		return newNetasciiSink(dst, p.BlockSize)
+	}
+	return dst
 }
