@@ -1,0 +1,86 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/tftp"
+)
+
+// snapshot returns the transfer's statistics so far.
+func (x *transfer) snapshot() Stats {
+	return Stats{
+		Protocol:      behaviour.TFTP,
+		Access:        x.t.Access,
+		Peer:          x.t.Peer,
+		Local:         x.t.Local,
+		RequestedName: x.t.RequestedName,
+		Name:          x.t.Name,
+		Mode:          x.t.Mode,
+		Requested:     x.req.Options.Clone(),
+		Accepted:      x.accepted(),
+		Bytes:         x.bytes.Load(),
+		Start:         x.start,
+		Duration:      time.Since(x.start),
+	}
+}
+
+// hookRequest asks OnRequest, containing a panic.
+func (x *transfer) hookRequest() (err error) {
+	hook := x.s.cfg.onRequest
+	if hook == nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = x.panicked("OnRequest", r)
+		}
+	}()
+	return hook(x.snapshot())
+}
+
+// report logs the ending and calls OnSuccess or OnFailure.
+func (x *transfer) report(st tftp.Stats, outcome Outcome, cause error) {
+	s := x.snapshot()
+	s.Retransmits = st.Retransmits
+	s.Outcome = outcome
+	s.Err = cause
+	if cause != nil {
+		s.Code = behaviour.TFTPCode(cause)
+	}
+	if st.PeerError != nil {
+		s.Code = st.PeerError.Code
+	}
+	x.log(s)
+	hook := x.s.cfg.onFailure
+	if outcome == OutcomeSuccess {
+		hook = x.s.cfg.onSuccess
+	}
+	if hook == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			x.panicked("hook", r)
+		}
+	}()
+	hook(s)
+}
+
+func (x *transfer) log(s Stats) {
+	level := slog.LevelWarn
+	switch s.Outcome {
+	case OutcomeSuccess, OutcomeRefused:
+		level = slog.LevelInfo
+	case OutcomeDeclined:
+		level = slog.LevelDebug
+	}
+	attrs := []any{"peer", s.Peer, "op", x.req.Op.String(), "file", s.Name, "outcome", s.Outcome.String(),
+		"bytes", s.Bytes, "duration", s.Duration, "retransmits", s.Retransmits}
+	if s.Err != nil {
+		attrs = append(attrs, "code", int(s.Code), "err", s.Err)
+	}
+	x.s.cfg.log.Log(context.Background(), level, "tftp transfer", attrs...)
+}

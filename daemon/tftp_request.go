@@ -1,0 +1,197 @@
+package daemon
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/tftp"
+)
+
+// dispatch handles one datagram that arrived on the listening socket. It
+// runs on the read loop, so everything it does is short: a request becomes
+// a transfer on a goroutine of its own.
+func (s *server) dispatch(b []byte, peer, local netip.AddrPort) {
+	if !validPeer(peer) || !validLocal(local) {
+		return
+	}
+	switch op := opcode(b); {
+	case op == tftp.OpRRQ || op == tftp.OpWRQ:
+		s.request(b, peer, local)
+	case s.single && s.deliver(b, peer):
+	case op == tftp.OpError:
+		// Never answer an ERROR: two daemons must not ping-pong.
+	case s.limiter.allow(peer.Addr()):
+		s.stray(op, peer, local)
+	}
+}
+
+func opcode(b []byte) tftp.Opcode {
+	if len(b) < 2 {
+		return 0
+	}
+	return tftp.Opcode(binary.BigEndian.Uint16(b))
+}
+
+// stray answers a datagram that belongs to no transfer: ERROR 5 for a
+// packet of a transfer (a late ACK after an ERROR, a transfer that ended),
+// ERROR 4 for anything else.
+func (s *server) stray(op tftp.Opcode, peer, local netip.AddrPort) {
+	e := errNotRequest
+	if op == tftp.OpData || op == tftp.OpAck || op == tftp.OpOACK {
+		e = errUnknownTID
+	}
+	s.reply(peer, local, e)
+}
+
+// reply sends an ERROR for err from the listening socket.
+func (s *server) reply(peer, local netip.AddrPort, err error) {
+	b := tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err))
+	if werr := s.sock.write(b, peer, local.Addr()); werr != nil {
+		s.cfg.log.Debug("tftp reply failed", "peer", peer, "err", werr)
+	}
+}
+
+// request admits an RRQ or WRQ, or answers it with an ERROR.
+func (s *server) request(b []byte, peer, local netip.AddrPort) {
+	if !s.limiter.allow(peer.Addr()) {
+		s.cfg.log.Debug("tftp request over the rate limit", "peer", peer)
+		return
+	}
+	s.mu.Lock()
+	s.touch()
+	s.mu.Unlock()
+	req, err := tftp.ParseRequest(b)
+	if err != nil {
+		s.refuse(peer, local, req, err)
+		return
+	}
+	name, err := behaviour.CleanName(req.Filename)
+	if err == nil {
+		err = s.access(req.Op)
+	}
+	if err != nil {
+		s.refuse(peer, local, req, err)
+		return
+	}
+	x, err := s.admit(req, name, peer, local)
+	switch {
+	case err != nil:
+		s.refuse(peer, local, req, err)
+	case x != nil:
+		go x.run()
+	}
+}
+
+func (s *server) access(op tftp.Opcode) error {
+	switch {
+	case op == tftp.OpRRQ && s.cfg.refuseReads:
+		return errReadsRefused
+	case op == tftp.OpWRQ && s.cfg.refuseWrites:
+		return errWritesRefused
+	}
+	return nil
+}
+
+func (s *server) refuse(peer, local netip.AddrPort, req tftp.Request, err error) {
+	s.cfg.log.Info("tftp request refused", "peer", peer, "op", opName(req.Op), "file", req.Filename,
+		"code", int(behaviour.TFTPCode(err)), "err", err)
+	s.reply(peer, local, err)
+}
+
+func opName(op tftp.Opcode) string {
+	if op == 0 {
+		return "?"
+	}
+	return op.String()
+}
+
+// admit starts a transfer for a request, unless it repeats one that runs
+// (nil, nil) or a limit refuses it. It runs on the read loop only, so the
+// counts it checks can only fall before it registers the transfer.
+func (s *server) admit(req tftp.Request, name string, peer, local netip.AddrPort) (*transfer, error) {
+	key := joinKey{peer: peer, op: req.Op, name: req.Filename}
+	s.mu.Lock()
+	joined := s.joins[key]
+	busy := s.routes[peer]
+	err := s.limit(peer.Addr())
+	s.mu.Unlock()
+	if joined != nil && !joined.committed() {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if joined != nil {
+		s.detach(joined)
+	}
+	if busy != nil && busy != joined {
+		// One port, one transfer: the peer has given up on the old one.
+		busy.supersede()
+	}
+	x := newTransfer(s, req, name, peer, local)
+	if err := s.open(x); err != nil {
+		return nil, err
+	}
+	return x, s.register(x, key)
+}
+
+// limit checks the daemon's state and counts for one more transfer from
+// addr. The caller holds s.mu.
+func (s *server) limit(addr netip.Addr) error {
+	switch {
+	case s.draining:
+		return errShutdown
+	case len(s.transfers) >= s.cfg.maxTransfers:
+		return errTooMany
+	case s.cfg.maxPerClient > 0 && s.clients[addr] >= s.cfg.maxPerClient:
+		return errTooManyClient
+	}
+	return nil
+}
+
+func (s *server) register(x *transfer, key joinKey) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		x.release()
+		return errShutdown
+	}
+	x.key = key
+	s.transfers[x] = struct{}{}
+	s.joins[key] = x
+	if s.single {
+		s.routes[x.t.Peer] = x
+	}
+	s.clients[x.t.Peer.Addr()]++
+	return nil
+}
+
+// detach stops routing the peer's datagrams and repeated requests to x; x
+// keeps running until its engine returns.
+func (s *server) detach(x *transfer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.joins[x.key] == x {
+		delete(s.joins, x.key)
+	}
+	if s.routes[x.t.Peer] == x {
+		delete(s.routes, x.t.Peer)
+	}
+}
+
+// remove forgets an ended transfer.
+func (s *server) remove(x *transfer) {
+	s.detach(x)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.transfers[x]; !ok {
+		return
+	}
+	delete(s.transfers, x)
+	addr := x.t.Peer.Addr()
+	if s.clients[addr]--; s.clients[addr] <= 0 {
+		delete(s.clients, addr)
+	}
+	s.touch()
+}

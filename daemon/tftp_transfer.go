@@ -1,0 +1,262 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/tftp"
+)
+
+// transfer is one admitted request, from its registration to its ending.
+// Its fields are written by the transfer's own goroutine, apart from the
+// atomics and the ones guarded by mu, which the read loop, the watchdog and
+// Shutdown touch.
+type transfer struct {
+	s         *server
+	req       tftp.Request
+	t         behaviour.Transfer
+	key       joinKey
+	start     time.Time
+	ctx       context.Context
+	cancel    context.CancelCauseFunc
+	g         *guard
+	closeConn func() error // the transfer's own socket, nil in single-port mode
+	wd        watchdog
+
+	opened bool                            // Open returned nil
+	ended  atomic.Bool                     // the handler's ending happened (io.EOF read or commit)
+	killed atomic.Pointer[behaviour.Error] // the daemon ended the transfer itself
+	bytes  atomic.Int64                    // file bytes through the handler
+	mu     sync.Mutex                      // guards accepted
+	accept behaviour.Options
+	timer  *time.Timer // MaxDuration
+}
+
+func newTransfer(s *server, req tftp.Request, name string, peer, local netip.AddrPort) *transfer {
+	x := &transfer{s: s, req: req, start: time.Now()}
+	x.t = behaviour.Transfer{
+		Protocol:      behaviour.TFTP,
+		Access:        behaviour.Read,
+		RequestedName: req.Filename,
+		Name:          name,
+		Mode:          req.Mode,
+		Peer:          peer,
+		Local:         local,
+	}
+	if req.Op == tftp.OpWRQ {
+		x.t.Access = behaviour.Write
+		x.t.Flags = behaviour.FlagCreate | behaviour.FlagTruncate
+	}
+	x.ctx, x.cancel = context.WithCancelCause(s.ctx)
+	x.t.SetContext(x.ctx)
+	x.wd.limit = 2 * s.cfg.base.Timeout
+	return x
+}
+
+// run drives the transfer to its ending and reports it.
+func (x *transfer) run() {
+	if d := x.s.cfg.maxDuration; d > 0 {
+		x.timer = time.AfterFunc(d, func() { x.kill(errTooLong, false) })
+	}
+	st, started, err := x.serve()
+	if x.timer != nil {
+		x.timer.Stop()
+	}
+	x.s.detach(x)
+	cause := x.cause(err)
+	if cause != nil && x.opened && !x.ended.Load() {
+		x.abort(cause)
+	}
+	x.release()
+	x.report(st, x.outcome(err, cause, started), cause)
+	x.s.remove(x)
+	x.cancel(context.Canceled)
+}
+
+// serve runs the request through the hook, negotiation, Open and the
+// engine. started reports whether the engine ran (it then sent its own
+// ERROR on failure).
+func (x *transfer) serve() (st tftp.Stats, started bool, err error) {
+	if err := x.hookRequest(); err != nil {
+		return st, false, x.fail(err)
+	}
+	suggested, err := tftp.ServerOptions(x.offered(), x.s.cfg.limits)
+	if err != nil {
+		return st, false, x.fail(err)
+	}
+	x.t.Options = suggested.Clone()
+	if err := x.open(); err != nil {
+		return st, false, x.fail(err)
+	}
+	size, known := x.t.Size()
+	if !known {
+		size = -1
+	}
+	p, oack, err := tftp.Accept(x.req, suggested, x.t.Options, size, x.s.cfg.base)
+	if err == nil && x.req.Op == tftp.OpRRQ && x.s.cfg.maxSize > 0 && size > x.s.cfg.maxSize {
+		err = errTooLarge
+	}
+	if err != nil {
+		return st, false, x.fail(err)
+	}
+	x.setAccepted(oack)
+	x.wd.setLimit(2 * p.Timeout)
+	if x.req.Op == tftp.OpRRQ {
+		st, err = tftp.ServeRead(x.ctx, x.g, p, oack, &source{x: x})
+	} else {
+		st, err = tftp.ServeWrite(x.ctx, x.g, p, oack, sink{x: x})
+	}
+	return st, true, err
+}
+
+// offered is the request as the engine should see it: without the options
+// the daemon refuses to negotiate.
+func (x *transfer) offered() tftp.Request {
+	r := x.req
+	if len(x.s.cfg.refuseOpts) == 0 {
+		return r
+	}
+	r.Options = r.Options.Clone()
+	for _, name := range x.s.cfg.refuseOpts {
+		r.Options.Del(name)
+	}
+	return r
+}
+
+func (x *transfer) open() error {
+	if err := x.alive(); err != nil {
+		return err
+	}
+	err := x.guarded("Open", func() error { return x.s.cfg.handler.Open(x.ctx, &x.t) })
+	x.opened = err == nil
+	if k := x.alive(); k != nil {
+		return k
+	}
+	return err
+}
+
+// fail answers the peer with the ERROR for err, unless the daemon already
+// gave its last word, and returns err.
+func (x *transfer) fail(err error) error {
+	if x.alive() == nil {
+		x.g.last(tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)))
+	}
+	return err
+}
+
+// alive returns the error the daemon killed the transfer with, or nil.
+func (x *transfer) alive() error {
+	if k := x.killed.Load(); k != nil {
+		return k
+	}
+	return nil
+}
+
+// kill ends the transfer from outside its goroutine: the peer gets the
+// ERROR for e at once (none when quiet), the engine is silenced and
+// interrupted, and the handler's context is cancelled. The transfer's
+// goroutine calls Abort once its current handler call has returned.
+func (x *transfer) kill(e error, quiet bool) {
+	if x.committed() {
+		// Only the dally is left: end it without a word, the file is in.
+		x.g.silence()
+		x.g.Interrupt()
+		return
+	}
+	be := behaviour.Classify(e)
+	if !x.killed.CompareAndSwap(nil, be) {
+		return
+	}
+	if quiet {
+		x.g.silence()
+	} else {
+		x.g.last(tftp.AppendError(nil, be.Code, be.PeerMessage()))
+	}
+	x.cancel(be)
+	x.g.Interrupt()
+}
+
+// supersede ends x because its peer sent a new request from the same port:
+// quietly, since the peer has moved on and must not see an ERROR meant for
+// the old transfer.
+func (x *transfer) supersede() {
+	x.s.detach(x)
+	if !x.committed() {
+		x.kill(errSuperseded, true)
+	}
+}
+
+// committed reports whether a write has been committed: its peer has sent
+// the whole file, and only the dally remains.
+func (x *transfer) committed() bool { return x.req.Op == tftp.OpWRQ && x.ended.Load() }
+
+// cause is the error the transfer ended with: the daemon's own reason when
+// it killed it, else the engine's or the handler's error. A committed write
+// has succeeded whatever the dally met, unless the daemon had killed it
+// before the commit returned.
+func (x *transfer) cause(err error) error {
+	if k := x.alive(); k != nil {
+		return k
+	}
+	if x.committed() {
+		return nil
+	}
+	if err == nil && x.opened && !x.ended.Load() {
+		return errors.New("daemon: engine returned before the handler's ending")
+	}
+	return err
+}
+
+func (x *transfer) outcome(err, cause error, started bool) Outcome {
+	if cause == nil {
+		return OutcomeSuccess
+	}
+	// The daemon's own reasons compare by identity: behaviour.Error's Is
+	// compares codes only.
+	switch x.killed.Load() {
+	case errShutdown:
+		return OutcomeShutdown
+	case errSlowCall, errTooLong:
+		return OutcomeTimedOut
+	case errSuperseded:
+		return OutcomeFailed
+	}
+	switch {
+	case errors.Is(err, tftp.ErrDeclined):
+		return OutcomeDeclined
+	case errors.Is(err, tftp.ErrTimeout):
+		return OutcomeTimedOut
+	case !started:
+		return OutcomeRefused
+	}
+	return OutcomeFailed
+}
+
+func (x *transfer) setAccepted(o behaviour.Options) {
+	x.mu.Lock()
+	x.accept = o
+	x.mu.Unlock()
+}
+
+func (x *transfer) accepted() behaviour.Options {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.accept.Clone()
+}
+
+// release closes the transfer's socket.
+func (x *transfer) release() {
+	x.g.silence()
+	if x.closeConn != nil {
+		_ = x.closeConn()
+	}
+}
+
+// stuck reports whether the transfer waits for a handler call that has
+// overrun: Shutdown does not wait for it.
+func (x *transfer) stuck() bool { return x.wd.busy() }
