@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/filemux/filemux/behaviour"
@@ -30,7 +29,7 @@ func newDir(t *testing.T, cfg handlers.DirConfig) (*handlers.Dir, string) {
 	return d, root
 }
 
-func writeFile(t *testing.T, path string, data []byte) {
+func writeFile(t testing.TB, path string, data []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -183,25 +182,6 @@ func readerOf(h behaviour.Handler, tr *behaviour.Transfer) io.Reader {
 type readFunc func([]byte) (int, error)
 
 func (f readFunc) Read(p []byte) (int, error) { return f(p) }
-
-func TestDirRefusesWhatIsNotARegularFile(t *testing.T) {
-	d, root := newDir(t, handlers.DirConfig{Write: handlers.WriteAny})
-	if err := os.Mkdir(filepath.Join(root, "dir"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644); err != nil {
-		t.Skip("no FIFOs here:", err)
-	}
-	for _, name := range []string{"dir", "fifo", "."} {
-		for _, access := range []behaviour.Access{behaviour.Read, behaviour.Write} {
-			tr := transfer(t, access, name)
-			wantCode(t, access.String()+" "+name, d.Open(context.Background(), tr), behaviour.CodeAccessViolation)
-		}
-	}
-	if fi, err := os.Lstat(filepath.Join(root, "fifo")); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
-		t.Error("a refused upload replaced the FIFO")
-	}
-}
 
 func TestDirReadDoesNotAllocate(t *testing.T) {
 	d, root := newDir(t, handlers.DirConfig{})
