@@ -23,7 +23,7 @@ const (
 	DefaultMaxWindowSize = 64
 	// maxWindowBytes bounds the memory a sender keeps for retransmitting a
 	// window (WindowSize blocks of BlockSize bytes).
-	maxWindowBytes = 16 << 20
+	maxWindowBytes   = 16 << 20
 	maxTimeoutOption = 255
 )
 

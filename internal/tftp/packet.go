@@ -3,6 +3,8 @@ package tftp
 import (
 	"encoding/binary"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/filemux/filemux/behaviour"
 )
@@ -118,12 +120,21 @@ func AppendRequest(dst []byte, r Request) []byte {
 
 func appendField(dst []byte, s string) []byte { return append(append(dst, s...), 0) }
 
-// cstring cuts s at its first NUL and at limit bytes.
+// cstring cuts s at its first NUL and at limit bytes, backing off to the
+// start of a UTF-8 sequence rather than splitting it.
 func cstring(s string, limit int) string {
-	for i := 0; i < len(s) && i < limit; i++ {
-		if s[i] == 0 {
-			return s[:i]
-		}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
 	}
-	return s[:min(len(s), limit)]
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > limit-utf8.UTFMax && cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if !utf8.RuneStart(s[cut]) {
+		cut = limit // not UTF-8 at all: cut where the limit says
+	}
+	return s[:cut]
 }

@@ -76,10 +76,9 @@ func parseMode(b []byte) (behaviour.Mode, error) {
 		return behaviour.Octet, nil
 	case asciiEqualFold(b, "netascii"):
 		return behaviour.Netascii, nil
-	case asciiEqualFold(b, "mail"):
-		return 0, malformed(behaviour.CodeIllegalOperation, "mail mode not supported")
 	}
-	return 0, malformed(behaviour.CodeIllegalOperation, "unknown mode")
+	// mail (RFC 1350, obsolete) is refused like any unknown mode.
+	return 0, malformed(behaviour.CodeIllegalOperation, "unsupported mode")
 }
 
 func asciiEqualFold(b []byte, s string) bool {
