@@ -57,6 +57,9 @@ const (
 // Remover, Renamer, DirMaker and DirRemover, all confined to the root; the
 // changes obey the write policy.
 //
+// A crash can leave temporary files behind: peers never see them, and they
+// are safe to delete while no upload runs.
+//
 // A Dir is safe for concurrent use. Close releases the directory.
 type Dir struct {
 	root        *os.Root
@@ -118,8 +121,9 @@ func modeOrDefault(m, def fs.FileMode) fs.FileMode {
 	return m
 }
 
-// Close releases the directory. Transfers still open keep their files;
-// later Opens fail.
+// Close releases the directory; call it once the transfers have ended.
+// Later Opens fail; reads still open keep their files, but uploads still
+// open can no longer commit or remove their temporary files.
 func (d *Dir) Close() error { return d.root.Close() }
 
 // Prepare accepts the suggested options unchanged.

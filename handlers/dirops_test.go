@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/handlers"
 )
 
@@ -22,6 +23,9 @@ func TestDirStatAndList(t *testing.T) {
 	fi, err := d.Stat(ctx, transfer(t, behaviour.Read, "link"))
 	if err != nil || fi.Size() != 5 || !fi.Mode().IsRegular() {
 		t.Errorf("Stat(link) = %v, %v; want the 5-byte regular file it points to", fi, err)
+	}
+	if got, err := behaviourtest.Read(ctx, d, "link"); err != nil || string(got) != "12345" {
+		t.Errorf("read through a link inside the root: %q, %v", got, err)
 	}
 	fi, err = d.Stat(ctx, transfer(t, behaviour.Read, "."))
 	if err != nil || !fi.IsDir() {

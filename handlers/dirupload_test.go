@@ -245,6 +245,26 @@ func TestUploadAppendReplacesAtomically(t *testing.T) {
 	assertNoTempFiles(t, root)
 }
 
+// A commit that fails (a directory took the target name meanwhile) leaves
+// neither the temporary file nor a change.
+func TestUploadFailedCommit(t *testing.T) {
+	d, root := newDir(t, handlers.DirConfig{Write: handlers.WriteAny})
+	tr, err := openUpload(t, d, "target", createTrunc, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Write(tr, []byte("data"), false); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "target", "inside"), []byte("kept"))
+	if err := d.Write(tr, nil, true); err == nil {
+		t.Fatal("the commit replaced a directory")
+	}
+	d.Abort(tr, err)
+	assertContent(t, filepath.Join(root, "target", "inside"), []byte("kept"))
+	assertNoTempFiles(t, root)
+}
+
 // Under WriteCreate two uploads may race for one new name: the first
 // commit wins and the second fails without replacing it.
 func TestUploadCreateOnlyRace(t *testing.T) {
