@@ -70,17 +70,34 @@ func (s *server) request(b []byte, peer, local netip.AddrPort) {
 	if err == nil {
 		err = s.access(req.Op)
 	}
+	var suggested behaviour.Options
+	if err == nil {
+		suggested, err = tftp.ServerOptions(s.offered(req), s.cfg.limits)
+	}
 	if err != nil {
 		s.refuse(peer, local, req, err)
 		return
 	}
-	x, err := s.admit(req, name, peer, local)
+	x, err := s.admit(req, name, suggested, peer, local)
 	switch {
 	case err != nil:
 		s.refuse(peer, local, req, err)
 	case x != nil:
 		go x.run()
 	}
+}
+
+// offered is the request as the engine should see it: without the options
+// the daemon refuses to negotiate.
+func (s *server) offered(r tftp.Request) tftp.Request {
+	if len(s.cfg.refuseOpts) == 0 {
+		return r
+	}
+	r.Options = r.Options.Clone()
+	for _, name := range s.cfg.refuseOpts {
+		r.Options.Del(name)
+	}
+	return r
 }
 
 func (s *server) access(op tftp.Opcode) error {
@@ -109,7 +126,7 @@ func opName(op tftp.Opcode) string {
 // admit starts a transfer for a request, unless it repeats one that runs
 // (nil, nil) or a limit refuses it. It runs on the read loop only, so the
 // counts it checks can only fall before it registers the transfer.
-func (s *server) admit(req tftp.Request, name string, peer, local netip.AddrPort) (*transfer, error) {
+func (s *server) admit(req tftp.Request, name string, suggested behaviour.Options, peer, local netip.AddrPort) (*transfer, error) {
 	key := joinKey{peer: peer, op: req.Op, name: req.Filename}
 	s.mu.Lock()
 	joined := s.joins[key]
@@ -129,7 +146,7 @@ func (s *server) admit(req tftp.Request, name string, peer, local netip.AddrPort
 		// One port, one transfer: the peer has given up on the old one.
 		busy.supersede()
 	}
-	x := newTransfer(s, req, name, peer, local)
+	x := newTransfer(s, req, name, suggested, peer, local)
 	if err := s.open(x); err != nil {
 		return nil, err
 	}

@@ -102,12 +102,14 @@ func (s *socket) write(b []byte, peer netip.AddrPort, from netip.Addr) error {
 }
 
 // sourceOOB is the control message that makes a datagram leave from src.
+// An IPv4 source takes IP_PKTINFO even on a dual-stack IPv6 socket: Linux
+// sends IPv4 datagrams of such a socket through its IPv4 path, which reads
+// IP_PKTINFO, and x/net's IPv6 encoder leaves out mapped addresses.
 func (s *socket) sourceOOB(src netip.Addr) []byte {
-	if s.v6 {
-		ip := src.As16() // an IPv4 source becomes the mapped form a dual-stack socket needs
-		return (&ipv6.ControlMessage{Src: ip[:]}).Marshal()
+	if src.Is4() {
+		return (&ipv4.ControlMessage{Src: src.AsSlice()}).Marshal()
 	}
-	return (&ipv4.ControlMessage{Src: src.AsSlice()}).Marshal()
+	return (&ipv6.ControlMessage{Src: src.AsSlice()}).Marshal()
 }
 
 func (s *socket) close() error { return s.pc.Close() }

@@ -19,6 +19,7 @@ import (
 type transfer struct {
 	s         *server
 	req       tftp.Request
+	suggested behaviour.Options // the peer's options after validation, as offered to Open
 	t         behaviour.Transfer
 	key       joinKey
 	start     time.Time
@@ -37,8 +38,8 @@ type transfer struct {
 	timer  *time.Timer // MaxDuration
 }
 
-func newTransfer(s *server, req tftp.Request, name string, peer, local netip.AddrPort) *transfer {
-	x := &transfer{s: s, req: req, start: time.Now()}
+func newTransfer(s *server, req tftp.Request, name string, suggested behaviour.Options, peer, local netip.AddrPort) *transfer {
+	x := &transfer{s: s, req: req, suggested: suggested, start: time.Now()}
 	x.t = behaviour.Transfer{
 		Protocol:      behaviour.TFTP,
 		Access:        behaviour.Read,
@@ -85,11 +86,7 @@ func (x *transfer) serve() (st tftp.Stats, started bool, err error) {
 	if err := x.hookRequest(); err != nil {
 		return st, false, x.fail(err)
 	}
-	suggested, err := tftp.ServerOptions(x.offered(), x.s.cfg.limits)
-	if err != nil {
-		return st, false, x.fail(err)
-	}
-	x.t.Options = suggested.Clone()
+	x.t.Options = x.suggested.Clone()
 	if err := x.open(); err != nil {
 		return st, false, x.fail(err)
 	}
@@ -97,7 +94,7 @@ func (x *transfer) serve() (st tftp.Stats, started bool, err error) {
 	if !known {
 		size = -1
 	}
-	p, oack, err := tftp.Accept(x.req, suggested, x.t.Options, size, x.s.cfg.base)
+	p, oack, err := tftp.Accept(x.req, x.suggested, x.t.Options, size, x.s.cfg.base)
 	if err == nil && x.req.Op == tftp.OpRRQ && x.s.cfg.maxSize > 0 && size > x.s.cfg.maxSize {
 		err = errTooLarge
 	}
@@ -112,20 +109,6 @@ func (x *transfer) serve() (st tftp.Stats, started bool, err error) {
 		st, err = tftp.ServeWrite(x.ctx, x.g, p, oack, sink{x: x})
 	}
 	return st, true, err
-}
-
-// offered is the request as the engine should see it: without the options
-// the daemon refuses to negotiate.
-func (x *transfer) offered() tftp.Request {
-	r := x.req
-	if len(x.s.cfg.refuseOpts) == 0 {
-		return r
-	}
-	r.Options = r.Options.Clone()
-	for _, name := range x.s.cfg.refuseOpts {
-		r.Options.Del(name)
-	}
-	return r
 }
 
 func (x *transfer) open() error {
@@ -143,6 +126,7 @@ func (x *transfer) open() error {
 // fail answers the peer with the ERROR for err, unless the daemon already
 // gave its last word, and returns err.
 func (x *transfer) fail(err error) error {
+	x.s.detach(x) // what the peer sends after the ERROR is a stray
 	if x.alive() == nil {
 		x.g.last(tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)))
 	}
