@@ -25,7 +25,9 @@ func named() behaviour.Handler {
 	})
 }
 
-func content(name string) []byte { return []byte(strings.Repeat(name+";", 2000/(len(name)+1)+1)[:2000]) }
+func content(name string) []byte {
+	return []byte(strings.Repeat(name+";", 2000/(len(name)+1)+1)[:2000])
+}
 
 // TestRepliesFromTheRequestedAddress: with the daemon on an unspecified
 // address, a request sent to 127.0.0.2 is answered from 127.0.0.2, in every
