@@ -1,0 +1,22 @@
+// Package handlers holds the built-in handlers and decorators of filemux:
+// ready-made implementations of behaviour.Handler for the common cases.
+//
+// Handlers:
+//   - [Dir] serves a directory, confined with os.Root, with atomic uploads
+//     under a [WritePolicy].
+//   - [Memory] keeps files in memory (Erlang's tftp_binary): Go code puts
+//     and gets them while peers download and upload, with atomic commits,
+//     snapshots for downloads and size limits. It is the store of choice in
+//     tests.
+//   - [NewTemplate] and [Template] render a text/template per transfer, from
+//     the route's captures, the peer's address and an [Inventory] loaded
+//     from YAML, JSON or CSV: zero-touch provisioning configs, iPXE scripts.
+//
+// Decorators wrap any handler and keep its capabilities reachable through
+// Unwrap: [ReadOnly] refuses every change, [SizeCap] bounds the size of
+// transfers, [Observe] calls [Hooks] around them.
+//
+// Every handler here is safe for concurrent use, never shows a peer an
+// internal path or cause, and passes the conformance checks of
+// behaviour/behaviourtest.
+package handlers
