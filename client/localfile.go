@@ -1,0 +1,85 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// fileSink is the local side of ReadFile: an atomic download into a path.
+// The data goes to a temporary file in the target's directory, which is
+// synced and renamed over the target by the final Write; Abort removes it.
+// Until then the target keeps its old content or does not exist.
+type fileSink struct {
+	behaviour.Base
+	path string
+}
+
+// defaultFileMode is the permission of a new download, as tftp and curl
+// create them (before the umask, which a rename cannot apply).
+const defaultFileMode fs.FileMode = 0o644
+
+// Prepare fails early, before the server is bothered, when the target's
+// directory is missing or the target is a directory.
+func (f fileSink) Prepare(context.Context, *behaviour.Transfer) error {
+	if fi, err := os.Stat(filepath.Dir(f.path)); err != nil {
+		return err
+	} else if !fi.IsDir() {
+		return fmt.Errorf("client: %s is not a directory", filepath.Dir(f.path))
+	}
+	if fi, err := os.Stat(f.path); err == nil && fi.IsDir() {
+		return fmt.Errorf("client: %s is a directory", f.path)
+	}
+	return nil
+}
+
+// Open creates the temporary file, hidden, next to the target, so that the
+// final rename stays within one file system.
+func (f fileSink) Open(_ context.Context, t *behaviour.Transfer) error {
+	dir, base := filepath.Split(f.path)
+	tmp, err := os.CreateTemp(dir, "."+base+".filemux-*.tmp")
+	if err != nil {
+		return err
+	}
+	t.State = tmp
+	return nil
+}
+
+// Write appends p and commits on the last call.
+func (f fileSink) Write(t *behaviour.Transfer, p []byte, last bool) error {
+	tmp := t.State.(*os.File)
+	if _, err := tmp.Write(p); err != nil {
+		return err
+	}
+	if !last {
+		return nil
+	}
+	return f.commit(tmp)
+}
+
+func (f fileSink) commit(tmp *os.File) error {
+	mode := defaultFileMode
+	if fi, err := os.Stat(f.path); err == nil {
+		mode = fi.Mode().Perm() // a replaced file keeps its permission
+	}
+	err := errors.Join(tmp.Chmod(mode), tmp.Sync(), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), f.path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// Abort removes the temporary file.
+func (f fileSink) Abort(t *behaviour.Transfer, _ error) {
+	tmp := t.State.(*os.File)
+	tmp.Close()
+	os.Remove(tmp.Name())
+}

@@ -1,0 +1,144 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/tftp"
+)
+
+// transfer is one read_file or write_file, from Prepare to its ending. Every
+// kind of local side (path, io.Writer or io.Reader, memory, Handler) runs
+// through it as a behaviour.Handler.
+type transfer struct {
+	s   *settings
+	op  Op
+	h   behaviour.Handler
+	t   behaviour.Transfer
+	req tftp.Request
+	pc  *net.UDPConn
+	tr  *transport
+	p   tftp.Params
+
+	opened, ended bool
+	verify        *verifier
+	bytes, total  int64
+	zeroReads     int
+	res           Result
+	start         time.Time
+}
+
+// local names the local side of a transfer: the name a registry matches
+// (Erlang matches the LOCAL file name on the client side) and the size of
+// an upload when it is known before Prepare (-1 otherwise).
+type local struct {
+	name string
+	h    behaviour.Handler
+	size int64
+}
+
+// run performs one transfer of remote with the local side l.
+func (c *Client) run(ctx context.Context, op Op, remote string, l local) (Result, error) {
+	x := &transfer{op: op, h: l.h, start: time.Now(), total: -1}
+	x.res = Result{Op: op, Remote: remote, Server: c.Addr, Size: -1}
+	s, err := c.settings(ctx)
+	if err == nil {
+		x.s = s
+		x.res.Server = s.server.String()
+		err = x.run(ctx, remote, l)
+	}
+	x.res.Duration = time.Since(x.start)
+	if err != nil {
+		return x.res, &Error{Op: op, Remote: remote, Server: x.res.Server, Err: cause(err)}
+	}
+	return x.res, nil
+}
+
+// fail is the outcome of a transfer that could not start.
+func (c *Client) fail(op Op, remote string, err error) (Result, error) {
+	return Result{Op: op, Remote: remote, Server: c.Addr, Size: -1}, &Error{Op: op, Remote: remote, Server: c.Addr, Err: err}
+}
+
+func (x *transfer) run(ctx context.Context, remote string, l local) error {
+	if err := x.prepare(ctx, remote, l); err != nil {
+		return err
+	}
+	pc, err := x.s.listen()
+	if err != nil {
+		return err
+	}
+	x.pc, x.tr = pc, newTransport(pc, x.s.server)
+	stop := context.AfterFunc(ctx, x.tr.Interrupt)
+	first, err := x.handshake(ctx)
+	if err == nil {
+		err = x.negotiate(first)
+	}
+	if err == nil {
+		err = x.open(ctx)
+	}
+	if err != nil {
+		stop()
+		x.refuse(err)
+		pc.Close()
+		return err
+	}
+	err = x.move(ctx, first, stop)
+	if err != nil && x.opened && !x.ended {
+		x.abort(err)
+	}
+	return err
+}
+
+// refuse tells the server why the client will not go on, once the server
+// has a transfer ID to tell, unless the server itself ended the transfer.
+func (x *transfer) refuse(err error) {
+	if !x.tr.learned || isServerError(err) {
+		return
+	}
+	_ = x.tr.Send(tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)))
+}
+
+func (x *transfer) abort(err error) {
+	_ = call("Abort", func() error { x.h.Abort(&x.t, err); return nil })
+}
+
+// open hands the options the server accepted to the local handler.
+func (x *transfer) open(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := call("Open", func() error { return x.h.Open(ctx, &x.t) }); err != nil {
+		return err
+	}
+	x.opened = true
+	x.report()
+	return nil
+}
+
+// call runs a handler method, turning a panic into an error so that the
+// server is told and the transfer ends cleanly (the behaviour.Handler
+// contract).
+func call(method string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &behaviour.Error{Code: behaviour.CodeUndefined, Err: fmt.Errorf("client: local handler's %s panicked: %v", method, r)}
+		}
+	}()
+	return fn()
+}
+
+func (x *transfer) report() {
+	if f := x.s.c.Progress; f != nil {
+		f(Progress{Op: x.op, Remote: x.req.Filename, Bytes: x.bytes, Total: x.total})
+	}
+}
+
+// record copies the engine's statistics into the result.
+func (x *transfer) record(st tftp.Stats) {
+	x.res.Bytes = x.bytes
+	x.res.Blocks = st.Blocks
+	x.res.Retransmits += st.Retransmits
+}
