@@ -45,7 +45,8 @@ func (r *Registry) Remove(ctx context.Context, t *behaviour.Transfer) error {
 // matching t.Name (behaviour.Rename). A newName that another route, or no
 // route, would serve is refused with an access violation: the file would
 // move out of reach of the handler that owns it, or under one that does
-// not know it.
+// not know it. Within one route the handler judges newName itself: its
+// captures (another user's directory, say) are not checked here.
 func (r *Registry) Rename(ctx context.Context, t *behaviour.Transfer, newName string) error {
 	// One snapshot for both names, so that a concurrent change cannot
 	// make one route look like two.
