@@ -32,8 +32,9 @@
 //
 // regexp2 backtracks, so a careless pattern such as `(a+)+$` can take
 // exponential time on a hostile name. Every match runs under
-// Registry.MatchTimeout (DefaultMatchTimeout when zero). A match that runs
-// out of time refuses the request with an undefined error whose peer
+// Registry.MatchTimeout (DefaultMatchTimeout when zero). The budget is per
+// pattern tried, so a name that crawls through n slow patterns can take n
+// budgets. A match that runs out of time refuses the request with an undefined error whose peer
 // message is generic and whose cause names the pattern, never the file
 // name; the routes after it are not tried, since the name could otherwise
 // reach a handler not meant for it.
