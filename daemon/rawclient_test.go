@@ -20,6 +20,7 @@ type rawClient struct {
 	conn   *net.UDPConn
 	server netip.AddrPort // the daemon's listening address
 	tid    netip.AddrPort // the address of the last datagram received
+	buf    []byte
 }
 
 // reply is one datagram from the daemon.
@@ -45,7 +46,7 @@ func newRawClientFrom(t testing.TB, server netip.AddrPort, local string) *rawCli
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &rawClient{t: t, conn: conn, server: server}
+	return &rawClient{t: t, conn: conn, server: server, buf: make([]byte, 1<<16)}
 }
 
 func (c *rawClient) addr() netip.AddrPort { return c.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
@@ -89,16 +90,15 @@ func (c *rawClient) data(block uint16, p []byte) {
 // recv waits up to d for a datagram; ok is false on timeout.
 func (c *rawClient) recv(d time.Duration) (r reply, ok bool) {
 	c.t.Helper()
-	buf := make([]byte, 1<<16)
 	_ = c.conn.SetReadDeadline(time.Now().Add(d))
-	n, from, err := c.conn.ReadFromUDPAddrPort(buf)
+	n, from, err := c.conn.ReadFromUDPAddrPort(c.buf)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return r, false
 	}
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	r.raw, r.from = buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	r.raw, r.from = append([]byte(nil), c.buf[:n]...), netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 	c.tid = r.from
 	r.Packet, err = tftp.ParsePacket(r.raw)
 	if err != nil {
