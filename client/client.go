@@ -138,4 +138,9 @@ type Result struct {
 	Blocks      int64
 	Retransmits int
 	Duration    time.Duration
+	// Unconfirmed marks an upload whose final DATA the server never
+	// acknowledged although it acknowledged everything before it: the
+	// server most likely ended the transfer and lost its final ACK, as
+	// servers that do not acknowledge a repeated final DATA do.
+	Unconfirmed bool
 }

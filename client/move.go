@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -17,11 +18,7 @@ func (x *transfer) move(ctx context.Context, first reply, stop func() bool) erro
 	if x.op == OpWrite {
 		defer x.pc.Close()
 		defer stop()
-		// After the handshake an upload is the sending half of a transfer
-		// from block 1: what the server side of a read runs after ACK 0.
-		st, err := tftp.ServeRead(ctx, x.tr, x.p, behaviour.Options{}, source{x})
-		x.record(st)
-		return err
+		return x.upload(ctx)
 	}
 	l := &downlink{transport: x.tr}
 	if first.op == tftp.OpData {
@@ -39,6 +36,40 @@ func (x *transfer) move(ctx context.Context, first reply, stop func() bool) erro
 	}
 	go linger(x.tr, x.pc, l.finalAck, x.p.Timeout)
 	return nil
+}
+
+// upload runs the sender. After the handshake an upload is the sending half
+// of a transfer from block 1: what the server side of a read runs after
+// ACK 0.
+//
+// Some servers (Erlang's) end their transfer with the final ACK and do not
+// acknowledge the final DATA again when that ACK is lost. When every block
+// but the final one was acknowledged and the final one was sent through the
+// whole retry budget, the upload is reported as a success, marked
+// Result.Unconfirmed.
+func (x *transfer) upload(ctx context.Context) error {
+	l := &uplink{transport: x.tr} // the handshake acknowledged block 0
+	st, err := tftp.ServeRead(ctx, l, x.p, behaviour.Options{}, source{x})
+	x.record(st)
+	if errors.Is(err, tftp.ErrTimeout) && x.ended && l.lastAck == uint16(st.Blocks-1) {
+		x.res.Unconfirmed = true
+		return nil
+	}
+	return err
+}
+
+// uplink remembers the last ACK the server sent during an upload.
+type uplink struct {
+	*transport
+	lastAck uint16
+}
+
+func (l *uplink) Recv(buf []byte, deadline time.Time) (int, error) {
+	n, err := l.transport.Recv(buf, deadline)
+	if err == nil && n == 4 && binary.BigEndian.Uint16(buf) == uint16(tftp.OpAck) {
+		l.lastAck = binary.BigEndian.Uint16(buf[2:])
+	}
+	return n, err
 }
 
 // downlink adapts the client's transport to the engine's receiver, which
