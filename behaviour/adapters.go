@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"sync"
@@ -126,7 +127,7 @@ func (f WriteFunc) Open(_ context.Context, t *Transfer) error {
 	s := &writeFuncState{pw: pw, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		s.err = f(ctx, t, pr)
+		s.err = callWriteFunc(f, ctx, t, pr)
 		// Fail the pipe with the function's error, or drain what comes
 		// after an early nil return.
 		if s.err != nil {
@@ -137,6 +138,19 @@ func (f WriteFunc) Open(_ context.Context, t *Transfer) error {
 	}()
 	t.State = s
 	return nil
+}
+
+// errWriteFuncPanic is the error of a WriteFunc whose function panicked: it
+// runs on its own goroutine, where no engine can recover it.
+var errWriteFuncPanic = errors.New("behaviour: WriteFunc function panicked")
+
+func callWriteFunc(f WriteFunc, ctx context.Context, t *Transfer, r io.Reader) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", errWriteFuncPanic, p)
+		}
+	}()
+	return f(ctx, t, r)
 }
 
 // Read refuses: a WriteFunc is write-only.
@@ -166,10 +180,15 @@ func (f WriteFunc) Abort(t *Transfer, err error) {
 }
 
 // finish closes the pipe (with cause, or cleanly when cause is nil), waits
-// for the function and returns its error.
+// for the function and returns its error. On failure the context is
+// cancelled before the wait, since a function that is not reading r may be
+// waiting for it.
 func (s *writeFuncState) finish(cause error) error {
 	s.once.Do(func() {
 		s.pw.CloseWithError(cause)
+		if cause != nil {
+			s.cancel()
+		}
 		<-s.done
 		s.cancel()
 	})
