@@ -167,4 +167,3 @@ func TestSupports(t *testing.T) {
 		}
 	}
 }
-

@@ -104,7 +104,7 @@ type Server struct {
 	// Root is the directory it serves.
 	Root string
 
-	proc *process // nil for in-process servers
+	proc          *process // nil for in-process servers
 	stopInProcess func() error
 }
 
