@@ -46,9 +46,11 @@ func (l *link) watch() (stop func() bool) {
 // deadline returns now plus the timeout, rounded up to an eighth of the
 // timeout. The rounding lets ConnTransport skip SetReadDeadline for packets
 // that follow each other quickly, at the price of waiting up to 12.5% longer.
-func (l *link) deadline(now time.Time) time.Time {
-	g := max(l.p.Timeout/8, time.Millisecond)
-	ns := now.Add(l.p.Timeout).UnixNano()
+func (l *link) deadline(now time.Time) time.Time { return l.deadlineAfter(now, l.p.Timeout) }
+
+func (l *link) deadlineAfter(now time.Time, d time.Duration) time.Time {
+	g := max(d/8, time.Millisecond)
+	ns := now.Add(d).UnixNano()
 	return time.Unix(0, (ns+int64(g)-1)/int64(g)*int64(g))
 }
 

@@ -112,11 +112,11 @@ func TestTransferLoopback(t *testing.T) {
 		p    Params
 		size int
 	}{
-		{"lockstep 512", Params{BlockSize: 512, WindowSize: 1, Timeout: time.Second, Retries: 3}, 100_000},
-		{"exact multiple", Params{BlockSize: 512, WindowSize: 1, Timeout: time.Second, Retries: 3}, 512 * 40},
-		{"empty", Params{BlockSize: 512, WindowSize: 1, Timeout: time.Second, Retries: 3}, 0},
-		{"window 16", Params{BlockSize: 1468, WindowSize: 16, Timeout: time.Second, Retries: 3}, 1 << 20},
-		{"big blocks", Params{BlockSize: 65464, WindowSize: 4, Timeout: time.Second, Retries: 3}, 1<<20 + 3},
+		{"lockstep 512", Params{BlockSize: 512, WindowSize: 1, Timeout: 100 * time.Millisecond, Retries: 5}, 100_000},
+		{"exact multiple", Params{BlockSize: 512, WindowSize: 1, Timeout: 100 * time.Millisecond, Retries: 5}, 512 * 40},
+		{"empty", Params{BlockSize: 512, WindowSize: 1, Timeout: 100 * time.Millisecond, Retries: 5}, 0},
+		{"window 16", Params{BlockSize: 1468, WindowSize: 16, Timeout: 100 * time.Millisecond, Retries: 5}, 1 << 20},
+		{"big blocks", Params{BlockSize: 65464, WindowSize: 4, Timeout: 100 * time.Millisecond, Retries: 5}, 1<<20 + 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := listenUDP(t), listenUDP(t)

@@ -15,8 +15,9 @@ type receiver struct {
 	// any data the OACK, ACK 0 or a client's request.
 	reply []byte
 	abuf  [headerSize]byte
-	// next is the next expected block, counted in 64 bits.
-	next uint64
+	// next is the next expected block and acked the last one acknowledged,
+	// counted in 64 bits.
+	next, acked uint64
 	// inWindow counts the blocks received since the last ACK.
 	inWindow int
 	// repliedAt is when reply was last sent, and echoed whether a
@@ -68,13 +69,20 @@ func (r *receiver) handle(pk Packet, err error) (progress, done bool, _ error) {
 }
 
 // data handles one DATA packet. A block after the expected one is a gap (a
-// block of the window was lost), one before it a duplicate (our ACK was
-// lost): both are answered by acknowledging what arrived in order.
+// block of the window was lost), one already acknowledged a duplicate (our
+// ACK was lost): both are answered by acknowledging what arrived in order.
 func (r *receiver) data(pk Packet) (progress, done bool, err error) {
 	if len(pk.Payload) > r.p.BlockSize {
 		return false, true, protocolError("block larger than blksize")
 	}
 	if pk.Block != uint16(r.next) {
+		behind := uint64(uint16(r.next) - pk.Block)
+		if behind < 1<<15 && r.next-min(behind, r.next) > r.acked {
+			// A copy of a block of the current window, already
+			// received: the network duplicated it. Acknowledging it would
+			// look like a gap to the sender.
+			return false, false, nil
+		}
 		return r.echo()
 	}
 	done, err = r.accept(pk.Payload)
@@ -102,7 +110,8 @@ func (r *receiver) accept(payload []byte) (done bool, err error) {
 
 // ack acknowledges every block before next.
 func (r *receiver) ack() error {
-	r.reply = AppendAck(r.abuf[:0], uint16(r.next-1))
+	r.acked = r.next - 1
+	r.reply = AppendAck(r.abuf[:0], uint16(r.acked))
 	return r.sendReply()
 }
 
@@ -143,11 +152,13 @@ func (r *receiver) ackOrReply() error {
 	return r.sendReply()
 }
 
-// dally stays for one timeout after the final ACK and acknowledges the final
-// block again if the peer repeats it (its copy of our ACK was lost).
+// dally stays after the final ACK and acknowledges the final block again
+// whenever the peer repeats it (its copy of our ACK was lost). It ends after
+// two timeouts without a repeat: one timeout would race the peer's own
+// retransmission timer, which starts at almost the same moment as ours.
 func (r *receiver) dally() {
 	final := uint16(r.next - 1)
-	deadline := r.deadline(time.Now())
+	deadline := r.deadlineAfter(time.Now(), 2*r.p.Timeout)
 	for {
 		pk, err := r.recv(deadline)
 		if err != nil {
@@ -155,6 +166,7 @@ func (r *receiver) dally() {
 		}
 		if pk.Op == OpData && pk.Block == final {
 			_ = r.tr.Send(r.reply)
+			deadline = r.deadlineAfter(time.Now(), 2*r.p.Timeout)
 		}
 	}
 }
