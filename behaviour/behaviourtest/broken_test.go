@@ -366,7 +366,7 @@ func TestBrokenHandlersFail(t *testing.T) {
 		{"count over len(p)", overCount{}, reads, behaviourtest.RuleReadLength, `read "f": read length: Read(p) with len(p) = 1 returned n = 2`},
 		{"endless", endless{}, reads, behaviourtest.RuleTooLong, `read "f": too long: Read returned more than`},
 		{"leaks a goroutine", leaks{stop: stop}, reads, behaviourtest.RuleLeak, `read "f": goroutine leak: goroutine`},
-		{"blocks", blocks{}, behaviourtest.Spec{Reads: reads.Reads, Timeout: 200 * time.Millisecond}, behaviourtest.RuleTooLong, `read "f": too long: read, chunk 1 still running after 200ms`},
+		{"blocks", blocks{}, behaviourtest.Spec{Reads: reads.Reads, Timeout: 500 * time.Millisecond}, behaviourtest.RuleTooLong, `read "f": too long: read, chunk 1 still running after 500ms`},
 		{"refuses with the wrong code", wrongCode{}, behaviourtest.Spec{RefuseReads: map[string]behaviour.Code{"g": behaviour.CodeNotFound}}, behaviourtest.RuleRefusal, `read "g": refusal: refused with code 2 (access violation), want 1 (file not found)`},
 		{"short ReadAt", shortReadAt{}, reads, behaviourtest.RuleRandomAccess, `read "f": random access: ReadAt(p, 0) returned 5 of 10 bytes and a nil error`},
 		{"random ending", badRandomEnding{}, reads, behaviourtest.RuleRandomAccess, `read "f": random access: Read(t, nil) after random access returned (0, <nil>), want (0, io.EOF)`},
@@ -426,5 +426,38 @@ func TestLazyRefusalAccepted(t *testing.T) {
 	spec := behaviourtest.Spec{RefuseReads: map[string]behaviour.Code{"g": behaviour.CodeNotFound}}
 	if err := behaviourtest.TestHandler(lazyRefusal{}, spec); err != nil {
 		t.Errorf("TestHandler: %v", err)
+	}
+}
+
+// racy keeps the current reader in a plain field shared by all transfers: a
+// data race. Open waits, as sharedState does, until two transfers are open.
+type racy struct {
+	behaviour.Base
+	cur    *bytes.Reader
+	opened atomic.Int32
+}
+
+func (h *racy) Open(_ context.Context, t *behaviour.Transfer) error {
+	h.cur = bytes.NewReader([]byte(t.Name))
+	h.opened.Add(1)
+	for deadline := time.Now().Add(5 * time.Second); h.opened.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	return nil
+}
+
+func (h *racy) Read(_ *behaviour.Transfer, p []byte) (int, error) { return h.cur.Read(p) }
+
+// TestDataRaceCaught shows that even without the race detector, a handler
+// that shares per-transfer state across transfers fails the kit, since it
+// runs transfers in parallel. Under -race the detector would fail this test
+// by itself, so it runs only without it.
+func TestDataRaceCaught(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the handler races on purpose; the race detector would fail the test itself")
+	}
+	err := behaviourtest.TestHandler(&racy{}, behaviourtest.Spec{Reads: map[string][]byte{"a": []byte("a"), "b": []byte("b")}})
+	if !rulesOf(err)[behaviourtest.RuleContent] {
+		t.Errorf("TestHandler found no content violation in a racy handler; got: %v", err)
 	}
 }

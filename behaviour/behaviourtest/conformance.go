@@ -22,7 +22,10 @@ import (
 // out of order when h offers io.WriterAt, and abandoned half-way; and calls
 // Prepare with the suggested options. Transfers run on several goroutines at
 // once, so run it under the race detector. Every transfer gets exactly one
-// ending, as engines give it. Along the way it checks what an engine can see
+// ending, as engines give it, with one exception: like
+// testing/iotest.TestReader, the first read of each file calls Read once
+// more after io.EOF, where any error or panic is accepted but data is not.
+// Along the way it checks what an engine can see
 // from outside: content and sizes, options never added or raised, Read
 // answering (0, nil) forever or data after io.EOF, io.ReaderAt and
 // io.WriterAt rules, uploads invisible before their commit and after Abort,
