@@ -43,8 +43,11 @@ func TestCleanName(t *testing.T) {
 		{"00:11:22:33:44:55.cfg", "00:11:22:33:44:55.cfg"},
 		{"ünïcödé/文件", "ünïcödé/文件"},
 
-		// Length (item 1).
+		// Length (item 1). A 503-byte name fills a 512-byte RRQ with mode
+		// octet; names over 255 bytes pass when no component is that long.
 		{strings.Repeat("a", 64<<10), bad},
+		{longName(503), longName(503)},
+		{longName(300), longName(300)},
 		{longName(4096), longName(4096)},
 		{longName(4097), bad},
 		{strings.Repeat("c", 255), strings.Repeat("c", 255)},
@@ -76,6 +79,11 @@ func TestCleanName(t *testing.T) {
 		{`\\?\C:\x`, bad},
 		{`\\.\pipe\x`, bad},
 		{`\\server\share`, "server/share"},
+
+		// Items 8 and 9 (prefix confinement, symlinks) belong to the
+		// handlers that touch a file system; CleanName only keeps names
+		// relative, so a sibling's name stays a plain name.
+		{"/srv/root2/x", "srv/root2/x"},
 
 		// Control characters, NUL, invalid UTF-8 (items 7, 11).
 		{"a\x00b", bad},
