@@ -354,7 +354,7 @@ func TestBrokenHandlersFail(t *testing.T) {
 		rule behaviourtest.Rule
 		want string
 	}{
-		{"data after EOF", dataAfterEOF{}, reads, behaviourtest.RuleDataAfterEOF, `read "f": data after EOF: Read returned 1 bytes after io.EOF (tftp, chunk 1)`},
+		{"data after EOF", dataAfterEOF{}, reads, behaviourtest.RuleDataAfterEOF, `read "f": data after EOF: Read returned 1 bytes after io.EOF (chunk 1)`},
 		{"wrong size", wrongSize{}, reads, behaviourtest.RuleSize, `read "f": size: Open set size 11, Read returned 10 bytes`},
 		{"wrong tsize", wrongTsize{}, reads, behaviourtest.RuleSize, `read "f": size: Open set option tsize=3, Read returned 10 bytes`},
 		{"adds option", addsOption{}, reads, behaviourtest.RuleOptionAdded, `read "f": option added: Open added an option`},

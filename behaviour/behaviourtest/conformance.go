@@ -14,23 +14,25 @@ import (
 
 // TestHandler checks h against the Handler contract and spec, without a
 // network, and returns every violation it finds joined with errors.Join
-// (each a *Violation naming the transfer and the rule), or nil.
+// (each a *Violation naming the transfer and the rule), sorted, or nil.
 //
 // It reads every file of spec.Reads with every chunk size and, when h offers
 // io.ReaderAt, with concurrent ReadAt calls in random order; checks the
 // refusals; uploads to every name of spec.Writes sequentially, with WriteAt
 // out of order when h offers io.WriterAt, and abandoned half-way; and calls
 // Prepare with the suggested options. Transfers run on several goroutines at
-// once, so run it under the race detector. Every transfer gets exactly one
-// ending, as engines give it, with one exception: like
-// testing/iotest.TestReader, the first read of each file calls Read once
-// more after io.EOF, where any error or panic is accepted but data is not.
-// Along the way it checks what an engine can see
-// from outside: content and sizes, options never added or raised, Read
-// answering (0, nil) forever or data after io.EOF, io.ReaderAt and
-// io.WriterAt rules, uploads invisible before their commit and after Abort,
-// panics (recovered and reported), and goroutines the handler started that
-// outlive its transfers.
+// once, so run it under the race detector.
+//
+// Every transfer gets exactly one ending, as engines give it, with one
+// exception: like testing/iotest.TestReader, the first read of each file
+// calls Read once more after io.EOF, where any error or panic is accepted
+// but data is not.
+//
+// Along the way it checks what an engine can see from outside: content and
+// sizes, options never added or raised, Read answering (0, nil) forever or
+// data after io.EOF, the io.ReaderAt and io.WriterAt rules, uploads
+// invisible before their commit and after Abort, panics (recovered and
+// reported), and goroutines the handler started that outlive its transfers.
 func TestHandler(h behaviour.Handler, spec Spec) error {
 	spec = spec.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -39,7 +41,7 @@ func TestHandler(h behaviour.Handler, spec Spec) error {
 	if k.run(k.jobs()) && !spec.IgnoreGoroutines {
 		k.checkLeaks()
 	}
-	return k.v.err()
+	return k.v.sorted()
 }
 
 // kit is one TestHandler run.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/filemux/filemux/behaviour"
@@ -112,11 +114,7 @@ func (s *session) abort(err error) error {
 func (s *session) violate(rule Rule, format string, args ...any) {
 	detail := fmt.Sprintf(format, args...)
 	if s.c.chunk > 0 {
-		detail += fmt.Sprintf(" (%s, chunk %d", s.t.Protocol, s.c.chunk)
-		if s.c.random {
-			detail += ", random access"
-		}
-		detail += ")"
+		detail += " (" + describe(s.c) + ")"
 	}
 	s.v.add(&Violation{Access: s.t.Access, Name: s.t.RequestedName, Rule: rule, Detail: detail})
 }
@@ -158,4 +156,14 @@ func (v *violations) err() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return errors.Join(v.list...)
+}
+
+// sorted joins the errors in the order of their texts, so that a report
+// does not depend on how the goroutines ran.
+func (v *violations) sorted() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	list := slices.Clone(v.list)
+	slices.SortFunc(list, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return errors.Join(list...)
 }
