@@ -19,7 +19,7 @@ import (
 
 // serveReadTo runs ServeRead from a to a rawReceiver on b and returns the
 // sender's outcome, the receiver's error and the sha256 of what it got.
-func serveReadTo(t *testing.T, p Params, oack behaviour.Options, src io.Reader, rr *rawReceiver, a *net.UDPConn) (Stats, error, error, [32]byte) {
+func serveReadTo(t *testing.T, p Params, oack behaviour.Options, src io.Reader, rr *rawReceiver, a *net.UDPConn) (st Stats, sum [32]byte, err, rerr error) {
 	t.Helper()
 	h := sha256.New()
 	rr.onData = func(b []byte) { h.Write(b) }
@@ -28,11 +28,10 @@ func serveReadTo(t *testing.T, p Params, oack behaviour.Options, src io.Reader, 
 		_, _, err := rr.run(10 * time.Second)
 		done <- err
 	}()
-	st, err := ServeRead(context.Background(), NewConnTransport(a, addrOf(rr.conn)), p, oack, src)
-	rerr := <-done
-	var sum [32]byte
+	st, err = ServeRead(context.Background(), NewConnTransport(a, addrOf(rr.conn)), p, oack, src)
+	rerr = <-done
 	copy(sum[:], h.Sum(nil))
-	return st, err, rerr, sum
+	return st, sum, err, rerr
 }
 
 func TestServeReadToIndependentReceiver(t *testing.T) {
@@ -50,7 +49,7 @@ func TestServeReadToIndependentReceiver(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			data := randomBytes(tc.size, 7)
 			rr := newRawReceiver(listenUDP(t), tc.p.BlockSize, tc.p.WindowSize)
-			st, err, rerr, sum := serveReadTo(t, tc.p, tc.oack, bytes.NewReader(data), rr, listenUDP(t))
+			st, sum, err, rerr := serveReadTo(t, tc.p, tc.oack, bytes.NewReader(data), rr, listenUDP(t))
 			if err != nil || rerr != nil {
 				t.Fatalf("sender: %v, receiver: %v", err, rerr)
 			}
@@ -216,7 +215,7 @@ func TestStrangerGetsUnknownTID(t *testing.T) {
 		_, _ = stranger.WriteToUDPAddrPort(AppendAck(nil, 1), addrOf(a))
 		_, _ = stranger.WriteToUDPAddrPort(AppendError(nil, 0, "go away"), addrOf(a))
 	}}
-	st, err, rerr, sum := serveReadTo(t, Params{BlockSize: 512, WindowSize: 1, Timeout: time.Second, Retries: 2}, behaviour.Options{}, src, rr, a)
+	st, sum, err, rerr := serveReadTo(t, Params{BlockSize: 512, WindowSize: 1, Timeout: time.Second, Retries: 2}, behaviour.Options{}, src, rr, a)
 	if err != nil || rerr != nil || sum != sha256.Sum256(data) || st.Retransmits != 0 {
 		t.Fatalf("sender: %v, receiver: %v, stats %+v", err, rerr, st)
 	}
@@ -494,4 +493,51 @@ func TestServeWriteOACK(t *testing.T) {
 		t.Fatalf("got %q", got.String())
 	}
 	_ = binary.BigEndian
+}
+
+// TestNoAllocationPerBlock: a transfer eight times longer allocates no more
+// than a short one: blocks are read, encoded and sent in place.
+func TestNoAllocationPerBlock(t *testing.T) {
+	a, rr := listenUDP(t), newRawReceiver(listenUDP(t), 1468, 16)
+	p := Params{BlockSize: 1468, WindowSize: 16, Timeout: time.Second, Retries: 5}
+	allocs := func(size int64) float64 {
+		return testing.AllocsPerRun(3, func() {
+			done := make(chan error, 1)
+			go func() { _, _, err := rr.run(10 * time.Second); done <- err }()
+			_, err := ServeRead(context.Background(), NewConnTransport(a, addrOf(rr.conn)), p, behaviour.Options{}, &patternReader{n: size})
+			if err := errors.Join(err, <-done); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	short, long := allocs(1<<20), allocs(8<<20)
+	if long > short+4 {
+		t.Fatalf("%v allocations for 1 MiB, %v for 8 MiB", short, long)
+	}
+	t.Logf("%v allocations per transfer", long)
+}
+
+// TestReceiverNoAllocationPerBlock: the same for a whole transfer, sender
+// and receiver, over loopback UDP.
+func TestReceiverNoAllocationPerBlock(t *testing.T) {
+	a, b := listenUDP(t), listenUDP(t)
+	p := Params{BlockSize: 1468, WindowSize: 8, Timeout: 30 * time.Millisecond, Retries: 20}
+	discard := sinkFunc(func([]byte, bool) error { return nil })
+	allocs := func(size int64) float64 {
+		return testing.AllocsPerRun(2, func() {
+			done := make(chan error, 1)
+			go func() {
+				_, err := ServeWrite(context.Background(), NewConnTransport(b, addrOf(a)), p, behaviour.Options{}, discard)
+				done <- err
+			}()
+			_, err := ServeRead(context.Background(), NewConnTransport(a, addrOf(b)), p, behaviour.Options{}, &patternReader{n: size})
+			if err := errors.Join(err, <-done); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	short, long := allocs(1<<20), allocs(8<<20)
+	if long > short+8 {
+		t.Fatalf("%v allocations for 1 MiB, %v for 8 MiB", short, long)
+	}
 }
