@@ -82,7 +82,8 @@ type Violation struct {
 	// Access and Name identify the transfer (Name as requested).
 	Access behaviour.Access
 	Name   string
-	Rule   Rule
+	// Rule is the rule broken.
+	Rule Rule
 	// Detail says what was observed and how the transfer was driven.
 	Detail string
 }
