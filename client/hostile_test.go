@@ -15,7 +15,6 @@ import (
 	"github.com/filemux/filemux/internal/tftp"
 )
 
-
 // quick is a client for fake servers: short timeouts, few retries.
 func quick(addr string) *client.Client {
 	return &client.Client{Addr: addr, Timeout: 200 * time.Millisecond, Retries: 2}

@@ -87,7 +87,7 @@ func (x *transfer) run(ctx context.Context, remote string, l local) error {
 	}
 	err = x.move(ctx, first, stop)
 	if err != nil && x.opened && !x.ended {
-		x.abort(err)
+		x.abort(cause(err))
 	}
 	return err
 }
