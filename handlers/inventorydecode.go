@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
@@ -48,19 +49,55 @@ func decodeYAML(r io.Reader) (any, error) {
 // decodeJSON keeps numbers as json.Number, so that they render as written
 // (1000000, not 1e+06).
 func decodeJSON(r io.Reader) (any, error) {
-	dec := json.NewDecoder(r)
+	doc, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	doc = bytes.TrimSpace(doc)
+	if len(doc) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		if err == io.EOF {
-			return nil, nil
-		}
+	if doc[0] == '{' {
+		tree, err = decodeJSONObject(dec)
+	} else {
+		err = dec.Decode(&tree)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("data after the top-level JSON value")
 	}
 	return tree, nil
+}
+
+// decodeJSONObject decodes the top-level object member by member, since
+// encoding/json would silently keep the last of two records with one key.
+func decodeJSONObject(dec *json.Decoder) (map[string]any, error) {
+	if _, err := dec.Token(); err != nil { // the opening brace
+		return nil, err
+	}
+	obj := make(map[string]any)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string) // the decoder yields only strings as keys
+		if _, dup := obj[key]; dup {
+			return nil, fmt.Errorf("record %q: key %q used twice", key, key)
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		obj[key] = v
+	}
+	_, err := dec.Token() // the closing brace
+	return obj, err
 }
 
 // decodeCSV turns the rows after the header into a list of records of
