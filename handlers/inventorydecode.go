@@ -131,52 +131,53 @@ func decodeCSV(r io.Reader) (any, error) {
 
 // indexRecords accepts the two shapes an Inventory documents.
 func indexRecords(tree any, keyField string) (map[string]map[string]any, error) {
-	records := make(map[string]map[string]any)
-	add := func(key string, v any, where string) error {
-		rec, ok := asRecord(v)
-		switch {
-		case !ok:
-			return fmt.Errorf("%s is not a mapping", where)
-		case records[key] != nil:
-			return fmt.Errorf("%s: key %q used twice", where, key)
-		}
-		records[key] = rec
-		return nil
-	}
+	ix := recordIndex{}
+	var err error
 	switch t := tree.(type) {
 	case nil:
-		return records, nil
 	case []any:
-		return records, indexList(t, keyField, add)
+		err = ix.addList(t, keyField)
 	case map[string]any:
-		for k, v := range t {
-			if err := addKeyed(k, v, add); err != nil {
-				return nil, err
-			}
-		}
-		return records, nil
+		err = addMapping(ix, t)
 	case map[any]any:
-		for k, v := range t {
-			if err := addKeyed(k, v, add); err != nil {
-				return nil, err
-			}
+		err = addMapping(ix, t)
+	default:
+		err = fmt.Errorf("want a mapping of key to record or a list of records, not %T", tree)
+	}
+	return ix, err
+}
+
+// recordIndex is the records of an Inventory by key, while they are added.
+type recordIndex map[string]map[string]any
+
+func (ix recordIndex) add(key string, v any, where string) error {
+	rec, ok := asRecord(v)
+	switch {
+	case !ok:
+		return fmt.Errorf("%s is not a mapping", where)
+	case ix[key] != nil:
+		return fmt.Errorf("%s: key %q used twice", where, key)
+	}
+	ix[key] = rec
+	return nil
+}
+
+// addMapping adds the records of a mapping of key to record.
+func addMapping[K comparable](ix recordIndex, m map[K]any) error {
+	for k, v := range m {
+		key, err := keyString(k)
+		if err != nil {
+			return fmt.Errorf("record key: %w", err)
 		}
-		return records, nil
+		if err := ix.add(key, v, fmt.Sprintf("record %q", key)); err != nil {
+			return err
+		}
 	}
-	return nil, fmt.Errorf("want a mapping of key to record or a list of records, not %T", tree)
+	return nil
 }
 
-type addFunc func(key string, v any, where string) error
-
-func addKeyed(k, v any, add addFunc) error {
-	key, err := keyString(k)
-	if err != nil {
-		return fmt.Errorf("record key: %w", err)
-	}
-	return add(key, v, fmt.Sprintf("record %q", key))
-}
-
-func indexList(list []any, keyField string, add addFunc) error {
+// addList adds a list of records that hold their keys in keyField.
+func (ix recordIndex) addList(list []any, keyField string) error {
 	for i, item := range list {
 		where := fmt.Sprintf("record %d", i+1)
 		rec, ok := asRecord(item)
@@ -191,7 +192,7 @@ func indexList(list []any, keyField string, add addFunc) error {
 		if err != nil {
 			return fmt.Errorf("%s, field %q: %w", where, keyField, err)
 		}
-		if err := add(key, rec, where); err != nil {
+		if err := ix.add(key, rec, where); err != nil {
 			return err
 		}
 	}

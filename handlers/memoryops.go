@@ -113,16 +113,9 @@ func (m *Memory) Rename(_ context.Context, t *behaviour.Transfer, newName string
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	f, ok := m.files[t.Name]
-	switch {
-	case t.Name == ".":
-		return errMemRoot
-	case !ok && m.isDir(t.Name):
-		return behaviour.ErrUnsupported
-	case !ok:
-		return behaviour.ErrNotFound
-	case newName == t.Name:
-		return nil
+	f, err := m.renameSource(t.Name)
+	if err != nil || newName == t.Name {
+		return err
 	}
 	if _, exists := m.files[newName]; exists {
 		return errMemExists
@@ -133,6 +126,20 @@ func (m *Memory) Rename(_ context.Context, t *behaviour.Transfer, newName string
 	delete(m.files, t.Name)
 	m.files[newName] = f
 	return nil
+}
+
+// renameSource returns the file a rename moves. m.mu must be held.
+func (m *Memory) renameSource(name string) (memFile, error) {
+	f, ok := m.files[name]
+	switch {
+	case name == ".":
+		return f, errMemRoot
+	case !ok && m.isDir(name):
+		return f, behaviour.ErrUnsupported
+	case !ok:
+		return f, behaviour.ErrNotFound
+	}
+	return f, nil
 }
 
 func memFileInfo(base string, f memFile) behaviour.FileInfo {

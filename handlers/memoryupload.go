@@ -27,29 +27,14 @@ type memUpload struct {
 	ended     bool
 }
 
-// openUpload checks the policy, the announced size and the flags against
-// what exists at t.Name, then starts an empty buffer (or a copy of the
-// file, for an append).
+// openUpload checks the upload, then starts an empty buffer (or a copy of
+// the file, for an append).
 func (m *Memory) openUpload(t *behaviour.Transfer) error {
-	if m.cfg.Write == WriteNone {
-		return errMemWritesOff
-	}
-	if err := m.checkUploadName(t.Name); err != nil {
+	if err := m.checkUpload(t); err != nil {
 		return err
 	}
-	if size, ok := announcedSize(t); ok {
-		if err := m.checkAnnounced(size); err != nil {
-			return err
-		}
-	}
 	flags := writeFlags(t)
-	m.mu.RLock()
-	old, exists := m.files[t.Name]
-	err := m.conflict(t.Name)
-	m.mu.RUnlock()
-	if err == nil {
-		err = m.allowUpload(exists, flags)
-	}
+	old, exists, err := m.uploadTarget(t.Name, flags)
 	if err != nil {
 		return err
 	}
@@ -61,6 +46,34 @@ func (m *Memory) openUpload(t *behaviour.Transfer) error {
 	}
 	t.State = u
 	return nil
+}
+
+// checkUpload applies the write policy, the name rules and the limits to
+// an upload's announced size, before looking at the store.
+func (m *Memory) checkUpload(t *behaviour.Transfer) error {
+	if m.cfg.Write == WriteNone {
+		return errMemWritesOff
+	}
+	if err := m.checkUploadName(t.Name); err != nil {
+		return err
+	}
+	if size, ok := announcedSize(t); ok {
+		return m.checkAnnounced(size)
+	}
+	return nil
+}
+
+// uploadTarget returns the file an upload would replace, if any, after
+// checking the flags and the policy against it.
+func (m *Memory) uploadTarget(name string, flags behaviour.OpenFlags) (memFile, bool, error) {
+	m.mu.RLock()
+	old, exists := m.files[name]
+	err := m.conflict(name)
+	m.mu.RUnlock()
+	if err == nil {
+		err = m.allowUpload(exists, flags)
+	}
+	return old, exists, err
 }
 
 // checkUploadName refuses names CleanName would not produce, and the top
