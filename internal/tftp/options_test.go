@@ -101,7 +101,9 @@ func TestAccept(t *testing.T) {
 		check     func(Params) bool
 		refused   bool
 	}{
-		{"nothing asked", OpRRQ, opts(), opts(), 10, "", func(p Params) bool { return p.BlockSize == 512 && p.WindowSize == 1 && p.Timeout == 2*time.Second && p.Retries == 4 }, false},
+		{"nothing asked", OpRRQ, opts(), opts(), 10, "", func(p Params) bool {
+			return p.BlockSize == 512 && p.WindowSize == 1 && p.Timeout == 2*time.Second && p.Retries == 4
+		}, false},
 		{"all accepted", OpRRQ, opts("blksize", "1468", "windowsize", "16", "timeout", "3"), opts("blksize", "1468", "windowsize", "16", "timeout", "3"), -1, "blksize=1468 windowsize=16 timeout=3",
 			func(p Params) bool { return p.BlockSize == 1468 && p.WindowSize == 16 && p.Timeout == 3*time.Second }, false},
 		{"handler lowered blksize", OpRRQ, opts("blksize", "1468"), opts("blksize", "1024"), -1, "blksize=1024", func(p Params) bool { return p.BlockSize == 1024 }, false},
