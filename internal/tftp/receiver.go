@@ -69,24 +69,31 @@ func (r *receiver) handle(pk Packet, err error) (progress, done bool, _ error) {
 }
 
 // data handles one DATA packet. A block after the expected one is a gap (a
-// block of the window was lost), one already acknowledged a duplicate (our
-// ACK was lost): both are answered by acknowledging what arrived in order.
+// block of the window was lost) and a block of the last acknowledged window
+// a repeat (our ACK was lost): both are answered by acknowledging what
+// arrived in order. Copies of blocks received since the last ACK (network
+// duplicates) and older blocks (stale) are ignored: answering them would
+// look like loss to the sender.
 func (r *receiver) data(pk Packet) (progress, done bool, err error) {
 	if len(pk.Payload) > r.p.BlockSize {
 		return false, true, protocolError("block larger than blksize")
 	}
-	if pk.Block != uint16(r.next) {
-		behind := uint64(uint16(r.next) - pk.Block)
-		if behind < 1<<15 && r.next-min(behind, r.next) > r.acked {
-			// A copy of a block of the current window, already
-			// received: the network duplicated it. Acknowledging it would
-			// look like a gap to the sender.
-			return false, false, nil
-		}
+	if pk.Block == uint16(r.next) {
+		done, err = r.accept(pk.Payload)
+		return true, done || err != nil, err
+	}
+	if ahead := pk.Block - uint16(r.next); ahead < 1<<15 {
 		return r.echo()
 	}
-	done, err = r.accept(pk.Payload)
-	return true, done || err != nil, err
+	behind := uint64(uint16(r.next) - pk.Block)
+	if behind >= r.next {
+		return false, false, nil // before block 1
+	}
+	block := r.next - behind
+	if block > r.acked || block+uint64(r.p.WindowSize) <= r.acked {
+		return false, false, nil
+	}
+	return r.echo()
 }
 
 // accept delivers the expected block and acknowledges it when the window is

@@ -541,3 +541,67 @@ func TestReceiverNoAllocationPerBlock(t *testing.T) {
 		t.Fatalf("%v allocations for 1 MiB, %v for 8 MiB", short, long)
 	}
 }
+
+// TestStalePacketsIgnored: a receiver ignores DATA older than its last
+// acknowledged window, and a sender ignores ACKs older than its window;
+// neither answers them nor loses its place.
+func TestStalePacketsIgnored(t *testing.T) {
+	a, b := listenUDP(t), listenUDP(t)
+	got := &sinkBuffer{}
+	errc := make(chan error, 1)
+	p := Params{BlockSize: 8, WindowSize: 1, Timeout: 300 * time.Millisecond, Retries: 2}
+	recvTr := newCounting(NewConnTransport(a, addrOf(b)))
+	go func() {
+		_, err := ServeWrite(context.Background(), recvTr, p, behaviour.Options{}, got)
+		errc <- err
+	}()
+	readUntil(t, b, OpAck) // ACK 0
+	for i, chunk := range []string{"aaaaaaaa", "bbbbbbbb", "cccccccc"} {
+		_, _ = b.WriteToUDPAddrPort(AppendData(nil, uint16(i+1), []byte(chunk)), addrOf(a))
+		readUntil(t, b, OpAck)
+	}
+	// Block 1 and 2 are stale now (the last ACK was for 3): no answer.
+	_, _ = b.WriteToUDPAddrPort(AppendData(nil, 1, []byte("XXXXXXXX")), addrOf(a))
+	_, _ = b.WriteToUDPAddrPort(AppendData(nil, 2, []byte("YYYYYYYY")), addrOf(a))
+	// Block 3 again: our ACK 3 was lost, so it is acknowledged again.
+	_, _ = b.WriteToUDPAddrPort(AppendData(nil, 3, []byte("cccccccc")), addrOf(a))
+	if ack := readUntil(t, b, OpAck); ack.Block != 3 {
+		t.Fatalf("ACK %d", ack.Block)
+	}
+	_, _ = b.WriteToUDPAddrPort(AppendData(nil, 4, []byte("end")), addrOf(a))
+	if ack := readUntil(t, b, OpAck); ack.Block != 4 {
+		t.Fatalf("ACK %d", ack.Block)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != "aaaaaaaabbbbbbbbccccccccend" || recvTr.count(OpAck) != 6 {
+		t.Fatalf("got %q with %d ACKs", got.String(), recvTr.count(OpAck))
+	}
+
+	// The sender side: a stale ACK in the middle changes nothing.
+	s, peer := listenUDP(t), listenUDP(t)
+	sendTr := newCounting(NewConnTransport(s, addrOf(peer)))
+	type outcome struct {
+		st  Stats
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		st, err := ServeRead(context.Background(), sendTr, p, behaviour.Options{}, strings.NewReader("0123456789abcdefghijklmnXY"))
+		done <- outcome{st, err}
+	}()
+	for block := uint16(1); block <= 4; block++ {
+		if pk := readUntil(t, peer, OpData); pk.Block != block {
+			t.Fatalf("DATA %d, want %d", pk.Block, block)
+		}
+		if block == 3 {
+			_, _ = peer.WriteToUDPAddrPort(AppendAck(nil, 1), addrOf(s)) // stale
+		}
+		_, _ = peer.WriteToUDPAddrPort(AppendAck(nil, block), addrOf(s))
+	}
+	o := <-done
+	if o.err != nil || o.st.Retransmits != 0 || sendTr.count(OpData) != 4 {
+		t.Fatalf("%v, %d retransmits, %d DATA", o.err, o.st.Retransmits, sendTr.count(OpData))
+	}
+}
