@@ -56,7 +56,10 @@ func ParsePortPolicy(s string) (PortPolicy, error) {
 		return PortPolicy{}, fmt.Errorf("daemon: port policy %q is not random, single or LO-HI", s)
 	}
 	p := PortRange(uint16(l), uint16(h))
-	return p, p.validate()
+	if err := p.validate(); err != nil {
+		return PortPolicy{}, err
+	}
+	return p, nil
 }
 
 // String returns the policy in the form ParsePortPolicy reads.
