@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -135,4 +136,47 @@ func TestTransferLoopback(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTransferIPv6(t *testing.T) {
+	listen := func() *net.UDPConn {
+		c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+		if err != nil {
+			t.Skipf("no IPv6 loopback: %v", err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	a, b := listen(), listen()
+	data := randomBytes(50_000, 11)
+	p := Params{BlockSize: 1428, WindowSize: 4, Timeout: 100 * time.Millisecond, Retries: 5}
+	send, recv, got := transfer(t, a, b, p, behaviour.Options{}, data)
+	if send.err != nil || recv.err != nil {
+		t.Fatalf("send: %v, receive: %v", send.err, recv.err)
+	}
+	checkSame(t, data, got.Bytes())
+}
+
+// TestDualStackPeer: a transfer socket on [::] talking to an IPv4 peer sees
+// the peer as ::ffff:127.0.0.1 and must still recognise it.
+func TestDualStackPeer(t *testing.T) {
+	a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv6unspecified})
+	if err != nil {
+		t.Skipf("no dual-stack socket: %v", err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b := listenUDP(t)
+	data := randomBytes(20_000, 12)
+	got := &sinkBuffer{}
+	done := make(chan error, 1)
+	p := Params{BlockSize: 512, WindowSize: 1, Timeout: 100 * time.Millisecond, Retries: 5}
+	go func() {
+		_, err := ServeWrite(context.Background(), NewConnTransport(b, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), addrOf(a).Port())), p, behaviour.Options{}, got)
+		done <- err
+	}()
+	_, err = ServeRead(context.Background(), NewConnTransport(a, netip.AddrPortFrom(netip.MustParseAddr("::ffff:127.0.0.1"), addrOf(b).Port())), p, behaviour.Options{}, bytes.NewReader(data))
+	if err := errors.Join(err, <-done); err != nil {
+		t.Fatal(err)
+	}
+	checkSame(t, data, got.Bytes())
 }

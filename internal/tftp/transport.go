@@ -1,6 +1,7 @@
 package tftp
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
@@ -56,7 +57,9 @@ type ConnTransport struct {
 }
 
 // NewConnTransport returns a Transport that exchanges datagrams with peer
-// over pc. The caller keeps ownership of pc and closes it after the transfer.
+// over pc. The caller keeps ownership of pc and closes it after the
+// transfer; while the transfer runs the transport owns pc's read deadline
+// (it remembers the last one it set).
 func NewConnTransport(pc net.PacketConn, peer netip.AddrPort) *ConnTransport {
 	peer = unmap(peer)
 	t := &ConnTransport{pc: pc, peer: peer, peerAddr: net.UDPAddrFromAddrPort(peer)}
@@ -79,7 +82,7 @@ func (t *ConnTransport) Send(b []byte) error {
 }
 
 // Recv returns the next datagram from the peer, answering strangers with
-// ERROR 5. The read deadline is set only when it changes, so that a sender
+// ERROR 5 (see answerStranger). The read deadline is set only when it changes, so that a sender
 // that keeps one deadline for a whole window pays for it once.
 func (t *ConnTransport) Recv(buf []byte, deadline time.Time) (int, error) {
 	for {
@@ -96,7 +99,7 @@ func (t *ConnTransport) Recv(buf []byte, deadline time.Time) (int, error) {
 		if t.accept(from) {
 			return n, nil
 		}
-		t.answerStranger(from)
+		t.answerStranger(from, buf[:n])
 	}
 }
 
@@ -142,8 +145,11 @@ func (t *ConnTransport) accept(from netip.AddrPort) bool {
 	return false
 }
 
-func (t *ConnTransport) answerStranger(from netip.AddrPort) {
-	if !from.IsValid() {
+// answerStranger sends ERROR 5 to a stranger, except for an ERROR (never
+// answered, so that two confused peers cannot bounce errors forever) and
+// datagrams too short to be TFTP at all.
+func (t *ConnTransport) answerStranger(from netip.AddrPort, b []byte) {
+	if !from.IsValid() || len(b) < 4 || Opcode(binary.BigEndian.Uint16(b)) == OpError {
 		return
 	}
 	if t.udp != nil {
