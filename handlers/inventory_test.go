@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -179,4 +180,29 @@ func TestInventoryFormatText(t *testing.T) {
 	if _, err := handlers.InventoryFormat(0).MarshalText(); err == nil || handlers.InventoryFormat(9).String() != "InventoryFormat(9)" {
 		t.Errorf("invalid formats: %v, %s", err, handlers.InventoryFormat(9))
 	}
+}
+
+// FuzzReadInventory feeds any document in any format: loading never
+// panics, and every key an inventory reports looks up.
+func FuzzReadInventory(f *testing.F) {
+	for _, tc := range inventories {
+		f.Add([]byte(tc.text), uint8(tc.format), tc.keyField)
+	}
+	f.Add([]byte(`{"a": {}, "a": {}}`), uint8(handlers.InventoryJSON), "")
+	f.Add([]byte("1: {}\n1.0: {}"), uint8(handlers.InventoryYAML), "")
+	f.Fuzz(func(t *testing.T, doc []byte, format uint8, keyField string) {
+		inv, err := handlers.ReadInventory(bytes.NewReader(doc), handlers.InventoryFormat(format%4), keyField)
+		if err != nil {
+			return
+		}
+		keys := inv.Keys()
+		if len(keys) != inv.Len() {
+			t.Fatalf("%d keys, Len %d", len(keys), inv.Len())
+		}
+		for _, k := range keys {
+			if _, ok := inv.Lookup(k); !ok || k == "" {
+				t.Fatalf("key %q does not look up", k)
+			}
+		}
+	})
 }
