@@ -210,3 +210,17 @@ func TestFirstReplyRetries(t *testing.T) {
 		})
 	}
 }
+
+// TestDallyHoldsNoPlace: after a write is committed, the engine dallies for
+// one timeout to re-ACK a lost final ACK; that must not keep the next
+// upload waiting under MaxTransfers.
+func TestDallyHoldsNoPlace(t *testing.T) {
+	m := newMemory(nil)
+	srv := daemontest.NewTFTP(t, m, func(d *daemon.TFTP) { d.MaxTransfers = 1; d.Timeout = 5 * time.Second })
+	c := newRawClient(t, srv.Addr())
+	c.put("one", []byte("first"))
+	c.put("two", []byte("second")) // while "one" dallies
+	if b, _ := m.file("two"); string(b) != "second" {
+		t.Fatalf("second upload: %q", b)
+	}
+}

@@ -179,6 +179,7 @@ func (k sink) Write(p []byte, last bool) error {
 		x.bytes.Add(int64(len(p)))
 		if last {
 			x.ended.Store(true) // even when late: no Abort after the commit
+			x.s.committed(x)
 		}
 	}
 	if k := x.alive(); k != nil {

@@ -159,7 +159,7 @@ func (s *server) limit(addr netip.Addr) error {
 	switch {
 	case s.draining:
 		return errShutdown
-	case len(s.transfers) >= s.cfg.maxTransfers:
+	case s.counted >= s.cfg.maxTransfers:
 		return errTooMany
 	case s.cfg.maxPerClient > 0 && s.clients[addr] >= s.cfg.maxPerClient:
 		return errTooManyClient
@@ -181,7 +181,25 @@ func (s *server) register(x *transfer, key joinKey) error {
 		s.routes[x.t.Peer] = x
 	}
 	s.clients[x.t.Peer.Addr()]++
+	s.counted++
+	x.counted = true
 	return nil
+}
+
+// uncount releases x's place under MaxTransfers and MaxPerClient: when it
+// ends, or earlier once a write is committed, since its dally holds nothing
+// but a socket for one timeout and must not make the next upload wait. The
+// caller holds s.mu.
+func (s *server) uncount(x *transfer) {
+	if !x.counted {
+		return
+	}
+	x.counted = false
+	s.counted--
+	addr := x.t.Peer.Addr()
+	if s.clients[addr]--; s.clients[addr] <= 0 {
+		delete(s.clients, addr)
+	}
 }
 
 // detach stops routing the peer's datagrams and repeated requests to x; x
@@ -197,6 +215,13 @@ func (s *server) detach(x *transfer) {
 	}
 }
 
+// committed releases a committed write's place under the limits.
+func (s *server) committed(x *transfer) {
+	s.mu.Lock()
+	s.uncount(x)
+	s.mu.Unlock()
+}
+
 // remove forgets an ended transfer.
 func (s *server) remove(x *transfer) {
 	s.detach(x)
@@ -206,9 +231,6 @@ func (s *server) remove(x *transfer) {
 		return
 	}
 	delete(s.transfers, x)
-	addr := x.t.Peer.Addr()
-	if s.clients[addr]--; s.clients[addr] <= 0 {
-		delete(s.clients, addr)
-	}
+	s.uncount(x)
 	s.touch()
 }

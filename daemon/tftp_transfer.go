@@ -29,13 +29,14 @@ type transfer struct {
 	closeConn func() error // the transfer's own socket, nil in single-port mode
 	wd        watchdog
 
-	opened bool                            // Open returned nil
-	ended  atomic.Bool                     // the handler's ending happened (io.EOF read or commit)
-	killed atomic.Pointer[behaviour.Error] // the daemon ended the transfer itself
-	bytes  atomic.Int64                    // file bytes through the handler
-	mu     sync.Mutex                      // guards accepted
-	accept behaviour.Options
-	timer  *time.Timer // MaxDuration
+	opened  bool                            // Open returned nil
+	counted bool                            // holds a place under the limits; guarded by s.mu
+	ended   atomic.Bool                     // the handler's ending happened (io.EOF read or commit)
+	killed  atomic.Pointer[behaviour.Error] // the daemon ended the transfer itself
+	bytes   atomic.Int64                    // file bytes through the handler
+	mu      sync.Mutex                      // guards accepted
+	accept  behaviour.Options
+	timer   *time.Timer // MaxDuration
 }
 
 func newTransfer(s *server, req tftp.Request, name string, suggested behaviour.Options, peer, local netip.AddrPort) *transfer {
