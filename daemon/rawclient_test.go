@@ -51,17 +51,6 @@ func newRawClientFrom(t testing.TB, server netip.AddrPort, local string) *rawCli
 
 func (c *rawClient) close() { c.conn.Close() }
 
-// drain discards datagrams until none arrives for quiet: the daemon's late
-// retransmissions of an abandoned transfer.
-func (c *rawClient) drain(quiet time.Duration) {
-	c.t.Helper()
-	for {
-		if _, ok := c.recv(quiet); !ok {
-			return
-		}
-	}
-}
-
 func (c *rawClient) addr() netip.AddrPort { return c.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
 
 // send sends b to the daemon's listening port.

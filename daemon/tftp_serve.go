@@ -30,8 +30,8 @@ type server struct {
 	transfers  map[*transfer]struct{}
 	joins      map[joinKey]*transfer
 	routes     map[netip.AddrPort]*transfer // single-port mode
-	clients    map[netip.Addr]int // counted transfers per peer address
-	counted    int                // transfers counted under MaxTransfers
+	clients    map[netip.Addr]int           // counted transfers per peer address
+	counted    int                          // transfers counted under MaxTransfers
 	draining   bool
 	stopErr    error
 	lastActive time.Time
