@@ -55,6 +55,9 @@ func (f ReadFunc) Open(ctx context.Context, t *Transfer) error {
 	if err != nil {
 		return err
 	}
+	if r == nil {
+		return &Error{Code: CodeUndefined, Message: genericMessage, Err: errors.New("ReadFunc returned a nil reader")}
+	}
 	setSizeOf(t, r)
 	t.State = r
 	return nil
