@@ -215,12 +215,29 @@ func TestFirstReplyRetries(t *testing.T) {
 // one timeout to re-ACK a lost final ACK; that must not keep the next
 // upload waiting under MaxTransfers.
 func TestDallyHoldsNoPlace(t *testing.T) {
-	m := newMemory(nil)
-	srv := daemontest.NewTFTP(t, m, func(d *daemon.TFTP) { d.MaxTransfers = 1; d.Timeout = 5 * time.Second })
-	c := newRawClient(t, srv.Addr())
-	c.put("one", []byte("first"))
-	c.put("two", []byte("second")) // while "one" dallies
-	if b, _ := m.file("two"); string(b) != "second" {
-		t.Fatalf("second upload: %q", b)
+	for _, ports := range []daemon.PortPolicy{daemon.PortsRandom, daemon.PortsSingle} {
+		t.Run(ports.String(), func(t *testing.T) {
+			m := newMemory(nil)
+			hooks := newHookLog()
+			srv := daemontest.NewTFTP(t, m, hooks.install(nil), func(d *daemon.TFTP) {
+				d.MaxTransfers = 1
+				d.Timeout = 5 * time.Second
+				d.Ports = ports
+			})
+			c := newRawClient(t, srv.Addr())
+			c.put("one", []byte("first"))
+			c.put("two", []byte("second")) // from the same port, while "one" dallies
+			waitFor(t, "the second upload", func() bool { b, _ := m.file("two"); return string(b) == "second" })
+			srv.Close() // ends the dallies quietly: the files are in
+			c.silent(50 * time.Millisecond)
+			for range 2 {
+				receive(t, hooks.successes, "OnSuccess")
+			}
+			select {
+			case f := <-hooks.failures:
+				t.Errorf("a committed upload failed: %+v", f)
+			default:
+			}
+		})
 	}
 }

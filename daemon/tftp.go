@@ -35,12 +35,13 @@ import (
 // A request repeated by the same peer address and port for the same name
 // while its transfer runs joins that transfer: the handler sees one Open.
 //
-// Memory: each running transfer holds one receive buffer and one send buffer
-// of its block size plus, on a read, the window of blocks kept for
-// retransmission (at most MaxWindowSize blocks of MaxBlockSize bytes; in
-// single-port mode a write's incoming queue holds at most MaxWindowSize+4
-// datagrams). The listening socket has one 64 KiB buffer. Nothing else grows
-// with the size of a file.
+// Memory is bounded per running transfer and never grows with the size of a
+// file: a read holds its window of DATA packets for retransmission
+// (WindowSize blocks of BlockSize bytes, so at most MaxWindowSize x
+// MaxBlockSize, and the engine caps a window at 16 MiB) and a 4 KiB receive
+// buffer; a write holds one receive buffer of its block size and the ACK it
+// sends. In single-port mode a transfer's incoming queue adds at most
+// MaxWindowSize+4 datagrams. The listening socket has one 64 KiB buffer.
 type TFTP struct {
 	// ListenAddr is the UDP address ListenAndServe listens on,
 	// "host:port". The empty string means ":69", every address on the TFTP
@@ -114,7 +115,9 @@ type TFTP struct {
 	// handler's Open, with the transfer's statistics so far. An error
 	// refuses the request; its code and peer message go on the wire.
 	OnRequest func(Stats) error
-	// OnSuccess is called once for each transfer that succeeded.
+	// OnSuccess is called once for each transfer that succeeded. For a
+	// write it runs after the dally, one timeout after the commit, when
+	// the statistics are complete.
 	OnSuccess func(Stats)
 	// OnFailure is called once for each admitted transfer that did not
 	// succeed (including those OnRequest or Open refused). Requests refused
