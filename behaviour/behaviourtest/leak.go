@@ -71,6 +71,9 @@ func (tr *tracker) leaked() map[goroutine]owner {
 	for grew := true; grew; {
 		grew = false
 		for _, g := range all {
+			if processWide(g) {
+				continue
+			}
 			l, fromKit := labels[g.parent]
 			if _, known := labels[g.id]; fromKit && !known {
 				labels[g.id] = l
@@ -80,6 +83,14 @@ func (tr *tracker) leaked() map[goroutine]owner {
 		}
 	}
 	return out
+}
+
+// processWide reports goroutines that a library starts once for the whole
+// process on first use, from whichever goroutine happens to need it first:
+// they outlive the transfer that started them without being its leak.
+// regexp2's match-timeout clock is one (the registry times every match).
+func processWide(g goroutine) bool {
+	return strings.HasPrefix(g.creator, "github.com/dlclark/regexp2.")
 }
 
 // dump parses runtime.Stack for all goroutines.
