@@ -60,6 +60,10 @@ type Params struct {
 	// answered (RRQ), when HasTSize.
 	TSize    int64
 	HasTSize bool
+	// SkipDally makes ServeWrite return as soon as the final ACK is sent,
+	// so that the caller can report success at once; the caller then runs
+	// Dally, usually in a goroutine, before it closes the transport.
+	SkipDally bool
 }
 
 // DefaultParams returns the parameters of a transfer that negotiates

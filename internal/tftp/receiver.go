@@ -158,22 +158,3 @@ func (r *receiver) ackOrReply() error {
 	}
 	return r.sendReply()
 }
-
-// dally stays after the final ACK and acknowledges the final block again
-// whenever the peer repeats it (its copy of our ACK was lost). It ends after
-// two timeouts without a repeat: one timeout would race the peer's own
-// retransmission timer, which starts at almost the same moment as ours.
-func (r *receiver) dally() {
-	final := uint16(r.next - 1)
-	deadline := r.deadlineAfter(time.Now(), 2*r.p.Timeout)
-	for {
-		pk, err := r.recv(deadline)
-		if err != nil {
-			return
-		}
-		if pk.Op == OpData && pk.Block == final {
-			_ = r.tr.Send(r.reply)
-			deadline = r.deadlineAfter(time.Now(), 2*r.p.Timeout)
-		}
-	}
-}

@@ -96,8 +96,8 @@ func ackZero(pk Packet) bool { return pk.Op == OpAck && pk.Block == 0 }
 // acknowledging every p.WindowSize blocks and at once on a gap, re-ACKing
 // duplicates, refusing a DATA longer than p.BlockSize with ERROR 4. After the
 // final block (shorter than p.BlockSize) it calls dst.Write(..., true),
-// sends the final ACK and dallies for one timeout to re-ACK a repeated final
-// DATA (the ACK may have been lost), then returns. Errors as for ServeRead.
+// sends the final ACK and, unless p.SkipDally, dallies (see [Dally]) before
+// it returns. Errors as for ServeRead.
 func ServeWrite(ctx context.Context, tr Transport, p Params, oack behaviour.Options, dst Sink) (Stats, error) {
 	l := newLink(ctx, tr, p, dataBufSize(p.BlockSize))
 	defer l.watch()()
@@ -109,8 +109,11 @@ func ServeWrite(ctx context.Context, tr Transport, p Params, oack behaviour.Opti
 	if err := r.run(); err != nil {
 		return l.finish(err)
 	}
-	r.dally()
-	return l.finish(nil)
+	st, _ := l.finish(nil)
+	if !l.p.SkipDally {
+		dally(l, r.reply)
+	}
+	return st, nil
 }
 
 // dataBufSize is the receive buffer of a receiver: one byte more than the

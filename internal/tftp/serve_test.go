@@ -249,40 +249,49 @@ func (h *hookReader) Read(p []byte) (int, error) {
 }
 
 // TestDallyReacksLostFinalACK: the receiver's final ACK is lost; the sender
-// repeats the final DATA and the dallying receiver acknowledges it again.
+// repeats the final DATA and the dallying receiver acknowledges it again,
+// both when ServeWrite dallies and when the caller runs Dally after it.
 func TestDallyReacksLostFinalACK(t *testing.T) {
-	a, b := listenUDP(t), listenUDP(t)
-	p := Params{BlockSize: 512, WindowSize: 1, Timeout: 200 * time.Millisecond, Retries: 2}
-	data := randomBytes(512*3+10, 6)
-	finalAck := AppendAck(nil, 4)
-	receiver := newCounting(NewConnTransport(b, addrOf(a)))
-	dropped := false
-	receiver.drop = func(pkt []byte) bool {
-		if bytes.Equal(pkt, finalAck) && !dropped {
-			dropped = true
-			return true
+	for _, skip := range []bool{false, true} {
+		a, b := listenUDP(t), listenUDP(t)
+		p := Params{BlockSize: 512, WindowSize: 1, Timeout: 200 * time.Millisecond, Retries: 2, SkipDally: skip}
+		data := randomBytes(512*3+10, 6)
+		finalAck := AppendAck(nil, 4)
+		receiver := newCounting(NewConnTransport(b, addrOf(a)))
+		dropped := false
+		receiver.drop = func(pkt []byte) bool {
+			if bytes.Equal(pkt, finalAck) && !dropped {
+				dropped = true
+				return true
+			}
+			return false
 		}
-		return false
-	}
-	got := &sinkBuffer{}
-	recvDone := make(chan error, 1)
-	var recvTook time.Duration
-	go func() {
-		start := time.Now()
-		_, err := ServeWrite(context.Background(), receiver, p, behaviour.Options{}, got)
-		recvTook = time.Since(start)
-		recvDone <- err
-	}()
-	st, err := ServeRead(context.Background(), NewConnTransport(a, addrOf(b)), p, behaviour.Options{}, bytes.NewReader(data))
-	if err := errors.Join(err, <-recvDone); err != nil {
-		t.Fatal(err)
-	}
-	checkSame(t, data, got.Bytes())
-	if st.Retransmits != 1 || receiver.count(OpAck) != 1+4+1 {
-		t.Fatalf("sender retransmits %d, receiver ACKs %d", st.Retransmits, receiver.count(OpAck))
-	}
-	if recvTook > 2*time.Second {
-		t.Errorf("receiver took %v", recvTook)
+		got := &sinkBuffer{}
+		recvDone := make(chan error, 1)
+		var recvTook time.Duration
+		go func() {
+			start := time.Now()
+			st, err := ServeWrite(context.Background(), receiver, p, behaviour.Options{}, got)
+			recvTook = time.Since(start)
+			if skip && err == nil {
+				Dally(context.Background(), receiver, p, st)
+			}
+			recvDone <- err
+		}()
+		st, err := ServeRead(context.Background(), NewConnTransport(a, addrOf(b)), p, behaviour.Options{}, bytes.NewReader(data))
+		if err := errors.Join(err, <-recvDone); err != nil {
+			t.Fatal(err)
+		}
+		checkSame(t, data, got.Bytes())
+		if st.Retransmits != 1 || receiver.count(OpAck) != 1+4+1 {
+			t.Fatalf("skip %v: sender retransmits %d, receiver ACKs %d", skip, st.Retransmits, receiver.count(OpAck))
+		}
+		if skip && recvTook > p.Timeout/2 {
+			t.Errorf("ServeWrite with SkipDally took %v", recvTook)
+		}
+		if !skip && recvTook < 2*p.Timeout {
+			t.Errorf("ServeWrite returned after %v, before its dally", recvTook)
+		}
 	}
 }
 
