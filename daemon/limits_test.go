@@ -241,3 +241,20 @@ func TestDallyHoldsNoPlace(t *testing.T) {
 		})
 	}
 }
+
+// TestSinglePortRetryFreesThePlace: in single-port mode a client that
+// gives up and asks again from the same port is not refused by
+// MaxPerClient because of the transfer it abandoned.
+func TestSinglePortRetryFreesThePlace(t *testing.T) {
+	srv := daemontest.NewTFTP(t, newMemory(big), func(d *daemon.TFTP) {
+		d.Ports = daemon.PortsSingle
+		d.MaxPerClient = 1
+		d.Timeout = 5 * time.Second
+	})
+	c := newRawClient(t, srv.Addr())
+	c.rrq("first")
+	c.expect(tftp.OpData) // abandoned
+	if got, _ := c.get("second"); !bytes.Equal(got, big) {
+		t.Fatal("wrong content")
+	}
+}

@@ -111,6 +111,9 @@ type TFTP struct {
 	// no transfer runs: Serve then returns ErrIdle. 0 means never.
 	IdleTimeout time.Duration
 
+	// The hooks are called from the transfers' goroutines, concurrently
+	// for different transfers; a panic in a hook is recovered and logged.
+	//
 	// OnRequest, when set, is called for every admitted request before the
 	// handler's Open, with the transfer's statistics so far. An error
 	// refuses the request; its code and peer message go on the wire.

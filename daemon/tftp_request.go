@@ -3,6 +3,7 @@ package daemon
 import (
 	"encoding/binary"
 	"net/netip"
+	"strings"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/tftp"
@@ -111,9 +112,19 @@ func (s *server) access(op tftp.Opcode) error {
 }
 
 func (s *server) refuse(peer, local netip.AddrPort, req tftp.Request, err error) {
-	s.cfg.log.Info("tftp request refused", "peer", peer, "op", opName(req.Op), "file", req.Filename,
+	s.cfg.log.Info("tftp request refused", "peer", peer, "op", opName(req.Op), "file", logName(req.Filename),
 		"code", int(behaviour.TFTPCode(err)), "err", err)
 	s.reply(peer, local, err)
+}
+
+// maxLogName bounds a refused name in the logs: a hostile name may be 64 KiB.
+const maxLogName = 256
+
+func logName(name string) string {
+	if len(name) <= maxLogName {
+		return name
+	}
+	return strings.ToValidUTF8(name[:maxLogName], "") + "..."
 }
 
 func opName(op tftp.Opcode) string {
@@ -126,25 +137,33 @@ func opName(op tftp.Opcode) string {
 // admit starts a transfer for a request, unless it repeats one that runs
 // (nil, nil) or a limit refuses it. It runs on the read loop only, so the
 // counts it checks can only fall before it registers the transfer.
+//
+// In single-port mode a new request from a port whose transfer runs means
+// the peer has given up on that transfer (one port, one transfer): the old
+// transfer is ended quietly and its place freed, whether or not the new
+// request is admitted.
 func (s *server) admit(req tftp.Request, name string, suggested behaviour.Options, peer, local netip.AddrPort) (*transfer, error) {
 	key := joinKey{peer: peer, op: req.Op, name: req.Filename}
 	s.mu.Lock()
 	joined := s.joins[key]
+	if joined != nil && !joined.committed() {
+		s.mu.Unlock()
+		return nil, nil
+	}
 	busy := s.routes[peer]
+	if busy != nil {
+		s.uncount(busy)
+	}
 	err := s.limit(peer.Addr())
 	s.mu.Unlock()
-	if joined != nil && !joined.committed() {
-		return nil, nil
+	if busy != nil {
+		busy.supersede()
+	}
+	if joined != nil {
+		s.detach(joined) // only its dally is left
 	}
 	if err != nil {
 		return nil, err
-	}
-	if joined != nil {
-		s.detach(joined)
-	}
-	if busy != nil && busy != joined {
-		// One port, one transfer: the peer has given up on the old one.
-		busy.supersede()
 	}
 	x := newTransfer(s, req, name, suggested, peer, local)
 	if err := s.open(x); err != nil {

@@ -171,9 +171,7 @@ func (x *transfer) kill(e error, quiet bool) {
 // the old transfer.
 func (x *transfer) supersede() {
 	x.s.detach(x)
-	if !x.committed() {
-		x.kill(errSuperseded, true)
-	}
+	x.kill(errSuperseded, true)
 }
 
 // committed reports whether a write has been committed: its peer has sent
@@ -242,6 +240,7 @@ func (x *transfer) release() {
 	}
 }
 
-// stuck reports whether the transfer waits for a handler call that has
-// overrun: Shutdown does not wait for it.
+// stuck reports whether the transfer is inside a handler call. After the
+// transfer was killed, that call is all that keeps it: Shutdown does not
+// wait for it, since a handler may never return.
 func (x *transfer) stuck() bool { return x.wd.busy() }
