@@ -228,11 +228,11 @@ func TestDallyHoldsNoPlace(t *testing.T) {
 			c.put("one", []byte("first"))
 			c.put("two", []byte("second")) // from the same port, while "one" dallies
 			waitFor(t, "the second upload", func() bool { b, _ := m.file("two"); return string(b) == "second" })
-			srv.Close() // ends the dallies quietly: the files are in
-			c.silent(50 * time.Millisecond)
-			for range 2 {
+			for range 2 { // reported at once, not after the dally of two timeouts
 				receive(t, hooks.successes, "OnSuccess")
 			}
+			srv.Close() // ends the dallies quietly: the files are in
+			c.silent(50 * time.Millisecond)
 			select {
 			case f := <-hooks.failures:
 				t.Errorf("a committed upload failed: %+v", f)

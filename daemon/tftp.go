@@ -118,9 +118,9 @@ type TFTP struct {
 	// handler's Open, with the transfer's statistics so far. An error
 	// refuses the request; its code and peer message go on the wire.
 	OnRequest func(Stats) error
-	// OnSuccess is called once for each transfer that succeeded. For a
-	// write it runs after the dally, one timeout after the commit, when
-	// the statistics are complete.
+	// OnSuccess is called once for each transfer that succeeded, as soon
+	// as it did: for a write, right after the final ACK, before the dally
+	// that re-acknowledges a repeated final block.
 	OnSuccess func(Stats)
 	// OnFailure is called once for each admitted transfer that did not
 	// succeed (including those OnRequest or Open refused). Requests refused

@@ -28,6 +28,7 @@ type transfer struct {
 	g         *guard
 	closeConn func() error // the transfer's own socket, nil in single-port mode
 	wd        watchdog
+	params    tftp.Params // as negotiated
 
 	opened  bool                            // Open returned nil
 	counted bool                            // holds a place under the limits; guarded by s.mu
@@ -74,8 +75,13 @@ func (x *transfer) run() {
 	if cause != nil && x.opened && !x.ended.Load() {
 		x.abort(cause)
 	}
-	x.release()
 	x.report(st, x.outcome(err, cause, started), cause)
+	if cause == nil && x.req.Op == tftp.OpWRQ {
+		// Reported already; the peer may still repeat its final DATA if
+		// our final ACK was lost.
+		tftp.Dally(x.ctx, x.g, x.params, st)
+	}
+	x.release()
 	x.s.remove(x)
 	x.cancel(context.Canceled)
 }
@@ -104,6 +110,8 @@ func (x *transfer) serve() (st tftp.Stats, started bool, err error) {
 	}
 	x.setAccepted(oack)
 	x.wd.setLimit(2 * p.Timeout)
+	p.SkipDally = true // run dallies after reporting the success
+	x.params = p
 	if x.req.Op == tftp.OpRRQ {
 		st, err = tftp.ServeRead(x.ctx, x.g, p, oack, &source{x: x})
 	} else {
