@@ -136,7 +136,7 @@ var clientCaps = map[ClientKind]capabilities{
 	Curl:         {blksize: true, minBlk: 8, tsize: true, noOptions: true},
 	TFTPHPA:      {noOptions: true},
 	ATFTP:        {blksize: true, minBlk: 8, window: true, tsize: true, noOptions: true},
-	Busybox:      {blksize: true, minBlk: 8, tsize: true},
+	Busybox:      {blksize: true, minBlk: 64, tsize: true}, // -b 32..63 fails: "remote filename is too long"
 	ErlangFile:   {blksize: true, minBlk: 8, tsize: true, noOptions: true},
 	ErlangBinary: {blksize: true, minBlk: 8, tsize: true, noOptions: true},
 	NodeClient:   {blksize: true, minBlk: 8, window: true, tsize: true},
