@@ -183,3 +183,44 @@ func ExampleNewConnTransport() {
 	// from the peer: "\x00\x04\x00\x01" <nil>
 	// to the stranger: "\x00\x05\x00\x05unknown transfer ID\x00"
 }
+
+// Reporting a write at once and dallying in the background: ServeWrite
+// returns right after the final ACK, and Dally keeps answering a peer that
+// did not get it until the socket can be closed.
+func ExampleDally() {
+	srv, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	peer, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	defer peer.Close()
+	tr := tftp.NewConnTransport(srv, addr(peer))
+	p := tftp.Params{BlockSize: 512, WindowSize: 1, Timeout: 50 * time.Millisecond, Retries: 3, SkipDally: true}
+
+	results := make(chan tftp.Stats, 1)
+	dallied := make(chan struct{})
+	go func() {
+		st, err := tftp.ServeWrite(context.Background(), tr, p, behaviour.Options{}, sinkTo{new(bytes.Buffer)})
+		results <- st // report success here, before the dally
+		if err == nil {
+			tftp.Dally(context.Background(), tr, p, st)
+		}
+		srv.Close()
+		close(dallied)
+	}()
+	buf := make([]byte, 600)
+	_, _, _ = peer.ReadFrom(buf) // ACK 0
+	_, _ = peer.WriteTo(tftp.AppendData(nil, 1, []byte("short")), srv.LocalAddr())
+	_, _, _ = peer.ReadFrom(buf) // ACK 1, the final one
+	fmt.Println("blocks:", (<-results).Blocks)
+	// As if that ACK had been lost: the peer repeats the final DATA.
+	_, _ = peer.WriteTo(tftp.AppendData(nil, 1, []byte("short")), srv.LocalAddr())
+	k, _, _ := peer.ReadFrom(buf)
+	fmt.Printf("again: %q\n", buf[:k])
+	<-dallied
+	// Output:
+	// blocks: 1
+	// again: "\x00\x04\x00\x01"
+}
+
+func ExampleOpcode_String() {
+	fmt.Println(tftp.OpOACK, tftp.Opcode(9))
+	// Output: OACK opcode 9
+}

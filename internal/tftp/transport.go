@@ -81,8 +81,9 @@ func (t *ConnTransport) Send(b []byte) error {
 	return err
 }
 
-// Recv returns the next datagram from the peer, answering strangers with
-// ERROR 5 (see answerStranger). The read deadline is set only when it changes, so that a sender
+// Recv returns the next datagram from the peer. A stranger's datagram gets
+// ERROR 5, unless it is an ERROR itself (errors are never answered, so two
+// confused peers cannot bounce them forever) or too short to be TFTP. The read deadline is set only when it changes, so that a sender
 // that keeps one deadline for a whole window pays for it once.
 func (t *ConnTransport) Recv(buf []byte, deadline time.Time) (int, error) {
 	for {
@@ -145,9 +146,7 @@ func (t *ConnTransport) accept(from netip.AddrPort) bool {
 	return false
 }
 
-// answerStranger sends ERROR 5 to a stranger, except for an ERROR (never
-// answered, so that two confused peers cannot bounce errors forever) and
-// datagrams too short to be TFTP at all.
+// answerStranger sends ERROR 5 to a stranger, as Recv describes.
 func (t *ConnTransport) answerStranger(from netip.AddrPort, b []byte) {
 	if !from.IsValid() || len(b) < 4 || Opcode(binary.BigEndian.Uint16(b)) == OpError {
 		return
