@@ -134,3 +134,42 @@ func ExampleParsePortPolicy() {
 	// 50000-50099 <nil>
 	// random daemon: port range 9-1 is empty or starts at 0
 }
+
+// Active lists the transfers that run, for a status page or a metric.
+func ExampleTFTP_Active() {
+	started, release := make(chan struct{}), make(chan struct{})
+	slow := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
+		close(started)
+		<-release
+		return strings.NewReader("image"), nil
+	})
+	d := &daemon.TFTP{Handler: slow}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() { _ = d.Serve(pc) }()
+	defer d.Close()
+	fetched := make(chan error)
+	go func() { fetched <- fetch(pc.LocalAddr().String(), "boot.img", io.Discard) }()
+
+	<-started
+	for _, s := range d.Active() {
+		fmt.Println(s.Name, s.Access, s.Outcome, s.Peer.Addr())
+	}
+	close(release)
+	fmt.Println(<-fetched)
+	// Output:
+	// boot.img read running 127.0.0.1
+	// <nil>
+}
+
+// A port range for a firewall that opens only these ports to the daemon.
+func ExamplePortRange() {
+	d := &daemon.TFTP{
+		Handler: behaviour.Bytes([]byte("config\n")),
+		Ports:   daemon.PortRange(50000, 50099),
+	}
+	fmt.Println(d.Ports)
+	// Output: 50000-50099
+}
