@@ -56,6 +56,10 @@ func cmpOr[T int | time.Duration](v, def T) T {
 	return v
 }
 
+// Validate reports every field that is out of range, as the transfers
+// would, without sending anything (the server's name is not looked up).
+func (c *Client) Validate() error { return c.validate() }
+
 func (c *Client) validate() error {
 	var errs []error
 	check := func(bad bool, format string, args ...any) {

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/filemux/filemux/client"
+)
+
+func getUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: filemux get [flags] tftp://HOST[:PORT]/PATH[;mode=netascii] [LOCAL|-]")
+	fmt.Fprintln(w, "\nDownloads PATH into LOCAL (default: the base name of PATH), atomically: on")
+	fmt.Fprintln(w, "failure LOCAL is left as it was. - writes to standard output.")
+}
+
+func runGet(ctx context.Context, args []string) status {
+	var f transferFlags
+	fs := newFlagSet("get", getUsage, os.Stderr)
+	f.register(fs, true)
+	pos, st, ok := parseCommand(fs, args, 1, 2)
+	if !ok {
+		return st
+	}
+	u, err := parseURL(pos[0])
+	local := ""
+	if err == nil && len(pos) == 2 {
+		local = pos[1]
+	} else if err == nil {
+		local, err = u.localName()
+	}
+	c, cerr := f.client(u)
+	if err != nil || cerr != nil {
+		return usageError(fs, "get", firstError(err, cerr))
+	}
+	m := newMeter(os.Stderr, u.file, barWidth(f.quiet))
+	c.Progress = m.update
+	var res client.Result
+	if local == "-" {
+		res, err = c.ReadTo(ctx, u.file, os.Stdout)
+	} else {
+		res, err = c.ReadFile(ctx, u.file, local)
+	}
+	m.done()
+	return report(err, f.quiet, func() string { return summary("got", u.String(), displayName(local, "(stdout)"), res) })
+}

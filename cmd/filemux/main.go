@@ -1,0 +1,79 @@
+// Command filemux serves and fetches virtual files over TFTP.
+//
+//	filemux get [flags] tftp://HOST[:PORT]/PATH[;mode=netascii] [LOCAL|-]
+//	filemux put [flags] LOCAL|- tftp://HOST[:PORT]/PATH[;mode=netascii]
+//	filemux serve [--tftp ADDR]... [--root DIR] [--writable]
+//
+// get and put are a TFTP client (RFC 1350, 2347, 2348, 2349, 7440) that
+// does not trust the server; serve runs filemux's TFTP daemon. Run
+// "filemux help" for the flags and the exit statuses.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand: it parses its own flags and returns the exit
+// status.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string) status
+}
+
+var commands []command
+
+func init() {
+	// Filled here rather than in the declaration: help refers to commands.
+	commands = []command{
+		{"get", "download a file from a TFTP server", runGet},
+		{"put", "upload a file to a TFTP server", runPut},
+		{"serve", "serve files over TFTP", runServe},
+		{"help", "show this help", runHelp},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(int(code))
+}
+
+func run(ctx context.Context, args []string) status {
+	if len(args) == 0 {
+		usage(os.Stderr)
+		return statusUsage
+	}
+	for _, c := range commands {
+		if c.name == args[0] || (c.name == "help" && (args[0] == "-h" || args[0] == "--help")) {
+			return c.run(ctx, args[1:])
+		}
+	}
+	fmt.Fprintf(os.Stderr, "filemux: unknown command %q\n\n", args[0])
+	usage(os.Stderr)
+	return statusUsage
+}
+
+func runHelp(context.Context, []string) status {
+	usage(os.Stdout)
+	return statusOK
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: filemux COMMAND [flags] ARGS")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-6s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'filemux COMMAND -h' for a command's flags.")
+	fmt.Fprintln(w, "\nExit status of get and put:")
+	for _, s := range []status{statusOK, statusFailure, statusUsage, statusNotFound, statusAccess, statusDiskFull,
+		statusServer, statusTimeout, statusIntegrity, statusTooLarge, statusInterrupted} {
+		fmt.Fprintf(w, "  %3d  %s\n", int(s), s.describe())
+	}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/filemux/filemux/client"
+)
+
+func putUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: filemux put [flags] LOCAL|- tftp://HOST[:PORT]/PATH[;mode=netascii]")
+	fmt.Fprintln(w, "\nUploads LOCAL (- reads standard input) as PATH; a PATH ending in / gets")
+	fmt.Fprintln(w, "LOCAL's base name appended.")
+}
+
+func runPut(ctx context.Context, args []string) status {
+	var f transferFlags
+	fs := newFlagSet("put", putUsage, os.Stderr)
+	f.register(fs, false)
+	pos, st, ok := parseCommand(fs, args, 2, 2)
+	if !ok {
+		return st
+	}
+	local := pos[0]
+	u, err := parseURL(pos[1])
+	if err == nil && strings.HasSuffix(u.file, "/") {
+		if local == "-" {
+			err = fmt.Errorf("%s names a directory: give the file name to upload standard input as", pos[1])
+		}
+		u.file += filepath.Base(local)
+	}
+	c, cerr := f.client(u)
+	if err != nil || cerr != nil {
+		return usageError(fs, "put", firstError(err, cerr))
+	}
+	m := newMeter(os.Stderr, displayName(local, "(stdin)"), barWidth(f.quiet))
+	c.Progress = m.update
+	var res client.Result
+	if local == "-" {
+		res, err = c.WriteFrom(ctx, u.file, stdin())
+	} else {
+		res, err = c.WriteFile(ctx, u.file, local)
+	}
+	m.done()
+	return report(err, f.quiet, func() string { return summary("put", displayName(local, "(stdin)"), u.String(), res) })
+}
+
+// stdin returns standard input, with its size when it is a regular file
+// (a redirection), so that tsize can be sent.
+func stdin() io.Reader {
+	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode().IsRegular() {
+		if off, err := os.Stdin.Seek(0, io.SeekCurrent); err == nil {
+			return sized{os.Stdin, fi.Size() - off}
+		}
+	}
+	return os.Stdin
+}
+
+// sized is a reader that knows how much it holds (see client.WriteFrom).
+type sized struct {
+	io.Reader
+	n int64
+}
+
+func (s sized) Size() int64 { return s.n }
