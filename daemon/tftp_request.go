@@ -20,6 +20,7 @@ func (s *server) dispatch(b []byte, peer, local netip.AddrPort) {
 	case op == tftp.OpRRQ || op == tftp.OpWRQ:
 		s.request(b, peer, local)
 	case s.single && s.deliver(b, peer):
+		// Handed to the peer's transfer.
 	case op == tftp.OpError:
 		// Never answer an ERROR: two daemons must not ping-pong.
 	case s.limiter.allow(peer.Addr()):
