@@ -40,6 +40,9 @@ func parseURL(s string) (tftpURL, error) {
 	if port == "" {
 		port = strconv.Itoa(client.DefaultPort)
 	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return tftpURL{}, fmt.Errorf("bad URL %q: port %q is not 1..65535", s, port)
+	}
 	out := tftpURL{addr: net.JoinHostPort(u.Hostname(), port)}
 	escaped := u.EscapedPath()
 	if out.mode, escaped, err = splitMode(escaped); err != nil {
