@@ -1,0 +1,264 @@
+package metrics_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/daemon/daemontest"
+	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/metrics"
+	"github.com/filemux/filemux/registry"
+)
+
+// scrape fetches url and returns its samples by "name{k="v",...}" as the
+// text format writes them (labels sorted by name).
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	samples := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("bad sample %q", line)
+		}
+		samples[line[:i]] = v
+	}
+	return samples
+}
+
+// eventually scrapes until want holds for every sample, or fails.
+func eventually(t *testing.T, url string, want map[string]float64) map[string]float64 {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := scrape(t, url)
+		var missing []string
+		for k, v := range want {
+			if got[k] != v {
+				missing = append(missing, k+" = "+strconv.FormatFloat(got[k], 'g', -1, 64)+", want "+strconv.FormatFloat(v, 'g', -1, 64))
+			}
+		}
+		if len(missing) == 0 {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics never matched:\n%s", strings.Join(missing, "\n"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// gate is a read handler whose single read waits until it is opened.
+type gate chan struct{}
+
+func (g gate) Read(p []byte) (int, error) {
+	<-g
+	return copy(p, "late"), io.EOF
+}
+
+func TestMetricsFromRealDaemon(t *testing.T) {
+	kernel := bytes.Repeat([]byte("k"), 5000)
+	hold := make(gate)
+	var reg registry.Registry
+	reg.MustRegister(`boot/.*`, behaviour.Bytes(kernel))
+	reg.MustRegister(`slow`, behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) { return hold, nil }))
+	reg.MustRegister(`up/.*`, handlers.NewMemory())
+	names := map[string]string{`boot/.*`: "boot", `slow`: "slow", `up/.*`: "uploads"}
+	m := metrics.New(metrics.Options{Route: func(name string) string {
+		match, err := reg.Match(name)
+		if err != nil {
+			return ""
+		}
+		return names[match.Pattern]
+	}})
+	srv := daemontest.NewTFTP(t, &reg, func(d *daemon.TFTP) {
+		m.TFTPHooks(d)
+		d.Logger = slog.New(m.LogHandler(slog.DiscardHandler))
+	})
+	admin := httptest.NewServer(m.Handler(metrics.Endpoints{}))
+	defer admin.Close()
+	url := admin.URL + "/metrics"
+
+	before := scrape(t, url)
+	if v, ok := before[`filemux_active_transfers{access="read",protocol="tftp"}`]; !ok || v != 0 {
+		t.Errorf("active transfers before any: %v, %v; want a zero series", v, ok)
+	}
+
+	c := &client.Client{Addr: srv.Addr().String(), Timeout: 200 * time.Millisecond}
+	for range 3 {
+		if _, _, err := c.ReadBytes(context.Background(), "boot/vmlinuz"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.WriteBytes(context.Background(), "up/r1.cfg", []byte("hostname r1\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadBytes(context.Background(), "nothing-matches"); err == nil {
+		t.Fatal("a name no route matches was served")
+	}
+	rawRequest(t, srv.Addr().String(), "../etc/passwd")
+
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.ReadBytes(context.Background(), "slow")
+		done <- err
+	}()
+	eventually(t, url, map[string]float64{`filemux_active_transfers{access="read",protocol="tftp"}`: 1})
+	close(hold)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	got := eventually(t, url, map[string]float64{
+		`filemux_transfers_total{access="read",outcome="success",protocol="tftp",route="boot"}`:     3,
+		`filemux_transfers_total{access="write",outcome="success",protocol="tftp",route="uploads"}`: 1,
+		`filemux_transfers_total{access="read",outcome="success",protocol="tftp",route="slow"}`:     1,
+		`filemux_transfers_total{access="read",outcome="refused",protocol="tftp",route="none"}`:     1,
+		`filemux_transfer_bytes_total{access="read",protocol="tftp",route="boot"}`:                  3 * 5000,
+		`filemux_transfer_bytes_total{access="write",protocol="tftp",route="uploads"}`:              12,
+		`filemux_transfer_duration_seconds_count{access="read",protocol="tftp",route="boot"}`:       3,
+		`filemux_refused_requests_total{protocol="tftp",reason="not_found"}`:                        1,
+		`filemux_refused_requests_total{protocol="tftp",reason="illegal_file_name"}`:                1,
+		`filemux_active_transfers{access="read",protocol="tftp"}`:                                   0,
+	})
+	if _, ok := got["go_goroutines"]; !ok {
+		t.Error("the Go runtime collector is missing")
+	}
+}
+
+// rawRequest sends an RRQ for name as bytes on the wire, past any client's
+// own checks, and waits for the daemon's ERROR.
+func rawRequest(t *testing.T, addr, name string) {
+	t.Helper()
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pkt := append([]byte{0, 1}, name...)
+	pkt = append(append(pkt, 0), "octet\x00"...)
+	if _, err := conn.Write(pkt); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	n, err := conn.Read(buf)
+	if err != nil || n < 4 || buf[1] != 5 {
+		t.Fatalf("no ERROR for %q: %v %q", name, err, buf[:n])
+	}
+}
+
+func TestRetransmissionsCounted(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	m.Record(daemon.Stats{Protocol: behaviour.TFTP, Access: behaviour.Read, Outcome: daemon.OutcomeTimedOut, Retransmits: 5, Duration: time.Second})
+	admin := httptest.NewServer(m.Handler(metrics.Endpoints{}))
+	defer admin.Close()
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		`filemux_retransmissions_total{protocol="tftp",route="none"}`:                             5,
+		`filemux_transfers_total{access="read",outcome="timed_out",protocol="tftp",route="none"}`: 1,
+	})
+}
+
+func TestRateLimitCounted(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	var logs bytes.Buffer
+	srv := daemontest.NewTFTP(t, behaviour.Bytes([]byte("x")), func(d *daemon.TFTP) {
+		d.RequestRate, d.RequestBurst = 0.001, 1
+		d.Logger = slog.New(m.LogHandler(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	})
+	conn, err := net.Dial("udp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for range 3 {
+		_, _ = conn.Write([]byte("\x00\x01../x\x00octet\x00"))
+	}
+	admin := httptest.NewServer(m.Handler(metrics.Endpoints{}))
+	defer admin.Close()
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		`filemux_refused_requests_total{protocol="tftp",reason="rate_limit"}`:        2,
+		`filemux_refused_requests_total{protocol="tftp",reason="illegal_file_name"}`: 1,
+	})
+	if strings.Contains(logs.String(), "rate limit") {
+		t.Errorf("a debug record reached an info-level handler:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "tftp request refused") {
+		t.Errorf("an info record did not reach the handler:\n%s", logs.String())
+	}
+}
+
+func TestAdminEndpoints(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	var health, reload error
+	reloads := 0
+	admin := httptest.NewServer(m.Handler(metrics.Endpoints{
+		Health: func() error { return health },
+		Reload: func() error { reloads++; return reload },
+	}))
+	defer admin.Close()
+	check := func(method, path string, status int, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, admin.URL+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != status || !strings.Contains(string(b), body) {
+			t.Errorf("%s %s: %d %q, want %d %q", method, path, resp.StatusCode, b, status, body)
+		}
+	}
+	check("GET", "/healthz", 200, "ok")
+	health = errors.New("shutting down")
+	check("GET", "/healthz", 503, "shutting down")
+	check("POST", "/reload", 200, "reloaded")
+	reload = errors.New("filemux.yaml:7: routes[0].match: bad pattern")
+	check("POST", "/reload", 409, "filemux.yaml:7")
+	check("GET", "/reload", 405, "")
+	if reloads != 2 {
+		t.Errorf("Reload called %d times, want 2", reloads)
+	}
+	m.Reloaded(nil)
+	m.Reloaded(reload)
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		`filemux_config_reloads_total{result="success"}`: 1,
+		`filemux_config_reloads_total{result="failure"}`: 1,
+		`filemux_config_last_reload_successful`:          0,
+	})
+	noReload := httptest.NewServer(m.Handler(metrics.Endpoints{}))
+	defer noReload.Close()
+	resp, err := http.Post(noReload.URL+"/reload", "text/plain", nil)
+	if err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("POST /reload without a Reload: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+}
