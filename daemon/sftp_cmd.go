@@ -1,0 +1,83 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/pkg/sftp"
+)
+
+// Filecmd runs SETSTAT and FSETSTAT, RENAME (and posix-rename), REMOVE,
+// MKDIR and RMDIR through the handler's capabilities. Links are
+// unsupported.
+func (ss *sftpSession) Filecmd(r *sftp.Request) (err error) {
+	defer ss.contain("sftp "+r.Method, &err)
+	switch r.Method {
+	case "Setstat":
+		err = ss.setstat(r)
+	case "Rename", "PosixRename":
+		err = ss.change(r, func(ctx context.Context, h behaviour.Handler, t *behaviour.Transfer) error {
+			newName, err := ss.c.srv.cfg.names.Clean(r.Target)
+			if err != nil {
+				return err
+			}
+			return behaviour.Rename(ctx, h, t, newName)
+		})
+	case "Remove":
+		err = ss.change(r, behaviour.Remove)
+	case "Mkdir":
+		err = ss.change(r, behaviour.Mkdir)
+	case "Rmdir":
+		err = ss.change(r, behaviour.Rmdir)
+	default:
+		err = behaviour.ErrUnsupported
+	}
+	ss.logCmd(r.Method, r.Filepath, err)
+	return sftpErr(err)
+}
+
+// change runs one change to the file system on the request's path.
+func (ss *sftpSession) change(r *sftp.Request, op func(context.Context, behaviour.Handler, *behaviour.Transfer) error) error {
+	t, err := ss.c.newRequest(behaviour.SFTP, behaviour.Write, r.Filepath)
+	if err != nil {
+		return err
+	}
+	return ss.c.contained(r.Method, func() error { return op(t.Context(), ss.c.handler, t) })
+}
+
+// setstat accepts what changes nothing: a size equal to the file's (what
+// OpenSSH's scp sets after an upload opened without TRUNC), and
+// permissions and times, which filemux's handlers do not keep. Owners and
+// other sizes are unsupported. The file must exist (or be open for writing).
+func (ss *sftpSession) setstat(r *sftp.Request) error {
+	flags := r.AttrFlags()
+	if flags.UidGid {
+		return behaviour.ErrUnsupported
+	}
+	fi, err := ss.stat(r.Filepath)
+	if err != nil {
+		return err
+	}
+	if flags.Size && r.Attributes().Size != uint64(max(fi.Size(), 0)) {
+		return behaviour.ErrUnsupported
+	}
+	return nil
+}
+
+// logCmd logs a request that is not a transfer: changes at Info, lookups
+// at Debug, failures of either at Info.
+func (ss *sftpSession) logCmd(method, requested string, err error) {
+	level := slog.LevelDebug
+	switch method {
+	case "Stat", "Lstat", "List":
+	default:
+		level = slog.LevelInfo
+	}
+	attrs := []any{"peer", ss.c.peer, "user", ss.c.user, "op", method, "file", requested}
+	if err != nil {
+		level = slog.LevelInfo
+		attrs = append(attrs, "err", err)
+	}
+	ss.c.srv.cfg.log.Log(context.Background(), level, "sftp request", attrs...)
+}

@@ -1,0 +1,210 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/sshkeys"
+	"golang.org/x/crypto/ssh"
+)
+
+// sshSettings are the SSH fields with their defaults applied and the key
+// files loaded, fixed when serving starts.
+type sshSettings struct {
+	handler      behaviour.Handler
+	handlerFor   func(string) behaviour.Handler
+	log          *slog.Logger
+	ssh          *ssh.ServerConfig
+	handshake    time.Duration
+	idle         time.Duration // 0: never
+	keepAlive    time.Duration // 0: never
+	keepAliveMax int
+	maxConns     int
+	maxPerAddr   int
+	maxSessions  int
+	maxHandles   int
+	names        behaviour.NamePolicy
+	maxSize      int64
+	readAhead    int
+	reorder      int
+	spoolMemory  int
+	spoolDir     string
+	maxSpool     int64
+	onRequest    func(SSHStats) error
+	onSuccess    func(SSHStats)
+	onFailure    func(SSHStats)
+}
+
+// settings validates the fields, applies the defaults, loads or generates
+// the host keys and loads the authentication files.
+func (d *SSH) settings() (*sshSettings, error) {
+	if err := d.validate(); err != nil {
+		return nil, err
+	}
+	s := &sshSettings{
+		handler:      d.Handler,
+		handlerFor:   d.HandlerFor,
+		log:          d.Logger,
+		handshake:    sshDuration(d.HandshakeTimeout, DefaultSSHHandshakeTimeout),
+		idle:         sshDuration(d.IdleTimeout, DefaultSSHIdleTimeout),
+		keepAlive:    sshDuration(d.KeepAliveInterval, DefaultSSHKeepAliveInterval),
+		keepAliveMax: sshInt(d.KeepAliveMax, DefaultSSHKeepAliveMax),
+		maxConns:     sshInt(d.MaxConnections, DefaultSSHMaxConnections),
+		maxPerAddr:   sshInt(d.MaxPerAddress, DefaultSSHMaxPerAddress),
+		maxSessions:  sshInt(d.MaxSessions, DefaultSSHMaxSessions),
+		maxHandles:   sshInt(d.MaxHandles, DefaultSSHMaxHandles),
+		names:        behaviour.NamePolicy{MaxLen: d.MaxNameLen},
+		maxSize:      d.MaxSize,
+		readAhead:    sshInt(d.ReadAhead, DefaultSSHReadAhead),
+		reorder:      sshInt(d.ReorderLimit, DefaultSSHReorderLimit),
+		spoolMemory:  sshInt(d.SpoolMemory, DefaultSSHSpoolMemory),
+		spoolDir:     d.SpoolDir,
+		maxSpool:     sshInt(d.MaxSpool, DefaultSSHMaxSpool),
+		onRequest:    d.OnRequest,
+		onSuccess:    d.OnSuccess,
+		onFailure:    d.OnFailure,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.spoolDir == "" {
+		s.spoolDir = os.TempDir()
+	}
+	auth, err := d.authenticator()
+	if err != nil {
+		return nil, err
+	}
+	hostKeys, err := d.hostKeys(s.log)
+	if err != nil {
+		return nil, err
+	}
+	s.ssh = d.serverConfig(auth, hostKeys)
+	return s, nil
+}
+
+func (d *SSH) validate() error {
+	var errs []error
+	check := func(bad bool, format string, args ...any) {
+		if bad {
+			errs = append(errs, fmt.Errorf("daemon: SSH."+format, args...))
+		}
+	}
+	check(d.Handler == nil && d.HandlerFor == nil, "Handler is nil")
+	check(d.HostKeyFile == "" && d.RSAHostKeyFile == "" && len(d.HostKeys) == 0, "HostKeyFile, RSAHostKeyFile or HostKeys is required")
+	check(d.AuthorizedKeysFile == "" && len(d.AuthorizedKeys) == 0 && len(d.UserKeys) == 0 &&
+		d.PasswordFile == "" && len(d.Passwords) == 0, "no way to authenticate: set AuthorizedKeysFile, AuthorizedKeys, UserKeys, PasswordFile or Passwords")
+	check(d.MaxAuthTries < 0, "MaxAuthTries %d is negative", d.MaxAuthTries)
+	check(d.HandshakeTimeout < 0, "HandshakeTimeout %v is negative", d.HandshakeTimeout)
+	check(d.KeepAliveMax < 0, "KeepAliveMax %d is negative", d.KeepAliveMax)
+	check(d.MaxConnections < 0, "MaxConnections %d is negative", d.MaxConnections)
+	check(d.MaxPerAddress < 0, "MaxPerAddress %d is negative", d.MaxPerAddress)
+	check(d.MaxSessions < 0, "MaxSessions %d is negative", d.MaxSessions)
+	check(d.MaxHandles < 0, "MaxHandles %d is negative", d.MaxHandles)
+	check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
+	check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
+	check(d.ReadAhead < 0 || (d.ReadAhead > 0 && d.ReadAhead < sftpMinWindow), "ReadAhead %d is below %d", d.ReadAhead, sftpMinWindow)
+	check(d.ReorderLimit < 0, "ReorderLimit %d is negative", d.ReorderLimit)
+	check(d.SpoolMemory < 0, "SpoolMemory %d is negative", d.SpoolMemory)
+	check(d.MaxSpool < 0, "MaxSpool %d is negative", d.MaxSpool)
+	for _, k := range d.HostKeys {
+		check(k == nil, "HostKeys holds a nil key")
+	}
+	return errors.Join(errs...)
+}
+
+// hostKeys loads (or generates) the key files and adds HostKeys.
+func (d *SSH) hostKeys(log *slog.Logger) ([]ssh.Signer, error) {
+	keys := append([]ssh.Signer(nil), d.HostKeys...)
+	for _, f := range []struct {
+		path string
+		kind sshkeys.Kind
+	}{{d.HostKeyFile, sshkeys.Ed25519}, {d.RSAHostKeyFile, sshkeys.RSA}} {
+		if f.path == "" {
+			continue
+		}
+		signer, created, err := sshkeys.LoadOrGenerate(f.path, f.kind)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: SSH host key: %w", err)
+		}
+		if created {
+			log.Warn("ssh host key generated", "file", f.path, "kind", f.kind.String(),
+				"fingerprint", ssh.FingerprintSHA256(signer.PublicKey()))
+		}
+		keys = append(keys, signer)
+	}
+	if d.LegacyAlgorithms {
+		return keys, nil
+	}
+	for i, k := range keys {
+		restricted, err := sshNoSHA1(k)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = restricted
+	}
+	return keys, nil
+}
+
+// sshNoSHA1 keeps an RSA host key from signing with SHA-1 (ssh-rsa), which
+// x/crypto offers for every RSA key it is given.
+func sshNoSHA1(k ssh.Signer) (ssh.Signer, error) {
+	as, ok := k.(ssh.AlgorithmSigner)
+	if k.PublicKey().Type() != ssh.KeyAlgoRSA || !ok {
+		return k, nil
+	}
+	return ssh.NewSignerWithAlgorithms(as, []string{ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSASHA512})
+}
+
+// serverConfig builds the x/crypto configuration: modern algorithms only,
+// unless LegacyAlgorithms asks for more.
+func (d *SSH) serverConfig(auth *sshAuth, hostKeys []ssh.Signer) *ssh.ServerConfig {
+	algs := ssh.SupportedAlgorithms()
+	// Non-ETM SHA-2 MACs are sound and libssh2 before 1.11 knows no other.
+	macs := append(algs.MACs, ssh.HMACSHA256, ssh.HMACSHA512)
+	if d.LegacyAlgorithms {
+		legacy := ssh.InsecureAlgorithms()
+		algs.KeyExchanges = append(algs.KeyExchanges, legacy.KeyExchanges...)
+		algs.Ciphers = append(algs.Ciphers, legacy.Ciphers...)
+		macs = append(macs, ssh.HMACSHA1)
+		macs = append(macs, legacy.MACs...)
+		algs.PublicKeyAuths = append(algs.PublicKeyAuths, ssh.KeyAlgoRSA)
+	}
+	cfg := &ssh.ServerConfig{
+		Config: ssh.Config{
+			KeyExchanges: algs.KeyExchanges,
+			Ciphers:      algs.Ciphers,
+			MACs:         macs,
+		},
+		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
+		MaxAuthTries:            sshInt(d.MaxAuthTries, DefaultSSHMaxAuthTries),
+		ServerVersion:           "SSH-2.0-filemux",
+	}
+	auth.install(cfg)
+	for _, k := range hostKeys {
+		cfg.AddHostKey(k)
+	}
+	return cfg
+}
+
+// sshDuration applies the field convention: 0 is the default, negative
+// is never (0).
+func sshDuration(v, def time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+func sshInt[T int | int64](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}

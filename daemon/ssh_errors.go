@@ -1,0 +1,30 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// errSSHTimedOut is the cause of the endings reported as OutcomeTimedOut.
+// (behaviour.Error compares by code, so the causes carry the identity.)
+var errSSHTimedOut = errors.New("daemon: ssh connection timed out")
+
+// The SSH server's own refusals and endings. Their messages are what the
+// client sees; the causes stay in the logs.
+var (
+	errSSHServing      = errors.New("daemon: SSH is already serving")
+	errSSHShutdown     = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "server shutting down", Err: ErrServerClosed}
+	errSSHIdle         = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "idle timeout", Err: errSSHTimedOut}
+	errSSHKeepAlive    = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "connection lost", Err: fmt.Errorf("daemon: ssh keepalives unanswered: %w", errSSHTimedOut)}
+	errSSHHangup       = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "session failed", Err: errors.New("daemon: closing the connection after a failed scp upload")}
+	errSSHLost         = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "connection lost", Err: errors.New("daemon: ssh connection lost")}
+	errSSHTooLarge     = &behaviour.Error{Code: behaviour.CodeDiskFull, Message: "file too large"}
+	errSSHNoHandler    = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "no files for this user"}
+	errSSHNoProgress   = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error", Err: errors.New("daemon: handler Read made no progress")}
+	errSSHBadCount     = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error", Err: errors.New("daemon: handler Read returned a count outside 0..len(p)")}
+	errSSHBadEnding    = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error", Err: errors.New("daemon: handler answered Read(t, nil) without io.EOF")}
+	errSSHClosedEarly  = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "closed before the end of the file", Err: errors.New("daemon: client closed the file before reading it all")}
+	errSSHNotDelivered = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "closed before the end of the file", Err: errors.New("daemon: the handler ended but the client did not receive every byte")}
+)
