@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// The targets of the TFTP issue, checked against the measures of the same
+// run.
+const (
+	lockStepVsHPA    = 1.0
+	window16VsATFTPD = 1.0
+	window64VsATFTPD = 1.2
+	window64VsRaw    = 0.6
+)
+
+// printTargets says, for each target, the measure and whether it is met.
+func printTargets(w io.Writer, outs []outcome, raw map[string]float64) {
+	fmt.Fprintln(w, "targets:")
+	for _, o := range outs {
+		fm, _ := o.byServer("filemux")
+		rate, _, _, _ := fm.median()
+		switch o.sc.target {
+		case "lockstep":
+			checkRatio(w, o, rate, "tftpd-hpa", lockStepVsHPA)
+		case "window16":
+			checkRatio(w, o, rate, "atftpd", window16VsATFTPD)
+		case "window64":
+			checkRatio(w, o, rate, "atftpd", window64VsATFTPD)
+			rawRate := raw["raw UDP window 64, 1468 B"]
+			verdict(w, rate >= window64VsRaw*rawRate, "%s: %.1f MB/s is %.0f%% of raw UDP window 64 (%.1f), want >= %.0f%%",
+				o.sc.name, rate, 100*rate/rawRate, rawRate, 100*window64VsRaw)
+		case "storm":
+			checkStorm(w, o)
+		}
+	}
+}
+
+func checkRatio(w io.Writer, o outcome, rate float64, peer string, want float64) {
+	p, _ := o.byServer(peer)
+	peerRate, _, _, _ := p.median()
+	verdict(w, peerRate > 0 && rate >= want*peerRate, "%s: filemux %.1f vs %s %.1f MB/s = %s, want >= %.1fx",
+		o.sc.name, rate, peer, peerRate, ratio(rate, peerRate), want)
+}
+
+// checkStorm wants no failure and a wall time no worse than the best peer
+// that served every client.
+func checkStorm(w io.Writer, o outcome) {
+	fm, _ := o.byServer("filemux")
+	_, _, wall, failures := fm.median()
+	best, bestName := time.Duration(0), ""
+	for _, r := range o.results {
+		_, _, pw, pf := r.median()
+		if r.server == "filemux" || pf > 0 || r.err != nil {
+			continue
+		}
+		if best == 0 || pw < best {
+			best, bestName = pw, r.server
+		}
+	}
+	verdict(w, failures == 0, "storm: filemux failures %d, want 0", failures)
+	verdict(w, best > 0 && wall <= best, "storm: filemux wall %.2fs vs best peer %s %.2fs (median)",
+		wall.Seconds(), bestName, best.Seconds())
+	n := len(fm.runs)
+	if n > 0 {
+		clients := stormClients
+		perTransfer := float64(fm.peakKiB-fm.idleKiB) / float64(clients)
+		fmt.Fprintf(w, "  info  storm: filemux peak RSS %.1f MiB, idle %.1f MiB: about %.0f KiB per concurrent transfer (%d clients)\n",
+			float64(fm.peakKiB)/1024, float64(fm.idleKiB)/1024, perTransfer, clients)
+	}
+}
+
+func verdict(w io.Writer, ok bool, format string, args ...any) {
+	mark := "MISS"
+	if ok {
+		mark = "met "
+	}
+	fmt.Fprintf(w, "  %s  %s\n", mark, fmt.Sprintf(format, args...))
+}
