@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -38,6 +39,17 @@ func (f fileSink) Prepare(context.Context, *behaviour.Transfer) error {
 	return nil
 }
 
+// download is the state of one download into a file.
+type download struct {
+	tmp *os.File
+	// buf gathers blocks into fewer, larger writes: a write system call
+	// per block would sit between each DATA and its ACK.
+	buf *bufio.Writer
+}
+
+// writeBuffer is the size of the gathering buffer.
+const writeBuffer = 256 << 10
+
 // Open creates the temporary file, hidden, next to the target, so that the
 // final rename stays within one file system.
 func (f fileSink) Open(_ context.Context, t *behaviour.Transfer) error {
@@ -46,20 +58,23 @@ func (f fileSink) Open(_ context.Context, t *behaviour.Transfer) error {
 	if err != nil {
 		return err
 	}
-	t.State = tmp
+	t.State = &download{tmp: tmp, buf: bufio.NewWriterSize(tmp, writeBuffer)}
 	return nil
 }
 
 // Write appends p and commits on the last call.
 func (f fileSink) Write(t *behaviour.Transfer, p []byte, last bool) error {
-	tmp := t.State.(*os.File)
-	if _, err := tmp.Write(p); err != nil {
+	d := t.State.(*download)
+	if _, err := d.buf.Write(p); err != nil {
 		return err
 	}
 	if !last {
 		return nil
 	}
-	return f.commit(tmp)
+	if err := d.buf.Flush(); err != nil {
+		return err
+	}
+	return f.commit(d.tmp)
 }
 
 func (f fileSink) commit(tmp *os.File) error {
@@ -79,7 +94,7 @@ func (f fileSink) commit(tmp *os.File) error {
 
 // Abort removes the temporary file.
 func (f fileSink) Abort(t *behaviour.Transfer, _ error) {
-	tmp := t.State.(*os.File)
-	tmp.Close()
-	os.Remove(tmp.Name())
+	d := t.State.(*download)
+	d.tmp.Close()
+	os.Remove(d.tmp.Name())
 }

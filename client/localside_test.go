@@ -159,6 +159,10 @@ func TestAbortOnceOnServerError(t *testing.T) {
 	if !errors.As(err, &se) || se.Code != behaviour.CodeDiskFull || se.Message != "source failed" {
 		t.Fatalf("err = %v, want the server's ERROR 3", err)
 	}
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Server != srv.Addr().String() {
+		t.Errorf("the error names server %q, want the address asked, %s", ce.Server, srv.Addr())
+	}
 	if rec.aborts != 1 || rec.Len() != 0 || !errors.As(rec.abortErr, &se) {
 		t.Fatalf("Abort called %d times (with %v), %d files committed; want 1 and 0", rec.aborts, rec.abortErr, rec.Len())
 	}

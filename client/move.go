@@ -15,6 +15,7 @@ import (
 // interrupts the handshake. The socket is closed when move returns, or after
 // the lingering a download's final ACK may need.
 func (x *transfer) move(ctx context.Context, first reply, stop func() bool) error {
+	x.sizeBuffer()
 	if x.op == OpWrite {
 		defer x.pc.Close()
 		defer stop()
@@ -36,6 +37,16 @@ func (x *transfer) move(ctx context.Context, first reply, stop func() bool) erro
 	}
 	go linger(x.tr, x.pc, l.finalAck, x.p.Timeout)
 	return nil
+}
+
+// sizeBuffer makes the socket's receive buffer hold a window of blocks
+// twice over (the kernel counts more than the payload per datagram), so that
+// a window is not dropped before the receiver reads it. The system may cap
+// it (net.core.rmem_max); a smaller buffer only costs retransmissions.
+func (x *transfer) sizeBuffer() {
+	if x.op == OpRead && x.p.WindowSize > 1 {
+		_ = x.pc.SetReadBuffer(min(4*x.p.WindowSize*(x.p.BlockSize+512), 16<<20))
+	}
 }
 
 // upload runs the sender. After the handshake an upload is the sending half

@@ -44,15 +44,17 @@ type local struct {
 func (c *Client) run(ctx context.Context, op Op, remote string, l local) (Result, error) {
 	x := &transfer{op: op, h: l.h, start: time.Now(), total: -1}
 	x.res = Result{Op: op, Remote: remote, Server: c.Addr, Size: -1}
+	server := c.Addr
 	s, err := c.settings(ctx)
 	if err == nil {
 		x.s = s
-		x.res.Server = s.server.String()
+		server = s.server.String() // errors name the address asked, not the TID
+		x.res.Server = server
 		err = x.run(ctx, remote, l)
 	}
 	x.res.Duration = time.Since(x.start)
 	if err != nil {
-		return x.res, &Error{Op: op, Remote: remote, Server: x.res.Server, Err: cause(err)}
+		return x.res, &Error{Op: op, Remote: remote, Server: server, Err: cause(err)}
 	}
 	return x.res, nil
 }
