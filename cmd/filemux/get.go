@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -38,7 +39,11 @@ func runGet(ctx context.Context, args []string) status {
 	c.Progress = m.update
 	var res client.Result
 	if local == "-" {
-		res, err = c.ReadTo(ctx, u.file, os.Stdout)
+		out := bufio.NewWriterSize(os.Stdout, 256<<10)
+		res, err = c.ReadTo(ctx, u.file, out)
+		if ferr := out.Flush(); err == nil && ferr != nil {
+			err = fmt.Errorf("writing standard output: %w", ferr)
+		}
 	} else {
 		res, err = c.ReadFile(ctx, u.file, local)
 	}
