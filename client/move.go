@@ -13,7 +13,7 @@ import (
 // move runs the engine's state machine for the data: the receiver for a
 // download, the sender for an upload. stop ends the watch on ctx that
 // interrupts the handshake. The socket is closed when move returns, or after
-// the lingering a download's final ACK may need.
+// the dally that a download's final ACK may need.
 func (x *transfer) move(ctx context.Context, first reply, stop func() bool) error {
 	x.sizeBuffer()
 	if x.op == OpWrite {
@@ -27,15 +27,21 @@ func (x *transfer) move(ctx context.Context, first reply, stop func() bool) erro
 	}
 	// After the handshake a download is the receiving half of a transfer:
 	// what the server side of a write runs, whose opening reply (ACK 0) is
-	// the answer to the OACK.
-	st, err := tftp.ServeWrite(ctx, l, x.p, behaviour.Options{}, commitSink{sink{x}, l})
+	// the answer to the OACK. The caller learns of success as soon as the
+	// final ACK is out; the dally runs in the background.
+	p := x.p
+	p.SkipDally = true
+	st, err := tftp.ServeWrite(ctx, l, p, behaviour.Options{}, sink{x})
 	x.record(st)
 	stop()
-	if err != nil || l.finalAck == nil {
+	if err != nil {
 		x.pc.Close()
 		return err
 	}
-	go linger(x.tr, x.pc, l.finalAck, x.p.Timeout)
+	go func() {
+		tftp.Dally(context.Background(), x.tr, p, st)
+		x.pc.Close()
+	}()
 	return nil
 }
 
@@ -83,27 +89,19 @@ func (l *uplink) Recv(buf []byte, deadline time.Time) (int, error) {
 	return n, err
 }
 
-// downlink adapts the client's transport to the engine's receiver, which
-// is written for the server end of a write: it hands the receiver a DATA 1
-// that already answered the request (and swallows the ACK 0 the receiver
-// would open with), and it ends the receiver's dally as soon as the final
-// ACK is out, so that the caller learns of its success at once; linger then
-// does the dallying in the background.
+// downlink hands the engine's receiver, which is written for the server
+// end of a write, a DATA 1 that already answered the request, and swallows
+// the ACK 0 the receiver would open with.
 type downlink struct {
 	*transport
-	pending   []byte
-	mute      bool
-	committed bool
-	finalAck  []byte
+	pending []byte
+	mute    bool
 }
 
 func (l *downlink) Send(b []byte) error {
 	if l.mute {
 		l.mute = false
 		return nil
-	}
-	if l.committed && l.finalAck == nil {
-		l.finalAck = append([]byte(nil), b...)
 	}
 	return l.transport.Send(b)
 }
@@ -114,40 +112,5 @@ func (l *downlink) Recv(buf []byte, deadline time.Time) (int, error) {
 		l.pending = nil
 		return n, nil
 	}
-	if l.finalAck != nil {
-		return 0, tftp.ErrInterrupted
-	}
 	return l.transport.Recv(buf, deadline)
-}
-
-// commitSink tells the downlink when the final block is committed: the
-// receiver's next packet is the final ACK.
-type commitSink struct {
-	sink
-	l *downlink
-}
-
-func (k commitSink) Write(p []byte, last bool) error {
-	err := k.sink.Write(p, last)
-	k.l.committed = last && err == nil
-	return err
-}
-
-// linger keeps the socket of a finished download for one timeout and
-// acknowledges the final DATA again if the server repeats it (the final ACK
-// was lost), so that the server ends cleanly too. Then it closes the socket.
-func linger(tr *transport, pc interface{ Close() error }, finalAck []byte, timeout time.Duration) {
-	defer pc.Close()
-	final := binary.BigEndian.Uint16(finalAck[2:])
-	buf := make([]byte, tftp.MaxRequestSize)
-	deadline := time.Now().Add(timeout)
-	for {
-		n, err := tr.Recv(buf, deadline)
-		if err != nil {
-			return
-		}
-		if pk, err := tftp.ParsePacket(buf[:n]); err == nil && pk.Op == tftp.OpData && pk.Block == final {
-			_ = tr.Send(finalAck)
-		}
-	}
 }
