@@ -1,0 +1,230 @@
+package config
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/registry"
+)
+
+// BuildOptions are what Build needs from the program that serves.
+type BuildOptions struct {
+	// Actions runs the routes' completion actions; nil means a runner of
+	// the route set's own, without a logger.
+	Actions *handlers.Actions
+}
+
+// RouteSet is the routes of a File built into handlers, ready for
+// registry.SetRoutes. It owns what they opened: Retire it when it no
+// longer serves (after a reload swapped it out, or at shutdown).
+type RouteSet struct {
+	routes       []registry.Route
+	infos        []routeInfo
+	matchTimeout time.Duration
+	gen          *generation
+}
+
+// routeInfo is what `filemux match` tells about a route.
+type routeInfo struct {
+	name, match string
+	handler     string
+	access      Access
+	protocols   []Protocol
+	http        *handlers.HTTP
+}
+
+// Build opens what the routes name (directories, template files,
+// inventories), builds their handlers and decorators (size caps, actions,
+// access and protocol filters) and returns them in order, each registry
+// route carrying the file:line of its match as Where. The error is an
+// Errors value naming every key that failed.
+func (f *File) Build(opts BuildOptions) (*RouteSet, error) {
+	actions := opts.Actions
+	if actions == nil {
+		actions = &handlers.Actions{}
+	}
+	r := f.report()
+	s := &RouteSet{matchTimeout: time.Duration(f.MatchTimeout), gen: &generation{}}
+	for i := range f.Routes {
+		path := indexPath("routes", i)
+		h, info := f.buildRoute(r, path, &f.Routes[i], actions, s.gen)
+		s.routes = append(s.routes, registry.Route{Pattern: f.Routes[i].registryPattern(), Handler: h, Where: r.where(path + ".match")})
+		s.infos = append(s.infos, info)
+	}
+	if err := r.errs.sorted(); err != nil {
+		s.Retire()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.Actions, g *generation) (behaviour.Handler, routeInfo) {
+	info := routeInfo{name: rt.Name, match: rt.Match, access: rt.Access, protocols: rt.Protocols}
+	if info.name == "" {
+		info.name = rt.Match
+	}
+	var h behaviour.Handler
+	switch {
+	case rt.Dir != nil:
+		h, info.handler = f.buildDir(r, path+".dir", rt.Dir, g)
+	case rt.Memory != nil:
+		h, info.handler = f.buildMemory(r, path+".memory", rt.Memory)
+	case rt.Template != nil:
+		h, info.handler = f.buildTemplate(r, path+".template", rt)
+	case rt.HTTP != nil:
+		info.http, info.handler = buildHTTP(r, path+".http", rt.HTTP)
+		if info.http != nil {
+			h = info.http
+		}
+	}
+	if h == nil {
+		return behaviour.Base{}, info
+	}
+	if rt.MaxSize > 0 {
+		h = handlers.SizeCap(h, int64(rt.MaxSize))
+	}
+	h = wrapActions(r, path+".actions", h, rt.Actions, actions)
+	h = restrictProtocols(restrictAccess(h, rt.Access), rt.Protocols)
+	return track(h, g), info
+}
+
+func (f *File) buildDir(r *report, path string, d *Dir, g *generation) (behaviour.Handler, string) {
+	root := f.resolve(d.Root)
+	dir, err := handlers.NewDir(root, handlers.DirConfig{
+		Write: d.Write, FileMode: os.FileMode(d.FileMode), DirMode: os.FileMode(d.DirMode),
+		MaxSize: int64(d.MaxSize), MakeParents: d.MakeParents,
+	})
+	if err != nil {
+		r.at(path+".root", "%s", trimPackage(err))
+		return nil, ""
+	}
+	g.own(dir)
+	return dir, fmt.Sprintf("dir %s (write: %s)", root, d.Write)
+}
+
+func (f *File) buildMemory(r *report, path string, m *Memory) (behaviour.Handler, string) {
+	mem, err := handlers.NewMemoryWith(handlers.MemoryConfig{Write: m.Write, MaxFileSize: int64(m.MaxFileSize), MaxTotal: int64(m.MaxTotal)})
+	if err != nil {
+		r.at(path, "%s", trimPackage(err))
+		return nil, ""
+	}
+	names := make([]string, 0, len(m.Files))
+	for name := range m.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		clean, err := behaviour.CleanName(name)
+		if err != nil {
+			r.at(path+".files."+name, "%q is not a file name a client could ask for", name)
+			continue
+		}
+		mem.Put(clean, []byte(m.Files[name]))
+	}
+	return mem, fmt.Sprintf("memory (write: %s, %d files)", m.Write, len(m.Files))
+}
+
+func (f *File) buildTemplate(r *report, path string, rt *Route) (behaviour.Handler, string) {
+	t := rt.Template
+	cfg := handlers.TemplateConfig{Text: t.Text, File: f.resolve(t.File), Key: t.Key, MaxSize: int64(t.MaxSize)}
+	desc := "template (inline)"
+	if t.File != "" {
+		desc = "template " + cfg.File
+		if b, err := os.ReadFile(cfg.File); err == nil {
+			groups, _ := groupsOf(rt.Match)
+			checkParams(r, path+".file", string(b), groups)
+		}
+	}
+	if t.Data != "" {
+		inv, err := handlers.LoadInventory(f.resolve(t.Data), t.Format, t.KeyField)
+		if err != nil {
+			r.at(path+".data", "%s", trimPackage(err))
+			return nil, ""
+		}
+		cfg.Inventory = inv
+		desc += fmt.Sprintf(" (data %s: %d records, key %s)", f.resolve(t.Data), inv.Len(), t.Key)
+	}
+	h, err := handlers.NewTemplate(cfg)
+	if err != nil {
+		key := path + ".file"
+		if t.Text != "" {
+			key = path + ".text"
+		}
+		r.at(key, "%s", trimPackage(err))
+		return nil, ""
+	}
+	return h, desc
+}
+
+func buildHTTP(r *report, path string, c *HTTP) (*handlers.HTTP, string) {
+	header := http.Header{}
+	for k, v := range c.Header {
+		header.Set(k, v)
+	}
+	h, err := handlers.NewHTTP(handlers.HTTPConfig{
+		URL: c.URL, Header: header, Timeout: time.Duration(c.Timeout),
+		CacheSize: int64(c.CacheSize), CacheTTL: time.Duration(c.CacheTTL),
+	})
+	if err != nil {
+		r.at(path+".url", "%s", trimPackage(err))
+		return nil, ""
+	}
+	cache := "no cache"
+	if c.CacheSize > 0 {
+		size, _ := c.CacheSize.MarshalText()
+		ttl, _ := c.CacheTTL.MarshalText()
+		cache = fmt.Sprintf("cache %s for %s", size, ttl)
+	}
+	return h, fmt.Sprintf("http %s (%s)", c.URL, cache)
+}
+
+// wrapActions adds the completion actions of a route; each one is
+// checked alone first, so that an error names the action at fault.
+func wrapActions(r *report, path string, h behaviour.Handler, list []Action, actions *handlers.Actions) behaviour.Handler {
+	if len(list) == 0 {
+		return h
+	}
+	converted := make([]handlers.Action, len(list))
+	failed := false
+	for i, a := range list {
+		converted[i] = handlers.Action{On: a.On, Run: a.Run, Post: a.Post, Timeout: time.Duration(a.Timeout)}
+		if _, err := actions.Wrap(behaviour.Base{}, converted[i]); err != nil {
+			r.at(indexPath(path, i), "%s", trimPackage(err))
+			failed = true
+		}
+	}
+	if failed {
+		return h
+	}
+	wrapped, err := actions.Wrap(h, converted...)
+	if err != nil {
+		r.at(path, "%s", trimPackage(err))
+		return h
+	}
+	return wrapped
+}
+
+// Routes returns the registry routes, in order.
+func (s *RouteSet) Routes() []registry.Route { return append([]registry.Route(nil), s.routes...) }
+
+// Name returns the name of the route registered for pattern, as
+// registry.Match reports it: the route's name, or else its match. It
+// returns "" when the set has no such route.
+func (s *RouteSet) Name(pattern string) string {
+	for i, rt := range s.routes {
+		if rt.Pattern == pattern {
+			return s.infos[i].name
+		}
+	}
+	return ""
+}
+
+// Retire releases what the routes opened once their running transfers
+// have ended; it returns at once. Call it once, when the set no longer
+// serves.
+func (s *RouteSet) Retire() { s.gen.retire() }

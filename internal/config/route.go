@@ -1,0 +1,168 @@
+package config
+
+import "github.com/filemux/filemux/handlers"
+
+// Route sends the file names its pattern matches to one handler: set
+// exactly one of dir, memory, template and http.
+type Route struct {
+	// Name labels the route in logs and metrics; empty means the match
+	// pattern.
+	Name string `yaml:"name"`
+	// Match is a regular expression (github.com/dlclark/regexp2, RE2
+	// compatible) searched for in the cleaned file name, which is
+	// relative, with slashes, without "." or ".." ("boot/x", never
+	// "/boot/x"). As with grep, ^ and $ anchor it: '^boot/' takes every
+	// name under boot/, 'boot' any name containing boot. Named groups such
+	// as (?<host>[^/]+) become captures that templates, URLs, headers and
+	// actions can use. Required.
+	Match string `yaml:"match"`
+	// Access limits the route to read (downloads), write (uploads) or
+	// both. The other direction is refused with an access violation.
+	Access Access `yaml:"access"`
+	// Protocols limits the route to some of tftp, sftp and scp; empty
+	// means all. On the others the route's names do not exist.
+	Protocols []Protocol `yaml:"protocols"`
+	// MaxSize bounds every transfer of the route, both ways; 0 means no
+	// limit beyond the handler's and the daemon's own.
+	MaxSize Size `yaml:"max_size"`
+	// Dir serves a directory.
+	Dir *Dir `yaml:"dir"`
+	// Memory serves files kept in memory.
+	Memory *Memory `yaml:"memory"`
+	// Template renders a text/template per transfer.
+	Template *Template `yaml:"template"`
+	// HTTP serves files from an HTTP origin.
+	HTTP *HTTP `yaml:"http"`
+	// Actions run once a transfer of the route ended, such as "a config
+	// was uploaded".
+	Actions []Action `yaml:"actions"`
+}
+
+// Dir serves the files under a directory, confined to it: the whole
+// file name is looked up under root, so that with root /srv/backup the
+// name backup/r1/x is /srv/backup/backup/r1/x. Uploads, when the write
+// policy allows them, are atomic.
+type Dir struct {
+	// Root is the directory. Required.
+	Root string `yaml:"root"`
+	// Write says which uploads are accepted: none, create (new files
+	// only), overwrite (existing files only) or any.
+	Write handlers.WritePolicy `yaml:"write"`
+	// FileMode is the permission of created files, reduced by the umask.
+	FileMode FileMode `yaml:"file_mode"`
+	// DirMode is the permission of created directories, reduced by the
+	// umask.
+	DirMode FileMode `yaml:"dir_mode"`
+	// MaxSize bounds an upload; 0 means no limit.
+	MaxSize Size `yaml:"max_size"`
+	// MakeParents creates the missing directories of an upload's name.
+	MakeParents bool `yaml:"make_parents"`
+}
+
+func (d *Dir) defaults() {
+	d.FileMode = FileMode(handlers.DefaultFileMode)
+	d.DirMode = FileMode(handlers.DefaultDirMode)
+}
+
+// Memory keeps files in memory, lost when filemux stops: a scratch area
+// for tests and demos.
+type Memory struct {
+	// Write says which uploads are accepted: none, create, overwrite or
+	// any.
+	Write handlers.WritePolicy `yaml:"write"`
+	// MaxFileSize bounds one file.
+	MaxFileSize Size `yaml:"max_file_size"`
+	// MaxTotal bounds all the files together.
+	MaxTotal Size `yaml:"max_total"`
+	// Files are files present from the start, by name, with their
+	// content.
+	Files map[string]string `yaml:"files"`
+}
+
+func (m *Memory) defaults() {
+	m.MaxFileSize = Size(handlers.DefaultMemoryMaxFile)
+	m.MaxTotal = Size(handlers.DefaultMemoryMaxTotal)
+}
+
+// Template renders a text/template for every download, such as a
+// device's running-config from its name. The template sees .Name (the
+// cleaned file name), .Params (the named captures), .Peer and .Local
+// (addresses; .Peer.Addr is the client's IP) and .Data (the inventory
+// record). A missing record, or a key the record lacks, is "file not
+// found", never a half-rendered file. Uploads are refused.
+type Template struct {
+	// File is the template file. Set file or text.
+	File string `yaml:"file"`
+	// Text is the template itself, inline.
+	Text string `yaml:"text"`
+	// Data is an inventory of records (YAML, JSON or CSV), one per
+	// device, that the template renders from.
+	Data string `yaml:"data"`
+	// Key selects the record of a transfer: the name of a capture of
+	// match whose value is the record's key, or peer for the client's IP
+	// address. Required with data.
+	Key string `yaml:"key"`
+	// Format is the inventory's format, yaml, json or csv; empty means
+	// the extension of data says.
+	Format handlers.InventoryFormat `yaml:"format"`
+	// KeyField names the field that holds each record's key in a list or
+	// CSV inventory.
+	KeyField string `yaml:"key_field"`
+	// MaxSize bounds one rendered file.
+	MaxSize Size `yaml:"max_size"`
+}
+
+func (t *Template) defaults() {
+	t.KeyField = handlers.DefaultInventoryKey
+	t.MaxSize = Size(handlers.DefaultTemplateMaxSize)
+}
+
+// HTTP serves files from an HTTP origin: GET for downloads, PUT for
+// uploads, with a cache so that many clients fetching the same file cost
+// the origin one request. Requests carry the client's address and the
+// captures as headers (X-Filemux-Peer, X-Filemux-Param-<name>).
+type HTTP struct {
+	// URL is the origin URL of a file, a template that sees .Name,
+	// .Params, .Peer and .Local (names and captures URL-escaped), such as
+	// "http://artifacts.internal/boot/{{.Params.file}}". It must start
+	// with http:// or https://. Required.
+	URL string `yaml:"url"`
+	// Timeout bounds each wait on the origin. It must stay under twice
+	// tftp.timeout, or the TFTP daemon gives up on the call first.
+	Timeout Duration `yaml:"timeout"`
+	// CacheSize bounds the downloads kept in memory; 0 turns the cache
+	// off.
+	CacheSize Size `yaml:"cache_size"`
+	// CacheTTL is how long a cached download is served before the origin
+	// is asked again.
+	CacheTTL Duration `yaml:"cache_ttl"`
+	// Header holds extra request headers, such as Authorization.
+	Header map[string]string `yaml:"header"`
+}
+
+func (h *HTTP) defaults() {
+	h.Timeout = Duration(handlers.DefaultHTTPTimeout)
+	h.CacheSize = 64 << 20
+	h.CacheTTL = Duration(handlers.DefaultHTTPCacheTTL)
+}
+
+// Action runs once a transfer ended: a program, run without a shell, or
+// a JSON event POSTed to a URL. Set exactly one of run and post. Actions
+// run in the background; their failures are logged.
+type Action struct {
+	// On says which endings fire the action: success, failure or always.
+	On handlers.ActionTrigger `yaml:"on"`
+	// Run is a program and its arguments, such as
+	// ["/usr/local/bin/archive", "{{.Params.host}}"]. The program is fixed; the arguments
+	// are templates over the event (.Name, .Params, .Peer, .PeerIP,
+	// .Bytes, .Outcome, ...), which the program also finds in FILEMUX_*
+	// environment variables (FILEMUX_NAME, FILEMUX_PARAM_HOST, ...).
+	Run []string `yaml:"run"`
+	// Post is an http or https URL that receives the event as JSON.
+	Post string `yaml:"post"`
+	// Timeout bounds the program, killed when it runs longer, or the
+	// request.
+	Timeout Duration `yaml:"timeout"`
+}
+
+func (a *Action) defaults() { a.Timeout = Duration(handlers.DefaultActionTimeout) }

@@ -1,0 +1,69 @@
+package config
+
+import (
+	"time"
+
+	"github.com/filemux/filemux/daemon"
+)
+
+// TFTP configures the TFTP daemon: one listener per address, all serving
+// the same routes.
+type TFTP struct {
+	// Listen are the UDP addresses to serve on, "host:port", such as
+	// "0.0.0.0:69" and "[::]:69". At least one is required.
+	Listen []string `yaml:"listen"`
+	// MaxBlockSize caps the block size a client may negotiate (blksize,
+	// 8..65464). 1468 fits an Ethernet frame.
+	MaxBlockSize int `yaml:"max_blksize"`
+	// MaxWindowSize caps the blocks sent per acknowledgement (windowsize,
+	// RFC 7440, 1..65535).
+	MaxWindowSize int `yaml:"max_windowsize"`
+	// Timeout is the wait for the client before a packet is sent again,
+	// unless the client negotiates another. Twice the timeout bounds
+	// every handler call, an HTTP origin's answer included.
+	Timeout Duration `yaml:"timeout"`
+	// Retries is how often one packet is sent again before the transfer
+	// fails; 0 never sends again.
+	Retries int `yaml:"retries"`
+	// FirstReplyRetries bounds the resends of the first reply while the
+	// client has not answered at all, so that a spoofed request cannot
+	// make the daemon flood its victim.
+	FirstReplyRetries int `yaml:"first_reply_retries"`
+	// Ports chooses the local port of each transfer: random, single, or
+	// a range LO-HI.
+	Ports PortPolicy `yaml:"ports"`
+	// MaxTransfers is the number of transfers that may run at once.
+	MaxTransfers int `yaml:"max_transfers"`
+	// MaxPerClient is the number of transfers one client address may run
+	// at once; 0 means no limit other than max_transfers.
+	MaxPerClient int `yaml:"max_per_client"`
+	// MaxSize bounds a file, both ways; 0 means no limit.
+	MaxSize Size `yaml:"max_size"`
+	// MaxDuration bounds the lifetime of one transfer; 0 means no limit.
+	MaxDuration Duration `yaml:"max_duration"`
+	// RefuseReads refuses every read request before any route sees it.
+	RefuseReads bool `yaml:"refuse_reads"`
+	// RefuseWrites refuses every write request before any route sees it.
+	RefuseWrites bool `yaml:"refuse_writes"`
+	// RefuseOptions names options the daemon never negotiates, such as
+	// windowsize for clients that mishandle it.
+	RefuseOptions []string `yaml:"refuse_options"`
+	// RequestRate limits the requests accepted from one address, per
+	// second; requests over it are dropped unanswered. 0 means no limit.
+	RequestRate float64 `yaml:"request_rate"`
+	// RequestBurst is the number of requests an address may send at once
+	// before request_rate applies; 0 means request_rate rounded up.
+	RequestBurst int `yaml:"request_burst"`
+}
+
+func (t *TFTP) defaults() {
+	t.MaxBlockSize = 65464
+	t.MaxWindowSize = daemon.DefaultMaxWindowSize
+	t.Timeout = Duration(daemon.DefaultTimeout)
+	t.Retries = daemon.DefaultRetries
+	t.FirstReplyRetries = daemon.DefaultFirstReplyRetries
+	t.MaxTransfers = daemon.DefaultMaxTransfers
+}
+
+// handlerBudget is how long the daemon lets one handler call run.
+func (t *TFTP) handlerBudget() time.Duration { return 2 * time.Duration(t.Timeout) }

@@ -1,0 +1,199 @@
+package config
+
+import (
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/daemon"
+)
+
+// Duration is a time.Duration written as Go writes it: "1.5s", "500ms",
+// "2m".
+type Duration time.Duration
+
+// UnmarshalText parses the Go form.
+func (d *Duration) UnmarshalText(text []byte) error {
+	v, err := time.ParseDuration(string(text))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 1.5s, 500ms or 2m", text)
+	}
+	if v < 0 {
+		return fmt.Errorf("%q is negative", text)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText returns the Go form, without zero minutes or seconds
+// ("10m", not "10m0s").
+func (d Duration) MarshalText() ([]byte, error) {
+	s := time.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return []byte(s), nil
+}
+
+// Size is a number of bytes, written as a plain number or with a binary
+// suffix: 512, 64K (or 64KiB), 256M (MiB), 2G (GiB), 1T (TiB).
+type Size int64
+
+var sizeSuffixes = []struct {
+	suffix string
+	shift  uint
+}{
+	{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10},
+	{"T", 40}, {"G", 30}, {"M", 20}, {"K", 10},
+}
+
+// UnmarshalText parses a size.
+func (s *Size) UnmarshalText(text []byte) error {
+	str := strings.TrimSpace(string(text))
+	shift := uint(0)
+	for _, sf := range sizeSuffixes {
+		if rest, ok := strings.CutSuffix(str, sf.suffix); ok {
+			str, shift = strings.TrimSpace(rest), sf.shift
+			break
+		}
+	}
+	n, ok := behaviour.ParseDecimal(str)
+	if !ok || n > (1<<62)>>shift {
+		return fmt.Errorf("%q is not a size such as 1468, 64K, 256MiB or 2G", text)
+	}
+	*s = Size(n << shift)
+	return nil
+}
+
+// MarshalText writes the size with the largest suffix that divides it.
+func (s Size) MarshalText() ([]byte, error) {
+	for _, sf := range sizeSuffixes[:4] {
+		if unit := int64(1) << sf.shift; s != 0 && int64(s)%unit == 0 {
+			return []byte(strconv.FormatInt(int64(s)/unit, 10) + sf.suffix), nil
+		}
+	}
+	return []byte(strconv.FormatInt(int64(s), 10)), nil
+}
+
+// FileMode is a permission written in octal, as chmod takes it: 0644,
+// 0o640, 600.
+type FileMode fs.FileMode
+
+// UnmarshalText parses the octal form.
+func (m *FileMode) UnmarshalText(text []byte) error {
+	str := strings.TrimPrefix(strings.TrimPrefix(string(text), "0o"), "0O")
+	v, err := strconv.ParseUint(str, 8, 32)
+	if err != nil || v > 0o777 {
+		return fmt.Errorf("%q is not a permission in octal such as 0644", text)
+	}
+	*m = FileMode(v)
+	return nil
+}
+
+// MarshalText writes the octal form, 0644.
+func (m FileMode) MarshalText() ([]byte, error) { return fmt.Appendf(nil, "%#o", uint32(m)), nil }
+
+// Access restricts a route to reads or to writes.
+type Access uint8
+
+// The access values of a route. The zero value lets both through, and
+// leaves the decision to the handler (a dir refuses writes unless its
+// write policy allows them).
+const (
+	AccessBoth Access = iota
+	AccessRead
+	AccessWrite
+)
+
+var accessText = [...]string{AccessBoth: "both", AccessRead: "read", AccessWrite: "write"}
+
+// String returns "both", "read" or "write".
+func (a Access) String() string {
+	if int(a) < len(accessText) {
+		return accessText[a]
+	}
+	return fmt.Sprintf("Access(%d)", uint8(a))
+}
+
+// UnmarshalText parses the String form.
+func (a *Access) UnmarshalText(text []byte) error { return parseEnum(text, accessText[:], a) }
+
+// MarshalText returns the String form.
+func (a Access) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// Protocol is a protocol a route can be limited to.
+type Protocol behaviour.Protocol
+
+// UnmarshalText parses "tftp", "sftp" or "scp".
+func (p *Protocol) UnmarshalText(text []byte) error {
+	for _, b := range []behaviour.Protocol{behaviour.TFTP, behaviour.SFTP, behaviour.SCP} {
+		if string(text) == b.String() {
+			*p = Protocol(b)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown protocol %q (want tftp, sftp or scp)", text)
+}
+
+// MarshalText returns the protocol's name.
+func (p Protocol) MarshalText() ([]byte, error) { return []byte(behaviour.Protocol(p).String()), nil }
+
+// LogFormat is the format of the logs.
+type LogFormat uint8
+
+// The log formats: the zero value is text.
+const (
+	LogText LogFormat = iota
+	LogJSON
+)
+
+var logFormatText = [...]string{LogText: "text", LogJSON: "json"}
+
+// String returns "text" or "json".
+func (f LogFormat) String() string {
+	if int(f) < len(logFormatText) {
+		return logFormatText[f]
+	}
+	return fmt.Sprintf("LogFormat(%d)", uint8(f))
+}
+
+// UnmarshalText parses the String form.
+func (f *LogFormat) UnmarshalText(text []byte) error { return parseEnum(text, logFormatText[:], f) }
+
+// MarshalText returns the String form.
+func (f LogFormat) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+func parseEnum[T ~uint8](text []byte, names []string, dst *T) error {
+	for i, name := range names {
+		if string(text) == name {
+			*dst = T(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown value %q (want %s)", text, strings.Join(names, ", "))
+}
+
+// PortPolicy chooses the local port of each TFTP transfer: "random" (a
+// port of the system's choice per transfer, RFC 1350), "single" (every
+// transfer on the listening port, for firewalls, NAT and containers) or a
+// range "LO-HI".
+type PortPolicy struct{ daemon.PortPolicy }
+
+// UnmarshalText parses the policy with daemon.ParsePortPolicy.
+func (p *PortPolicy) UnmarshalText(text []byte) error {
+	v, err := daemon.ParsePortPolicy(string(text))
+	if err != nil {
+		return fmt.Errorf("%q is not random, single or a range LO-HI", text)
+	}
+	p.PortPolicy = v
+	return nil
+}
+
+// MarshalText returns the form ParsePortPolicy reads.
+func (p PortPolicy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
