@@ -183,9 +183,11 @@ func busyboxCommand(r Request, upload bool) command {
 	}
 	return command{
 		prog: "busybox", args: append(args, hostPort(r)...),
-		code: matchCode(regexp.MustCompile(`server error: \((\d+)\)`)),
+		code: matchCode(busyboxCodeRE),
 	}
 }
+
+var busyboxCodeRE = regexp.MustCompile(`server error: \((\d+)\)`)
 
 // matchCode returns a code extractor for the first group of re.
 func matchCode(re *regexp.Regexp) func(string, int) int {

@@ -38,8 +38,9 @@ func Need(t testing.TB, names ...string) {
 		if _, err := Lookup(name); err != nil {
 			if Strict() {
 				t.Fatalf("peers: %s is required with CI=true: %v (.ci/run installs it)", name, err)
+			} else {
+				t.Skipf("peers: skipping, %s is not available: %v (run .ci/run to install the real peers)", name, err)
 			}
-			t.Skipf("peers: skipping, %s is not available: %v (run .ci/run to install the real peers)", name, err)
 		}
 	}
 }
