@@ -51,6 +51,9 @@ func (k *scpSink) run() bool {
 	}
 	for {
 		line, err := readSCPLine(k.r)
+		if errors.Is(err, errSCPLine) {
+			return k.stop(err)
+		}
 		if err != nil {
 			return errors.Is(err, io.EOF) && !k.failed
 		}

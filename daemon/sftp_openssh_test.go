@@ -124,3 +124,39 @@ func TestOpenSSHSFTPTemplate(t *testing.T) {
 		t.Errorf("rendered %q, want %q", got, want)
 	}
 }
+
+// sftp -b runs ls, mkdir, rename, rm and rmdir against a directory, and
+// ls of a root that cannot be listed is empty rather than an error.
+func TestOpenSSHSFTPCommands(t *testing.T) {
+	d, root := sshDir(t)
+	sshWriteFile(t, root, "a.txt", []byte("a"))
+	sshWriteFile(t, root, "gone.txt", []byte("g"))
+	s := daemontest.NewSSH(t, d)
+	local := t.TempDir()
+	res := sftpBatch(t, s, local, "ls -1\nmkdir newdir\nrename a.txt newdir/b.txt\nrm gone.txt\nls -1 newdir\nmkdir empty\nrmdir empty\n")
+	if res.code != 0 {
+		t.Fatalf("sftp: %v", res)
+	}
+	if !strings.Contains(res.stdout, "a.txt") || !strings.Contains(res.stdout, "newdir/b.txt") {
+		t.Errorf("ls output lacks the files: %s", res.stdout)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "newdir", "b.txt")); err != nil || string(b) != "a" {
+		t.Errorf("rename: %q, %v", b, err)
+	}
+	for _, gone := range []string{"gone.txt", "a.txt", "empty"} {
+		if _, err := os.Stat(filepath.Join(root, gone)); err == nil {
+			t.Errorf("%s still exists", gone)
+		}
+	}
+	if res := sftpBatch(t, s, local, "rm missing\n"); res.code == 0 {
+		t.Errorf("rm of a missing file exited 0")
+	}
+
+	v := daemontest.NewSSH(t, newSSHVirtual(nil).handler())
+	if res := sftpBatch(t, v, local, "ls\n"); res.code != 0 || strings.TrimSpace(strings.TrimPrefix(res.stdout, "sftp> ls")) != "" {
+		t.Errorf("ls of an unlistable root: %v", res)
+	}
+	if res := sftpBatch(t, v, local, "mkdir x\n"); res.code == 0 {
+		t.Errorf("mkdir on a handler without it exited 0")
+	}
+}

@@ -143,7 +143,7 @@ func (r *sftpReader) Close() (err error) {
 	defer r.release()
 	delivered := r.delivered()
 	r.mu.Lock()
-	cause := sshFirstErr(r.err, r.lostCause(), errSSHClosedEarly)
+	cause := sshFirstErr(sftpCause(r.err, r.lostCause()), errSSHClosedEarly)
 	eof := r.eof
 	r.mu.Unlock()
 	switch {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"io"
 	"sync"
@@ -191,4 +192,14 @@ func sshFirstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// sftpCause chooses the reason of a failed file: the handler's error,
+// unless it only reflects the connection's end (its context cancelled),
+// which is then the reason.
+func sftpCause(handlerErr, lost error) error {
+	if lost != nil && (handlerErr == nil || errors.Is(handlerErr, context.Canceled)) {
+		return lost
+	}
+	return handlerErr
 }

@@ -118,7 +118,7 @@ func (w *sftpWriter) Close() (err error) {
 		return nil
 	}
 	w.mu.Lock()
-	cause := sshFirstErr(w.lostCause(), w.err)
+	cause := sftpCause(w.err, w.lostCause())
 	if cause == nil && len(w.pending) > 0 {
 		cause = errSFTPGap
 	}

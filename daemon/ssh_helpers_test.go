@@ -207,8 +207,8 @@ func (s *sshSpy) Write(t *behaviour.Transfer, p []byte, last bool) error {
 
 func (s *sshSpy) Abort(t *behaviour.Transfer, err error) {
 	st := s.state(t, "Abort")
+	defer s.end(t, st, true) // even when Abort panics
 	s.h.Abort(t, err)
-	s.end(t, st, true)
 }
 
 // counts returns opens, successful endings and aborts.

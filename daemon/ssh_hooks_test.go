@@ -1,0 +1,142 @@
+package daemon_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/daemon/daemontest"
+	"github.com/filemux/filemux/handlers"
+)
+
+// OnRequest sees every transfer before Open and may refuse it; OnSuccess
+// and OnFailure report each ending once, with the user.
+func TestSSHHooks(t *testing.T) {
+	m := handlers.NewMemory()
+	m.Put("ok", []byte("fine"))
+	m.Put("secret", []byte("no"))
+	var hooks sshHookLog
+	var requests []daemon.SSHStats
+	s := daemontest.NewSSH(t, m, hooks.install, func(d *daemon.SSH) {
+		d.OnRequest = func(st daemon.SSHStats) error {
+			requests = append(requests, st)
+			if strings.HasPrefix(st.Name, "secret") {
+				return behaviour.NewError(behaviour.CodeAccessViolation, "not for you")
+			}
+			return nil
+		}
+	})
+	c := sftpClient(t, s)
+	if b, err := sftpReadAll(c, "ok"); err != nil || string(b) != "fine" {
+		t.Fatalf("read ok: %q, %v", b, err)
+	}
+	if _, err := c.Open("secret"); !errors.Is(err, os.ErrPermission) {
+		t.Errorf("refused read: %v, want permission denied", err)
+	}
+	if err := sftpPut(c, "up", []byte("12345")); err != nil {
+		t.Fatal(err)
+	}
+	ok, failed := hooks.get()
+	if len(requests) != 3 || requests[0].User != daemontest.SSHUser || requests[0].Name != "ok" {
+		t.Errorf("OnRequest saw %+v", requests)
+	}
+	if len(ok) != 2 || ok[0].Bytes != 4 || ok[1].Bytes != 5 || ok[1].Access != behaviour.Write || ok[1].User != daemontest.SSHUser {
+		t.Errorf("OnSuccess saw %+v", ok)
+	}
+	if len(failed) != 1 || failed[0].Outcome != daemon.OutcomeRefused || failed[0].Code != behaviour.CodeAccessViolation {
+		t.Errorf("OnFailure saw %+v", failed)
+	}
+	if got, _ := m.Get("up"); string(got) != "12345" {
+		t.Errorf("upload: %q", got)
+	}
+}
+
+// sshPanicky panics in the call its file name names.
+type sshPanicky struct{ m *handlers.Memory }
+
+func (p sshPanicky) Prepare(context.Context, *behaviour.Transfer) error { return nil }
+
+func (p sshPanicky) Open(ctx context.Context, t *behaviour.Transfer) error {
+	if t.Name == "open" {
+		panic("boom in Open")
+	}
+	return p.m.Open(ctx, t)
+}
+
+func (p sshPanicky) Read(t *behaviour.Transfer, b []byte) (int, error) {
+	if t.Name == "read" {
+		panic("boom in Read")
+	}
+	return p.m.Read(t, b)
+}
+
+func (p sshPanicky) Write(t *behaviour.Transfer, b []byte, last bool) error {
+	if t.Name == "write" {
+		panic("boom in Write")
+	}
+	return p.m.Write(t, b, last)
+}
+
+func (p sshPanicky) Abort(t *behaviour.Transfer, err error) {
+	if t.Name == "abort" {
+		panic("boom in Abort")
+	}
+	p.m.Abort(t, err)
+}
+
+func (p sshPanicky) Stat(_ context.Context, t *behaviour.Transfer) (fs.FileInfo, error) {
+	if t.Name == "stat" {
+		panic("boom in Stat")
+	}
+	return behaviour.FileInfo{FileName: t.Name, FileMode: 0o644}, nil
+}
+
+// A panicking handler costs one request, never the server: the client gets
+// an error, Abort runs once, and the next transfer works.
+func TestSSHPanicsAreContained(t *testing.T) {
+	m := handlers.NewMemory()
+	for _, name := range []string{"read", "abort", "fine"} {
+		m.Put(name, bytes.Repeat([]byte(name), 1000))
+	}
+	spy := newSSHSpy(sshSequential{sshPanicky{m}})
+	s := daemontest.NewSSH(t, spy)
+	c := sftpClient(t, s)
+	for _, name := range []string{"open", "read", "stat"} {
+		if _, err := sftpReadAll(c, name); err == nil && name != "stat" {
+			t.Errorf("read %s succeeded", name)
+		}
+	}
+	if _, err := c.Stat("stat"); err == nil {
+		t.Errorf("stat succeeded")
+	}
+	if err := sftpPut(c, "write", []byte("data")); err == nil {
+		t.Errorf("write succeeded")
+	}
+	// Abort panics after a read the client gives up on.
+	f, err := c.Open("abort")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.Read(make([]byte, 10))
+	f.Close()
+	if b, err := sftpReadAll(c, "fine"); err != nil || len(b) != 4000 {
+		t.Errorf("after the panics: %d bytes, %v", len(b), err)
+	}
+	spy.check(t)
+	if o, ok, ab := spy.counts(); o != 4 || ok != 1 || ab != 3 {
+		t.Errorf("%d opens, %d successes, %d aborts; want 4, 1, 3", o, ok, ab)
+	}
+	// SCP too.
+	if res := scpRun(t, s, t.TempDir(), true, sshRemote(s, "read"), "x"); res.code == 0 {
+		t.Errorf("scp of a panicking read exited 0")
+	}
+	if b, err := sftpReadAll(c, "fine"); err != nil || len(b) != 4000 {
+		t.Errorf("after the scp panic: %d bytes, %v", len(b), err)
+	}
+}
