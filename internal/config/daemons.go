@@ -31,6 +31,40 @@ func (f *File) TFTPDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.T
 	return out
 }
 
+// SSHDaemons returns one SSH server (SFTP and SCP) per sftp.listen
+// address, configured from the file, serving h and logging to logger;
+// none without an sftp section. Their hooks are left for the caller.
+func (f *File) SSHDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.SSH {
+	if f.SFTP == nil {
+		return nil
+	}
+	s := f.SFTP
+	out := make([]*daemon.SSH, len(s.Listen))
+	for i, addr := range s.Listen {
+		out[i] = &daemon.SSH{
+			ListenAddr: addr, Handler: h, Logger: logger,
+			HostKeyFile: f.resolve(s.HostKey), RSAHostKeyFile: f.resolve(s.RSAHostKey),
+			AuthorizedKeysFile: f.resolve(s.AuthorizedKeys), PasswordFile: f.resolve(s.PasswordFile),
+			LegacyAlgorithms: s.LegacyAlgorithms, MaxAuthTries: s.MaxAuthTries,
+			HandshakeTimeout: time.Duration(s.HandshakeTimeout), IdleTimeout: neverTime(s.IdleTimeout),
+			KeepAliveInterval: neverTime(s.KeepAliveInterval), KeepAliveMax: s.KeepAliveMax,
+			MaxConnections: s.MaxConnections, MaxPerAddress: s.MaxPerAddress, MaxSessions: s.MaxSessions,
+			MaxHandles: s.MaxHandles, MaxSize: int64(s.MaxSize), ReadAhead: int(s.ReadAhead),
+			ReorderLimit: int(s.ReorderLimit), SpoolMemory: int(s.SpoolMemory), SpoolDir: f.resolve(s.SpoolDir),
+			MaxSpool: int64(s.MaxSpool),
+		}
+	}
+	return out
+}
+
+// neverTime is never for durations.
+func neverTime(d Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return time.Duration(d)
+}
+
 // never maps a literal count of the file, where 0 means none, to the
 // daemon's convention, where 0 means the default and a negative value
 // none.

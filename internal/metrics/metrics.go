@@ -19,8 +19,8 @@ type Options struct {
 }
 
 // Metrics holds filemux's Prometheus metrics in a registry of their own.
-// Feed it with Record (or TFTPHooks, which wires a daemon's hooks), Watch
-// and Refused; serve it with Handler. It is safe for concurrent use.
+// Feed it with Record (or TFTPHooks and SSHHooks, which wire a daemon's
+// hooks), Watch and Refused; serve it with Handler. It is safe for concurrent use.
 type Metrics struct {
 	reg         *prometheus.Registry
 	route       func(string) string
@@ -115,6 +115,32 @@ func (m *Metrics) TFTPHooks(d *daemon.TFTP) {
 	d.OnSuccess = chain(d.OnSuccess, m.Record)
 	d.OnFailure = chain(d.OnFailure, m.Record)
 	m.Watch(d.Active)
+}
+
+// SSHHooks makes the SSH server d report its SFTP and SCP transfers to
+// m, as TFTPHooks does for a TFTP daemon. Call it before d serves.
+func (m *Metrics) SSHHooks(d *daemon.SSH) {
+	record := func(s daemon.SSHStats) { m.Record(s.Stats) }
+	d.OnSuccess = chainSSH(d.OnSuccess, record)
+	d.OnFailure = chainSSH(d.OnFailure, record)
+	m.Watch(func() []daemon.Stats {
+		active := d.Active()
+		out := make([]daemon.Stats, len(active))
+		for i, s := range active {
+			out[i] = s.Stats
+		}
+		return out
+	})
+}
+
+func chainSSH(first, then func(daemon.SSHStats)) func(daemon.SSHStats) {
+	if first == nil {
+		return then
+	}
+	return func(s daemon.SSHStats) {
+		first(s)
+		then(s)
+	}
 }
 
 func chain(first, then func(daemon.Stats)) func(daemon.Stats) {

@@ -22,6 +22,7 @@ import (
 	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/internal/metrics"
 	"github.com/filemux/filemux/registry"
+	"github.com/pkg/sftp"
 )
 
 // scrape fetches url and returns its samples by "name{k="v",...}" as the
@@ -261,4 +262,34 @@ func TestAdminEndpoints(t *testing.T) {
 		t.Errorf("POST /reload without a Reload: %v %v", resp.Status, err)
 	}
 	resp.Body.Close()
+}
+
+func TestMetricsFromSSH(t *testing.T) {
+	m := metrics.New(metrics.Options{Route: func(string) string { return "pub" }})
+	srv := daemontest.NewSSH(t, behaviour.Bytes([]byte("hello over sftp\n")), func(d *daemon.SSH) { m.SSHHooks(d) })
+	conn, err := srv.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c, err := sftp.NewClient(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	f, err := c.Open("/greeting")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(f); err != nil || string(b) != "hello over sftp\n" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	f.Close()
+	admin := httptest.NewServer(m.Handler(metrics.Endpoints{}))
+	defer admin.Close()
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		`filemux_transfers_total{access="read",outcome="success",protocol="sftp",route="pub"}`: 1,
+		`filemux_transfer_bytes_total{access="read",protocol="sftp",route="pub"}`:              16,
+		`filemux_active_transfers{access="read",protocol="sftp"}`:                              0,
+	})
 }
