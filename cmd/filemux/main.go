@@ -33,6 +33,8 @@ func init() {
 		{"get", "download a file from a TFTP server", runGet},
 		{"put", "upload a file to a TFTP server", runPut},
 		{"serve", "serve files over TFTP", runServe},
+		{"check", "validate a serve configuration file", runCheck},
+		{"match", "show the route a file name gets", runMatch},
 		{"help", "show this help", runHelp},
 	}
 }

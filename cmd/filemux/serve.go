@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
-	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/registry"
 )
@@ -30,9 +27,12 @@ const (
 
 func serveUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: filemux serve [--tftp ADDR]... [--root DIR] [--writable]")
+	fmt.Fprintln(w, "       filemux serve --config FILE")
 	fmt.Fprintf(w, "\nServes DIR (default: the current directory) over TFTP on each ADDR (default\n")
 	fmt.Fprintf(w, "%s), read-only unless --writable, plus %s, generated in memory.\n", defaultTFTPAddr, demoName)
-	fmt.Fprintln(w, "SIGINT or SIGTERM stops it, letting running transfers finish for a few seconds.")
+	fmt.Fprintln(w, "With --config, it serves the listeners and routes of FILE (docs/config.md).")
+	fmt.Fprintln(w, "SIGINT or SIGTERM stops it, letting running transfers finish for a few seconds;")
+	fmt.Fprintln(w, "SIGHUP reloads FILE.")
 }
 
 // serveFlags are the flags of serve.
@@ -40,6 +40,7 @@ type serveFlags struct {
 	tftp     addrList
 	root     string
 	writable bool
+	opts     serveOptions
 }
 
 func runServe(ctx context.Context, args []string) status {
@@ -48,8 +49,15 @@ func runServe(ctx context.Context, args []string) status {
 	fs.Var(&f.tftp, "tftp", "serve TFTP on `ADDR` (host:port, repeatable; default "+defaultTFTPAddr+")")
 	fs.StringVar(&f.root, "root", ".", "serve the files under `DIR`")
 	fs.BoolVar(&f.writable, "writable", false, "accept uploads (new files and replacements) into DIR")
+	f.opts.register(fs)
 	if _, st, ok := parseCommand(fs, args, 0, 0); !ok {
 		return st
+	}
+	if err := f.opts.check(visited(fs, "tftp", "root", "writable")); err != nil {
+		return usageError(fs, "serve", err)
+	}
+	if f.opts.config != "" {
+		return runConfigured(ctx, f.opts)
 	}
 	if len(f.tftp) == 0 {
 		f.tftp = addrList{defaultTFTPAddr}
@@ -78,8 +86,13 @@ func serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	defer dir.Close()
+	s, err := flagServer(pcs, routes, f.opts, os.Stderr)
+	if err != nil {
+		closeAll(pcs)
+		return err
+	}
 	printBanner(os.Stdout, pcs, root, f.writable)
-	return runDaemons(ctx, pcs, routes)
+	return s.run(ctx)
 }
 
 // newRoutes is the registry of the embedded default: the demo file, then
@@ -116,32 +129,6 @@ func closeAll(pcs []net.PacketConn) {
 	for _, pc := range pcs {
 		pc.Close()
 	}
-}
-
-// runDaemons serves each socket until ctx is done or a daemon fails.
-func runDaemons(ctx context.Context, pcs []net.PacketConn, h behaviour.Handler) error {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	errs := make(chan error, len(pcs))
-	daemons := make([]*daemon.TFTP, len(pcs))
-	for i, pc := range pcs {
-		daemons[i] = &daemon.TFTP{Handler: h, Logger: logger}
-		go func() { errs <- daemons[i].Serve(pc) }()
-	}
-	var failed error
-	select {
-	case <-ctx.Done():
-	case failed = <-errs:
-	}
-	fmt.Fprintln(os.Stderr, "filemux serve: shutting down")
-	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	for _, d := range daemons {
-		_ = d.Shutdown(grace)
-	}
-	if errors.Is(failed, daemon.ErrServerClosed) {
-		failed = nil
-	}
-	return failed
 }
 
 func printBanner(w io.Writer, pcs []net.PacketConn, root string, writable bool) {

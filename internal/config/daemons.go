@@ -3,6 +3,7 @@ package config
 import (
 	"io"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -83,4 +84,11 @@ func (l Log) NewHandler(w io.Writer) slog.Handler {
 		return slog.NewJSONHandler(w, opts)
 	}
 	return slog.NewTextHandler(w, opts)
+}
+
+// SameServers reports whether g configures the listeners, tunables,
+// metrics and logs as f does: what a reload cannot change.
+func (f *File) SameServers(g *File) bool {
+	return reflect.DeepEqual(f.TFTP, g.TFTP) && reflect.DeepEqual(f.SFTP, g.SFTP) &&
+		reflect.DeepEqual(f.Metrics, g.Metrics) && f.Log == g.Log && f.ShutdownTimeout == g.ShutdownTimeout
 }

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/filemux/filemux/internal/config"
+)
+
+func checkUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: filemux check --config FILE")
+	fmt.Fprintln(w, "\nValidates FILE as serve --config would, opening what its routes name")
+	fmt.Fprintln(w, "(directories, templates, inventories), and reports every problem with its")
+	fmt.Fprintln(w, "file, line and key. Exits 0 when FILE is valid, 1 when it is not.")
+}
+
+func runCheck(_ context.Context, args []string) status {
+	fs := newFlagSet("check", checkUsage, os.Stderr)
+	path := fs.String("config", "", "the configuration `FILE`")
+	if _, st, ok := parseCommand(fs, args, 0, 0); !ok {
+		return st
+	}
+	if *path == "" {
+		return usageError(fs, "check", fmt.Errorf("--config is required"))
+	}
+	f, set, err := loadRoutes(*path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return statusFailure
+	}
+	set.Retire()
+	fmt.Printf("%s: valid: %s\n", *path, configSummary(f, len(set.Routes())))
+	return statusOK
+}
+
+// loadRoutes loads a configuration file and builds its routes.
+func loadRoutes(path string) (*config.File, *config.RouteSet, error) {
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := f.Build(config.BuildOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, set, nil
+}
+
+// configSummary says in one line what a configuration serves.
+func configSummary(f *config.File, routes int) string {
+	parts := []string{fmt.Sprintf("%d routes", routes)}
+	if f.TFTP != nil {
+		parts = append(parts, "TFTP on "+strings.Join(f.TFTP.Listen, ", "))
+	}
+	if f.SFTP != nil {
+		parts = append(parts, "SFTP and SCP on "+strings.Join(f.SFTP.Listen, ", "))
+	}
+	if f.Metrics != nil {
+		parts = append(parts, "metrics on "+f.Metrics.Listen)
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/registry"
+)
+
+func matchUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: filemux match --config FILE NAME...")
+	fmt.Fprintln(w, "\nShows, for each NAME, the route of FILE it goes to, its captures and its")
+	fmt.Fprintln(w, "handler, as a client asking for NAME would get them (like atftpd's")
+	fmt.Fprintln(w, "--pcre-test). Exits 3 when a NAME matches no route, 1 when FILE is invalid.")
+}
+
+func runMatch(_ context.Context, args []string) status {
+	fs := newFlagSet("match", matchUsage, os.Stderr)
+	path := fs.String("config", "", "the configuration `FILE`")
+	names, st, ok := parseCommand(fs, args, 1, 1<<20)
+	if !ok {
+		return st
+	}
+	if *path == "" {
+		return usageError(fs, "match", fmt.Errorf("--config is required"))
+	}
+	_, set, err := loadRoutes(*path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return statusFailure
+	}
+	defer set.Retire()
+	st = statusOK
+	for _, name := range names {
+		e, err := set.Explain(name)
+		if err != nil {
+			fmt.Printf("%s\n  no route: %s\n", name, matchError(err))
+			st = statusNotFound
+			continue
+		}
+		printExplanation(os.Stdout, name, e)
+	}
+	return st
+}
+
+func matchError(err error) string {
+	switch {
+	case errors.Is(err, behaviour.ErrBadName):
+		return "clients cannot ask for this name (" + behaviour.PeerMessage(err) + ")"
+	case errors.Is(err, registry.ErrNoRoute):
+		return "no route matches"
+	}
+	return err.Error()
+}
+
+func printExplanation(w io.Writer, name string, e config.Explanation) {
+	fmt.Fprintln(w, name)
+	if e.Name != name {
+		fmt.Fprintf(w, "  cleaned:   %s\n", e.Name)
+	}
+	fmt.Fprintf(w, "  route:     %d %q at %s\n", e.Index, e.Route, e.Where)
+	fmt.Fprintf(w, "  match:     %s\n", e.Pattern)
+	for _, p := range e.Params {
+		fmt.Fprintf(w, "  capture:   %s=%s\n", p.Name, p.Value)
+	}
+	fmt.Fprintf(w, "  handler:   %s\n", e.Handler)
+	if e.URL != "" {
+		fmt.Fprintf(w, "  origin:    %s\n", e.URL)
+	}
+	protocols := "tftp, sftp, scp"
+	if len(e.Protocols) > 0 {
+		names := make([]string, len(e.Protocols))
+		for i, p := range e.Protocols {
+			names[i] = behaviour.Protocol(p).String()
+		}
+		protocols = strings.Join(names, ", ")
+	}
+	fmt.Fprintf(w, "  access:    %s over %s\n", e.Access, protocols)
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/internal/metrics"
+	"github.com/filemux/filemux/registry"
+)
+
+// server is a running filemux serve: TFTP and SSH daemons over one
+// registry, the admin address, the logs, and what reloads and stops them.
+type server struct {
+	opts    serveOptions
+	path    string       // the configuration file; "" when serving from flags
+	file    *config.File // its last version that loaded; guarded by reloadMu
+	logs    slog.Handler
+	logger  *slog.Logger
+	reg     *registry.Registry
+	set     atomic.Pointer[config.RouteSet]
+	metrics *metrics.Metrics
+	actions *handlers.Actions
+	grace   time.Duration
+
+	tftp     []*daemon.TFTP
+	tftpConn []net.PacketConn
+	ssh      []*daemon.SSH
+	sshLn    []net.Listener
+	admin    *http.Server
+	adminLn  net.Listener
+
+	reloadMu    sync.Mutex
+	stopping    atomic.Bool
+	lastRequest atomic.Int64 // unix nanoseconds
+}
+
+// newServer sets up what every server has: logs, metrics, actions.
+func newServer(opts serveOptions, logCfg config.Log, stderr io.Writer, reg *registry.Registry) *server {
+	if opts.logFormat != "" {
+		_ = logCfg.Format.UnmarshalText([]byte(opts.logFormat)) // checked by serveOptions.check
+	}
+	s := &server{opts: opts, logs: logCfg.NewHandler(stderr), reg: reg}
+	s.logger = slog.New(s.logs)
+	s.metrics = metrics.New(metrics.Options{Route: s.routeName})
+	s.actions = &handlers.Actions{Logger: s.logger}
+	s.lastRequest.Store(time.Now().UnixNano())
+	return s
+}
+
+// loadServer builds a server from the configuration file at path and
+// opens its listeners.
+func loadServer(path string, opts serveOptions, stderr io.Writer) (*server, error) {
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	reg := &registry.Registry{MatchTimeout: time.Duration(f.MatchTimeout)}
+	s := newServer(opts, f.Log, stderr, reg)
+	s.path, s.file = path, f
+	s.grace = cmpOr(opts.shutdown, time.Duration(f.ShutdownTimeout))
+	set, err := f.Build(config.BuildOptions{Actions: s.actions})
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.SetRoutes(set.Routes()); err != nil {
+		set.Retire()
+		return nil, err
+	}
+	s.set.Store(set)
+	adminAddr := opts.metrics
+	if adminAddr == "" && f.Metrics != nil {
+		adminAddr = f.Metrics.Listen
+	}
+	err = s.listen(f.TFTPDaemons(reg, s.daemonLogger()), f.SSHDaemons(reg, s.daemonLogger()), adminAddr)
+	if err != nil {
+		set.Retire()
+		return nil, err
+	}
+	return s, nil
+}
+
+// flagServer builds a server for routes made from flags, serving TFTP on
+// sockets already open.
+func flagServer(pcs []net.PacketConn, reg *registry.Registry, opts serveOptions, stderr io.Writer) (*server, error) {
+	s := newServer(opts, config.Log{}, stderr, reg)
+	s.grace = cmpOr(opts.shutdown, shutdownGrace)
+	for _, pc := range pcs {
+		d := &daemon.TFTP{Handler: reg, Logger: s.daemonLogger()}
+		s.hookTFTP(d)
+		s.tftp, s.tftpConn = append(s.tftp, d), append(s.tftpConn, pc)
+	}
+	if err := s.listenAdmin(opts.metrics); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func cmpOr(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// daemonLogger is the daemons' logger: their refusals are counted, and
+// their own line per transfer is left out, since the server writes a
+// fuller one (with the route) from the hooks.
+func (s *server) daemonLogger() *slog.Logger {
+	return slog.New(s.metrics.LogHandler(dropTransferLines{s.logs}))
+}
+
+// listen opens the sockets of the daemons and of the admin address,
+// closing all of them when one fails.
+func (s *server) listen(tftp []*daemon.TFTP, ssh []*daemon.SSH, admin string) error {
+	for _, d := range tftp {
+		pc, err := net.ListenPacket("udp", d.ListenAddr)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("tftp: %w", err)
+		}
+		s.hookTFTP(d)
+		s.tftp, s.tftpConn = append(s.tftp, d), append(s.tftpConn, pc)
+	}
+	for _, d := range ssh {
+		ln, err := net.Listen("tcp", d.ListenAddr)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("sftp: %w", err)
+		}
+		s.hookSSH(d)
+		s.ssh, s.sshLn = append(s.ssh, d), append(s.sshLn, ln)
+	}
+	if err := s.listenAdmin(admin); err != nil {
+		s.closeListeners()
+		return err
+	}
+	return nil
+}
+
+func (s *server) listenAdmin(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	endpoints := metrics.Endpoints{Health: s.health}
+	if s.path != "" {
+		endpoints.Reload = s.reload
+	}
+	s.admin = &http.Server{Handler: s.metrics.Handler(endpoints), ReadHeaderTimeout: 10 * time.Second}
+	s.adminLn = ln
+	return nil
+}
+
+func (s *server) closeListeners() {
+	for _, pc := range s.tftpConn {
+		pc.Close()
+	}
+	for _, ln := range s.sshLn {
+		ln.Close()
+	}
+	if s.adminLn != nil {
+		s.adminLn.Close()
+	}
+}
+
+var errStopping = errors.New("shutting down")
+
+func (s *server) health() error {
+	if s.stopping.Load() {
+		return errStopping
+	}
+	return nil
+}
+
+// routeName names the route a file name goes to now, for logs and
+// metrics.
+func (s *server) routeName(name string) string {
+	m, err := s.reg.Match(name)
+	if err != nil {
+		return ""
+	}
+	if set := s.set.Load(); set != nil {
+		if n := set.Name(m.Pattern); n != "" {
+			return n
+		}
+	}
+	return m.Pattern
+}
+
+func (s *server) touch() { s.lastRequest.Store(time.Now().UnixNano()) }
