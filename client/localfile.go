@@ -28,6 +28,9 @@ const defaultFileMode fs.FileMode = 0o644
 // Prepare fails early, before the server is bothered, when the target's
 // directory is missing or the target is a directory.
 func (f fileSink) Prepare(context.Context, *behaviour.Transfer) error {
+	if f.path == "" {
+		return errors.New("client: empty local path")
+	}
 	if fi, err := os.Stat(filepath.Dir(f.path)); err != nil {
 		return err
 	} else if !fi.IsDir() {

@@ -186,3 +186,49 @@ func TestLocalPanic(t *testing.T) {
 		t.Fatalf("the server saw %+v, want a failure with code 0", s)
 	}
 }
+
+// sizer is an upload handler that learns its size in Prepare.
+type sizer struct {
+	behaviour.Base
+	data []byte
+}
+
+func (s sizer) Prepare(_ context.Context, t *behaviour.Transfer) error {
+	t.SetSize(int64(len(s.data)))
+	return nil
+}
+
+func (s sizer) Open(_ context.Context, t *behaviour.Transfer) error {
+	t.State = bytes.NewReader(s.data)
+	return nil
+}
+
+func (s sizer) Read(t *behaviour.Transfer, p []byte) (int, error) {
+	return t.State.(*bytes.Reader).Read(p)
+}
+
+// TestUploadSizeFromPrepare: a handler that sets the size in Prepare has
+// it sent as tsize.
+func TestUploadSizeFromPrepare(t *testing.T) {
+	h := newHooks()
+	root, _, c := dirServer(t, h.option())
+	c.TSize = true
+	data := randomBytes(1234)
+	if _, err := c.WriteHandler(context.Background(), "up", "local", sizer{data: data}); err != nil {
+		t.Fatal(err)
+	}
+	if s := h.request(t); s.Requested.String() != "tsize=1234" {
+		t.Errorf("requested %q, want tsize=1234", s.Requested.String())
+	}
+	if fileSHA(t, root+"/up") != sha(data) {
+		t.Fatal("upload differs")
+	}
+}
+
+// TestEmptyLocalPath fails before anything is sent.
+func TestEmptyLocalPath(t *testing.T) {
+	_, _, c := dirServer(t)
+	if _, err := c.ReadFile(context.Background(), "f", ""); err == nil {
+		t.Fatal("a download into an empty path succeeded")
+	}
+}
