@@ -11,20 +11,7 @@ import (
 // prepare builds the local handler's Transfer, lets Prepare trim the
 // suggested options and builds the request from what it left.
 func (x *transfer) prepare(ctx context.Context, remote string, l local) error {
-	x.t = behaviour.Transfer{
-		Protocol:      behaviour.TFTP,
-		Access:        behaviour.Write, // a download is written locally
-		RequestedName: l.name,
-		Name:          l.name,
-		Mode:          x.s.base.Mode,
-		Peer:          x.s.server,
-		Local:         x.s.local,
-	}
-	if x.op == OpWrite {
-		x.t.Access = behaviour.Read
-		x.t.SetSize(l.size)
-	}
-	x.t.SetContext(ctx)
+	x.t = x.localTransfer(ctx, l)
 	suggested := x.suggest()
 	x.t.Options = suggested.Clone()
 	if err := call("Prepare", func() error { return x.h.Prepare(ctx, &x.t) }); err != nil {
@@ -34,14 +21,33 @@ func (x *transfer) prepare(ctx context.Context, remote string, l local) error {
 		return err
 	}
 	opts := x.t.Options.Clone()
+	op := tftp.OpRRQ
 	if x.op == OpWrite {
+		op = tftp.OpWRQ
 		x.uploadSize(&opts, suggested.Has(tftp.OptTSize))
 	}
-	x.req = tftp.Request{Op: tftp.OpRRQ, Filename: remote, Mode: x.s.base.Mode, Options: opts}
-	if x.op == OpWrite {
-		x.req.Op = tftp.OpWRQ
-	}
+	x.req = tftp.Request{Op: op, Filename: remote, Mode: x.s.base.Mode, Options: opts}
 	return nil
+}
+
+// localTransfer is the local handler's view of the transfer: a download is
+// written locally (behaviour.Write), an upload read.
+func (x *transfer) localTransfer(ctx context.Context, l local) behaviour.Transfer {
+	t := behaviour.Transfer{
+		Protocol:      behaviour.TFTP,
+		Access:        behaviour.Write,
+		RequestedName: l.requested,
+		Name:          l.name,
+		Mode:          x.s.base.Mode,
+		Peer:          x.s.server,
+		Local:         x.s.local,
+	}
+	if x.op == OpWrite {
+		t.Access = behaviour.Read
+		t.SetSize(l.size)
+	}
+	t.SetContext(ctx)
+	return t
 }
 
 // suggest returns the options the caller suggests for this transfer: the

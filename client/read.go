@@ -14,13 +14,13 @@ import (
 // path only when the whole file arrived (and passed Verify). On failure
 // nothing is left: path keeps its old content or does not exist.
 func (c *Client) ReadFile(ctx context.Context, remote, path string) (Result, error) {
-	return c.run(ctx, OpRead, remote, local{name: path, h: fileSink{path: path}})
+	return c.run(ctx, OpRead, remote, local{name: path, requested: path, h: fileSink{path: path}})
 }
 
 // ReadTo downloads the file remote into w as it arrives. On failure w has
 // received part of the file.
 func (c *Client) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, error) {
-	return c.run(ctx, OpRead, remote, local{name: remote, h: writerSink{w: w}})
+	return c.run(ctx, OpRead, remote, local{name: remote, requested: remote, h: writerSink{w: w}})
 }
 
 // ReadBytes downloads the file remote into memory and returns it: Erlang's
@@ -28,7 +28,7 @@ func (c *Client) ReadTo(ctx context.Context, remote string, w io.Writer) (Result
 // can make it use.
 func (c *Client) ReadBytes(ctx context.Context, remote string) ([]byte, Result, error) {
 	var buf bytes.Buffer
-	res, err := c.run(ctx, OpRead, remote, local{name: remote, h: writerSink{w: &buf}})
+	res, err := c.run(ctx, OpRead, remote, local{name: remote, requested: remote, h: writerSink{w: &buf}})
 	if err != nil {
 		return nil, res, err
 	}
@@ -53,7 +53,7 @@ func (c *Client) ReadHandler(ctx context.Context, remote, localName string, h be
 	if err != nil {
 		return c.fail(OpRead, remote, err)
 	}
-	return c.run(ctx, OpRead, remote, local{name: name, h: h})
+	return c.run(ctx, OpRead, remote, local{name: name, requested: localName, h: h})
 }
 
 var errNilHandler = errors.New("client: nil Handler")

@@ -32,12 +32,13 @@ type transfer struct {
 }
 
 // local names the local side of a transfer: the name a registry matches
-// (Erlang matches the LOCAL file name on the client side) and the size of
-// an upload when it is known before Prepare (-1 otherwise).
+// (Erlang matches the LOCAL file name on the client side), cleaned and as
+// the caller gave it, the handler, and the size of an upload when it is
+// known before Prepare (-1 otherwise).
 type local struct {
-	name string
-	h    behaviour.Handler
-	size int64
+	name, requested string
+	h               behaviour.Handler
+	size            int64
 }
 
 // run performs one transfer of remote with the local side l.
