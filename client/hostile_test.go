@@ -294,8 +294,20 @@ func TestFinalAckNeverRepeated(t *testing.T) {
 	}
 }
 
-// TestUploadStopsAtServerGone: an upload whose server falls silent before
-// the final block is a timeout, not a success.
+// TestSingleBlockUploadUnanswered: with one block there is no evidence
+// that the server saw anything, so a missing final ACK is a timeout.
+func TestSingleBlockUploadUnanswered(t *testing.T) {
+	addr := startFake(t, func(f *fakeConn) {
+		f.send(tftp.AppendAck(nil, 0))
+		f.expectData(1)
+	})
+	if _, err := quick(addr).WriteBytes(context.Background(), "f", []byte("one block")); !errors.Is(err, client.ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+}
+
+// TestUploadServerSilent: an upload whose server falls silent before the
+// final block is a timeout, not a success.
 func TestUploadServerSilent(t *testing.T) {
 	addr := startFake(t, func(f *fakeConn) {
 		f.send(tftp.AppendAck(nil, 0))

@@ -61,14 +61,15 @@ func (x *transfer) sizeBuffer() {
 //
 // Some servers (Erlang's) end their transfer with the final ACK and do not
 // acknowledge the final DATA again when that ACK is lost. When every block
-// but the final one was acknowledged and the final one was sent through the
-// whole retry budget, the upload is reported as a success, marked
-// Result.Unconfirmed.
+// but the final one was acknowledged (so there are at least two: a server
+// that fell silent after the request proves nothing) and the final one was
+// sent through the whole retry budget, the upload is reported as a success,
+// marked Result.Unconfirmed.
 func (x *transfer) upload(ctx context.Context) error {
 	l := &uplink{transport: x.tr} // the handshake acknowledged block 0
 	st, err := tftp.ServeRead(ctx, l, x.p, behaviour.Options{}, source{x})
 	x.record(st)
-	if errors.Is(err, tftp.ErrTimeout) && x.ended && l.lastAck == uint16(st.Blocks-1) {
+	if errors.Is(err, tftp.ErrTimeout) && x.ended && st.Blocks >= 2 && l.lastAck == uint16(st.Blocks-1) {
 		x.res.Unconfirmed = true
 		return nil
 	}
