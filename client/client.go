@@ -52,8 +52,11 @@ const (
 // Packets from any other port than the server's transfer ID get ERROR 5 and
 // do not disturb the transfer. It tolerates what real servers do: a repeated
 // OACK, a server that ignores every option and answers with DATA 1 or
-// ACK 0, and a lost final ACK (the final DATA is acknowledged again for one
-// timeout after the transfer returned).
+// ACK 0, a lost final ACK of a download (a download returns as soon as its
+// final ACK is out; in the background the final DATA is acknowledged again
+// until the server has been silent for two timeouts), and a server that
+// never acknowledges a repeated final DATA of an upload (see
+// Result.Unconfirmed).
 type Client struct {
 	// Addr is the server: "host:port", or "host" for port 69. IPv6
 	// addresses go in brackets with a port ("[::1]:69") or bare without.
