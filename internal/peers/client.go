@@ -90,7 +90,8 @@ type Request struct {
 	// WindowSize asks for the windowsize option (RFC 7440); 0 leaves the
 	// client's default.
 	WindowSize int
-	// TSize asks for the tsize option where the client makes it optional.
+	// TSize asks for the tsize option where the client makes it optional;
+	// curl (unless NoOptions), busybox and node send it anyway.
 	TSize bool
 	// NoOptions sends a plain RFC 1350 request where the client can (curl
 	// --tftp-no-options, pin/tftp without options). It excludes the others.

@@ -12,6 +12,6 @@
 // module under /opt/filemux-peers, which FILEMUX_PEERS_DIR, FILEMUX_ATFTPD
 // and FILEMUX_NODE_TFTP override.
 //
-// The functions without a testing.TB (StartServer, Fetch, Send) serve the
-// benchmark programs under bench/.
+// The functions without a testing.TB (StartServer, Download, Upload) serve
+// the benchmark programs under bench/.
 package peers
