@@ -253,10 +253,31 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+// TestCancelBeforeAnswer: cancelling while the server has not answered
+// ends at once.
+func TestCancelBeforeAnswer(t *testing.T) {
+	silent, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	c := &client.Client{Addr: silent.LocalAddr().String(), Timeout: 10 * time.Second}
+	start := time.Now()
+	if _, _, err := c.ReadBytes(ctx, "f"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's deadline", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("cancellation took %v", d)
+	}
+}
+
 // TestCancelUpload: the same for an upload, whose local handler is
-// aborted once.
+// aborted once, and whose server hears of it.
 func TestCancelUpload(t *testing.T) {
-	_, _, c := dirServer(t)
+	h := newHooks()
+	_, _, c := dirServer(t, h.option())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.Progress = func(p client.Progress) {
@@ -271,6 +292,9 @@ func TestCancelUpload(t *testing.T) {
 	}
 	if rec.aborts != 1 {
 		t.Fatalf("Abort called %d times", rec.aborts)
+	}
+	if s := h.next(t); s.Outcome != daemon.OutcomeFailed || !strings.Contains(s.Err.Error(), "cancel") {
+		t.Fatalf("the server saw %v (%v), want a failure the client reported", s.Outcome, s.Err)
 	}
 }
 
