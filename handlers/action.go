@@ -81,6 +81,9 @@ type Action struct {
 	// chooses the name: an argument that is only {{.Name}} may look like
 	// an option to the program.
 	Run []string
+	// Dir is the working directory of the program; empty means the
+	// process's own.
+	Dir string
 	// Post is an http or https URL to which the event is POSTed as JSON.
 	Post string
 	// Timeout bounds the command or the request; a command still running

@@ -141,6 +141,7 @@ func (c *action) command(ctx context.Context, e ActionEvent) ([]byte, error) {
 	}
 	cmd := exec.CommandContext(ctx, c.program, args...)
 	cmd.Env = append(os.Environ(), e.Env()...)
+	cmd.Dir = c.Dir
 	out := &cappedBuffer{max: maxActionOutput}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = time.Second

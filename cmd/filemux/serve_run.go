@@ -153,7 +153,11 @@ func (s *server) waitActions(ctx context.Context) {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		s.logger.Warn("completion actions still running at exit")
+		select {
+		case <-done: // both were ready
+		default:
+			s.logger.Warn("completion actions still running at exit")
+		}
 	}
 }
 

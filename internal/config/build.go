@@ -88,7 +88,7 @@ func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.A
 	if rt.MaxSize > 0 {
 		h = handlers.SizeCap(h, int64(rt.MaxSize))
 	}
-	h = wrapActions(r, path+".actions", h, rt.Actions, actions)
+	h = wrapActions(r, path+".actions", h, rt.Actions, actions, f.dir)
 	h = restrictProtocols(restrictAccess(h, rt.Access), rt.Protocols)
 	return track(h, g), info
 }
@@ -185,14 +185,14 @@ func buildHTTP(r *report, path string, c *HTTP) (*handlers.HTTP, string) {
 
 // wrapActions adds the completion actions of a route; each one is
 // checked alone first, so that an error names the action at fault.
-func wrapActions(r *report, path string, h behaviour.Handler, list []Action, actions *handlers.Actions) behaviour.Handler {
+func wrapActions(r *report, path string, h behaviour.Handler, list []Action, actions *handlers.Actions, dir string) behaviour.Handler {
 	if len(list) == 0 {
 		return h
 	}
 	converted := make([]handlers.Action, len(list))
 	failed := false
 	for i, a := range list {
-		converted[i] = handlers.Action{On: a.On, Run: a.Run, Post: a.Post, Timeout: time.Duration(a.Timeout)}
+		converted[i] = handlers.Action{On: a.On, Run: a.Run, Dir: dir, Post: a.Post, Timeout: time.Duration(a.Timeout)}
 		if _, err := actions.Wrap(behaviour.Base{}, converted[i]); err != nil {
 			r.at(indexPath(path, i), "%s", trimPackage(err))
 			failed = true

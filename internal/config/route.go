@@ -153,10 +153,13 @@ type Action struct {
 	// On says which endings fire the action: success, failure or always.
 	On handlers.ActionTrigger `yaml:"on"`
 	// Run is a program and its arguments, such as
-	// ["/usr/local/bin/archive", "{{.Params.host}}"]. The program is fixed; the arguments
-	// are templates over the event (.Name, .Params, .Peer, .PeerIP,
-	// .Bytes, .Outcome, ...), which the program also finds in FILEMUX_*
-	// environment variables (FILEMUX_NAME, FILEMUX_PARAM_HOST, ...).
+	// ["/usr/local/bin/archive", "{{.Params.host}}"]. The program is
+	// fixed; the arguments are templates over the event (.Name, .Params,
+	// .Peer, .PeerIP, .Bytes, .Outcome, ...), which the program also finds
+	// in FILEMUX_* environment variables (FILEMUX_NAME,
+	// FILEMUX_PARAM_HOST, ...). It runs in the directory of the
+	// configuration file, so that relative paths mean the same in its
+	// arguments as in the rest of the file.
 	Run []string `yaml:"run"`
 	// Post is an http or https URL that receives the event as JSON.
 	Post string `yaml:"post"`
