@@ -91,6 +91,7 @@ func serve(ctx context.Context, f serveFlags) error {
 		closeAll(pcs)
 		return err
 	}
+	s.printAdmin(os.Stdout)
 	printBanner(os.Stdout, pcs, root, f.writable)
 	return s.run(ctx)
 }

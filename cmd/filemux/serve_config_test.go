@@ -421,3 +421,33 @@ routes: [{match: '.*', memory: {}}]
 		t.Errorf("no word of the idle exit in the logs:\n%s", s.logs.String())
 	}
 }
+
+// TestServeFlagsObservability: without a file, serve takes --metrics,
+// --log-format and --idle-exit too.
+func TestServeFlagsObservability(t *testing.T) {
+	needCurl(t)
+	dir := t.TempDir()
+	s := startServe(t, dir, "--metrics", "127.0.0.1:0", "--log-format", "json", "--idle-exit", "1s")
+	var admin string
+	for line := range strings.Lines(s.banner) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "filemux: metrics on http://"); ok {
+			admin = strings.TrimSuffix(rest, "/metrics")
+		}
+	}
+	if admin == "" {
+		t.Fatalf("no metrics address in the banner:\n%s", s.banner)
+	}
+	if _, err := curl(t, "tftp://"+s.addr+"/filemux-demo.txt"); err != nil {
+		t.Fatal(err)
+	}
+	waitMetric(t, admin, `filemux_transfers_total{access="read",outcome="success",protocol="tftp",route="filemux-demo\\.txt"}`, 1)
+	select {
+	case err := <-s.exited:
+		s.exited <- err
+		if err != nil {
+			t.Errorf("exit after the idle period: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("--idle-exit did not stop the server")
+	}
+}

@@ -39,13 +39,18 @@ func (s *server) printBanner(w io.Writer) {
 	for _, ln := range s.sshLn {
 		fmt.Fprintf(w, "filemux: serving SFTP and SCP on %s\n", ln.Addr())
 	}
-	if s.adminLn != nil {
-		fmt.Fprintf(w, "filemux: metrics on http://%s/metrics\n", s.adminLn.Addr())
-	}
+	s.printAdmin(w)
 	if set := s.set.Load(); set != nil {
 		fmt.Fprintf(w, "  %d routes from %s; SIGHUP reloads them\n", len(set.Routes()), s.path)
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// printAdmin says where the metrics are, if anywhere.
+func (s *server) printAdmin(w io.Writer) {
+	if s.adminLn != nil {
+		fmt.Fprintf(w, "filemux: metrics on http://%s/metrics\n", s.adminLn.Addr())
+	}
 }
 
 // run serves until ctx ends (SIGINT, SIGTERM), the idle period passes or
