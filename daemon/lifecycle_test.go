@@ -252,3 +252,26 @@ func TestServeAfterShutdown(t *testing.T) {
 		t.Fatalf("Serve after Shutdown: %v", err)
 	}
 }
+
+// A committed upload has only its dally left; Shutdown must not wait for it
+// (a peer asking timeout=5 would otherwise hold it up for ten seconds).
+func TestShutdownDoesNotWaitForADally(t *testing.T) {
+	mem := newMemory(nil)
+	srv := daemontest.NewTFTP(t, mem)
+	c := newRawClient(t, srv.Addr())
+	data := bytes.Repeat([]byte("d"), 3*tftp.DefaultBlockSize+1)
+	c.put("up", data, "timeout", "5")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := srv.TFTP.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v, want nil: the upload was committed", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Shutdown took %v: it waited for the dally", d)
+	}
+	if got, ok := mem.file("up"); !ok || !bytes.Equal(got, data) {
+		t.Fatal("the committed upload is missing or damaged")
+	}
+}
