@@ -3,6 +3,9 @@
 //
 //	go run ./bench/cmd/tftpserve -addr 127.0.0.1:6969 -root /srv/tftp
 //
+// With -cpuprofile FILE it profiles the daemon until it is stopped, for
+// `go tool pprof`.
+//
 // It prints "listening on ADDR" once it serves, and stops on SIGINT or
 // SIGTERM, letting running transfers finish for a moment.
 package main
@@ -16,6 +19,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -37,7 +41,15 @@ func run() error {
 	maxTransfers := flag.Int("max-transfers", 0, "concurrent transfers (0: the daemon's default)")
 	maxWindow := flag.Int("max-window", 64, "largest windowsize granted")
 	verbose := flag.Bool("v", false, "log every transfer to stderr")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file until SIGINT or SIGTERM")
 	flag.Parse()
+	if *cpuProfile != "" {
+		stop, err := profileCPU(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 
 	cfg := handlers.DirConfig{}
 	if *writable {
@@ -62,6 +74,20 @@ func run() error {
 		return err
 	}
 	return nil
+}
+
+// profileCPU starts a CPU profile written to path; the returned function
+// ends it.
+func profileCPU(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // stopOnSignal shuts the daemon down on SIGINT or SIGTERM, giving running
