@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"golang.org/x/crypto/ssh"
 )
@@ -272,5 +273,38 @@ func TestSCPRawSource(t *testing.T) {
 		if code := r.exit(); code != 1 {
 			t.Errorf("%s: exit %d, want 1", cmd, code)
 		}
+	}
+}
+
+// A download of unknown size is spooled: beyond SpoolMemory to a
+// temporary file that leaves nothing behind, and refused beyond MaxSpool.
+func TestSCPRawSpool(t *testing.T) {
+	spoolDir := t.TempDir()
+	small, big := sshRandom(500), sshRandom(5000)
+	v := newSSHVirtual(map[string][]byte{"small": small, "big": big})
+	s := daemontest.NewSSH(t, v.handler(), func(d *daemon.SSH) {
+		d.SpoolMemory = 16
+		d.MaxSpool = 1000
+		d.SpoolDir = spoolDir
+	})
+	r := newSCPRaw(t, s, "scp -f small big")
+	r.send("\x00")
+	if line, _ := r.r.ReadString('\n'); line != "C0644 500 small\n" {
+		t.Fatalf("C record %q", line)
+	}
+	r.send("\x00")
+	got := make([]byte, 501)
+	if _, err := io.ReadFull(r.r, got); err != nil || !bytes.Equal(got[:500], small) || got[500] != 0 {
+		t.Fatalf("spooled data differs: %v", err)
+	}
+	r.send("\x00")
+	if a := r.answer(); !strings.Contains(a, "big: file too large") {
+		t.Errorf("a file over MaxSpool: %q", a)
+	}
+	if code := r.exit(); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if left, _ := os.ReadDir(spoolDir); len(left) != 0 {
+		t.Errorf("spool files left: %v", left)
 	}
 }

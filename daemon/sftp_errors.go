@@ -13,6 +13,7 @@ var (
 	errSFTPHandles     = &behaviour.Error{Code: behaviour.CodeDiskFull, Message: "too many open files"}
 	errSFTPReorderFull = &behaviour.Error{Code: behaviour.CodeDiskFull, Message: "writes too far out of order", Err: errors.New("daemon: sftp write reorder buffer full")}
 	errSFTPOverlap     = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "random-access writes not supported for this file"}
+	errSFTPBusy        = &behaviour.Error{Code: behaviour.CodeDiskFull, Message: "server out of buffer memory", Err: errors.New("daemon: sftp buffer budget spent (SSH.MaxBuffered)")}
 	errSFTPGap         = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "file has gaps", Err: errors.New("daemon: sftp upload closed with data missing")}
 	errSFTPTooFarBack  = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "offset no longer available for this file"}
 	errSFTPBadOffset   = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "bad offset"}

@@ -28,6 +28,7 @@ type sftpReader struct {
 func newSFTPReader(f *sftpFile) *sftpReader {
 	r := &sftpReader{sftpFile: f, eofAt: -1}
 	r.win.limit = int64(f.ss.c.srv.cfg.readAhead)
+	r.win.budget = f.ss.c.srv.budget
 	r.ra, _ = behaviour.ReaderAt(f.x.h, &f.x.t)
 	return r
 }
@@ -103,7 +104,11 @@ func (r *sftpReader) windowReadAt(p []byte, off int64) (int, error) {
 func (r *sftpReader) fill(off, need int64) error {
 	for !r.eof && r.win.end < need {
 		r.win.trim(off)
-		n, err := r.x.read(r.win.tail())
+		buf, err := r.win.tail(off)
+		if err != nil {
+			return err
+		}
+		n, err := r.x.read(buf)
 		r.win.grew(n)
 		if errors.Is(err, io.EOF) {
 			r.eof = true

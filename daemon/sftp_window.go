@@ -16,24 +16,34 @@ var sftpChunks = sync.Pool{New: func() any { return new([sftpChunk]byte) }}
 // chunks of sftpChunk bytes, all full but the last, so that the handler
 // reads into the window and READ requests copy out of it, each byte copied
 // once each way. It keeps at most limit bytes (plus one chunk): the oldest
-// chunks go first, never one holding bytes still wanted.
+// chunks go first, never one holding bytes still wanted. Its chunks are
+// taken from the server's budget; when that is spent, the window keeps
+// only what the READ being served needs.
 type sftpWindow struct {
 	chunks [][]byte
 	base   int64
 	end    int64
 	limit  int64
+	budget *sshBudget
 }
 
 // tail returns the free space after end, allocating a chunk when the last
-// one is full.
-func (w *sftpWindow) tail() []byte {
+// one is full. keep is the first byte still wanted, should the budget
+// force the window to shrink.
+func (w *sftpWindow) tail(keep int64) ([]byte, error) {
 	if n := len(w.chunks); n > 0 {
 		if last := w.chunks[n-1]; len(last) < cap(last) {
-			return last[len(last):cap(last)]
+			return last[len(last):cap(last)], nil
+		}
+	}
+	if !w.budget.take(sftpChunk) {
+		w.shrink(keep)
+		if !w.budget.take(sftpChunk) {
+			return nil, errSFTPBusy
 		}
 	}
 	w.chunks = append(w.chunks, sftpChunks.Get().(*[sftpChunk]byte)[:0])
-	return w.chunks[len(w.chunks)-1][:sftpChunk]
+	return w.chunks[len(w.chunks)-1][:sftpChunk], nil
 }
 
 // grew records n bytes read into the slice tail returned.
@@ -47,11 +57,22 @@ func (w *sftpWindow) grew(n int) {
 // end at or before keep.
 func (w *sftpWindow) trim(keep int64) {
 	for len(w.chunks) > 1 && w.end-w.base > w.limit && w.base+int64(len(w.chunks[0])) <= keep {
-		w.base += int64(len(w.chunks[0]))
-		w.put(w.chunks[0])
-		w.chunks[0] = nil
-		w.chunks = w.chunks[1:]
+		w.drop()
 	}
+}
+
+// shrink drops every chunk that ends at or before keep.
+func (w *sftpWindow) shrink(keep int64) {
+	for len(w.chunks) > 1 && w.base+int64(len(w.chunks[0])) <= keep {
+		w.drop()
+	}
+}
+
+func (w *sftpWindow) drop() {
+	w.base += int64(len(w.chunks[0]))
+	w.put(w.chunks[0])
+	w.chunks[0] = nil
+	w.chunks = w.chunks[1:]
 }
 
 // copyOut copies the bytes from off (base <= off) into p and returns
@@ -78,7 +99,6 @@ func (w *sftpWindow) release() {
 }
 
 func (w *sftpWindow) put(c []byte) {
-	if cap(c) == sftpChunk {
-		sftpChunks.Put((*[sftpChunk]byte)(c[:sftpChunk]))
-	}
+	w.budget.give(sftpChunk)
+	sftpChunks.Put((*[sftpChunk]byte)(c[:sftpChunk]))
 }

@@ -23,6 +23,9 @@ func sftpTestFile(t *testing.T, h behaviour.Handler, access behaviour.Access, cf
 	cfg.log = slog.New(slog.DiscardHandler)
 	cfg.readAhead = max(cfg.readAhead, DefaultSSHReadAhead)
 	cfg.reorder = max(cfg.reorder, DefaultSSHReorderLimit)
+	if cfg.maxBuffered == 0 {
+		cfg.maxBuffered = DefaultSSHMaxBuffered
+	}
 	cfg.maxHandles = 8
 	a, b := net.Pipe()
 	t.Cleanup(func() { a.Close(); b.Close() })
@@ -302,5 +305,41 @@ func TestSFTPErrMapping(t *testing.T) {
 	}
 	if sftpErr(nil) != nil || sftpErr(io.EOF) != io.EOF {
 		t.Errorf("nil and io.EOF must pass unchanged")
+	}
+}
+
+// With the server's buffer budget spent, a window still serves a
+// sequential read with what the READ at hand needs, and a reorder buffer
+// refuses to hold more.
+func TestSFTPBudget(t *testing.T) {
+	data := sftpPattern(4 << 20)
+	f := sftpTestFile(t, &sftpDribble{data: data, chunk: 50000}, behaviour.Read, sshSettings{maxBuffered: 2 * sftpChunk})
+	r := newSFTPReader(f)
+	buf := make([]byte, 32<<10)
+	for off := int64(0); off < int64(len(data)); off += int64(len(buf)) {
+		if msg := sftpCheckRead(r, buf, off, data); msg != "" {
+			t.Fatalf("with a budget of two chunks: %s", msg)
+		}
+	}
+	if left := f.ss.c.srv.budget.left.Load(); left < 0 {
+		t.Errorf("the budget went negative: %d", left)
+	}
+	_ = r.Close()
+	if left := f.ss.c.srv.budget.left.Load(); left != 2*sftpChunk {
+		t.Errorf("after close the budget holds %d, want %d", left, 2*sftpChunk)
+	}
+
+	rec := &sftpRecorder{}
+	g := sftpTestFile(t, rec, behaviour.Write, sshSettings{maxBuffered: 1500})
+	w := newSFTPWriter(g)
+	if _, err := w.WriteAt(make([]byte, 1000), 1000); err != nil {
+		t.Fatalf("within the budget: %v", err)
+	}
+	if _, err := w.WriteAt(make([]byte, 1000), 3000); sftpCode(err) != sftp.ErrSSHFxFailure {
+		t.Errorf("over the budget: %v, want FAILURE", err)
+	}
+	_ = w.Close()
+	if left := g.ss.c.srv.budget.left.Load(); left != 1500 {
+		t.Errorf("after close the budget holds %d, want 1500", left)
 	}
 }

@@ -88,6 +88,8 @@ func (w *sftpWriter) place(p []byte, off int64) error {
 		return errSFTPReorderFull
 	case w.pending[off] != nil:
 		return errSFTPOverlap
+	case !w.x.c.srv.budget.take(int64(len(p))):
+		return errSFTPBusy
 	}
 	w.pending[off] = bytes.Clone(p)
 	w.held += len(p)
@@ -103,6 +105,7 @@ func (w *sftpWriter) drain() error {
 		}
 		delete(w.pending, w.next)
 		w.held -= len(p)
+		w.x.c.srv.budget.give(int64(len(p)))
 		if err := w.x.write(p, false); err != nil {
 			return err
 		}
@@ -122,6 +125,7 @@ func (w *sftpWriter) Close() (err error) {
 	if cause == nil && len(w.pending) > 0 {
 		cause = errSFTPGap
 	}
+	w.x.c.srv.budget.give(int64(w.held))
 	w.pending, w.held = nil, 0
 	w.mu.Unlock()
 	if cause == nil {

@@ -167,6 +167,11 @@ type SSH struct {
 	// handler without random access; a client that runs further ahead
 	// fails. 0 means 4 MiB.
 	ReorderLimit int
+	// MaxBuffered bounds the memory all SFTP read-ahead windows and write
+	// reorder buffers of the server hold together: over it, a window keeps
+	// only what its next READ needs, and an upload that needs more reorder
+	// room fails. 0 means 256 MiB.
+	MaxBuffered int64
 	// SpoolMemory is how much of an SCP download of unknown size is kept
 	// in memory before the rest goes to a temporary file. 0 means 1 MiB.
 	SpoolMemory int
@@ -213,6 +218,7 @@ const (
 	DefaultSSHMaxHandles        = 64
 	DefaultSSHReadAhead         = 8 << 20
 	DefaultSSHReorderLimit      = 4 << 20
+	DefaultSSHMaxBuffered       = 256 << 20
 	DefaultSSHSpoolMemory       = 1 << 20
 	DefaultSSHMaxSpool          = 1 << 30
 	defaultSSHAddr              = ":22"

@@ -34,6 +34,7 @@ type sshSettings struct {
 	maxSize      int64
 	readAhead    int
 	reorder      int
+	maxBuffered  int64
 	spoolMemory  int
 	spoolDir     string
 	maxSpool     int64
@@ -64,6 +65,7 @@ func (d *SSH) settings() (*sshSettings, error) {
 		maxSize:      d.MaxSize,
 		readAhead:    sshInt(d.ReadAhead, DefaultSSHReadAhead),
 		reorder:      sshInt(d.ReorderLimit, DefaultSSHReorderLimit),
+		maxBuffered:  sshInt(d.MaxBuffered, DefaultSSHMaxBuffered),
 		spoolMemory:  sshInt(d.SpoolMemory, DefaultSSHSpoolMemory),
 		spoolDir:     d.SpoolDir,
 		maxSpool:     sshInt(d.MaxSpool, DefaultSSHMaxSpool),
@@ -111,6 +113,7 @@ func (d *SSH) validate() error {
 	check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
 	check(d.ReadAhead < 0 || (d.ReadAhead > 0 && d.ReadAhead < sftpMinWindow), "ReadAhead %d is below %d", d.ReadAhead, sftpMinWindow)
 	check(d.ReorderLimit < 0, "ReorderLimit %d is negative", d.ReorderLimit)
+	check(d.MaxBuffered < 0, "MaxBuffered %d is negative", d.MaxBuffered)
 	check(d.SpoolMemory < 0, "SpoolMemory %d is negative", d.SpoolMemory)
 	check(d.MaxSpool < 0, "MaxSpool %d is negative", d.MaxSpool)
 	for _, k := range d.HostKeys {

@@ -13,12 +13,13 @@ import (
 // sshServer is one run of Serve: the listener, the connections and the
 // transfers.
 type sshServer struct {
-	cfg  *sshSettings
-	ln   net.Listener
-	addr netip.AddrPort
-	ctx  context.Context // parent of every connection's context
-	stop context.CancelFunc
-	done chan struct{} // closed when Serve may return
+	cfg    *sshSettings
+	budget *sshBudget
+	ln     net.Listener
+	addr   netip.AddrPort
+	ctx    context.Context // parent of every connection's context
+	stop   context.CancelFunc
+	done   chan struct{} // closed when Serve may return
 
 	mu        sync.Mutex
 	conns     map[*sshConn]struct{}
@@ -78,6 +79,7 @@ func (d *SSH) Serve(ln net.Listener) error {
 func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {
 	s := &sshServer{
 		cfg:       cfg,
+		budget:    newSSHBudget(cfg.maxBuffered),
 		ln:        ln,
 		addr:      sshAddrOf(ln.Addr()),
 		done:      make(chan struct{}),
