@@ -28,9 +28,10 @@ func TestOpenSSHSCP(t *testing.T) {
 		name   string
 		legacy bool
 	}{{"sftp", false}, {"legacy", true}} {
-		for kind, mk := range sshStores(t) {
+		for kind, mk := range sshStores() {
 			t.Run(mode.name+"/"+kind, func(t *testing.T) {
-				st := mk()
+				t.Parallel()
+				st := mk(t)
 				spy := newSSHSpy(st.h)
 				s := daemontest.NewSSH(t, spy)
 				local := t.TempDir()

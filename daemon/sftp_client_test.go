@@ -32,9 +32,10 @@ func sftpClient(t *testing.T, s *daemontest.SSHServer) *sftp.Client {
 // pkg/sftp's client reads and writes with many requests in flight, on
 // several files at once.
 func TestPkgSFTPClientConcurrent(t *testing.T) {
-	for kind, mk := range sshStores(t) {
+	for kind, mk := range sshStores() {
 		t.Run(kind, func(t *testing.T) {
-			st := mk()
+			t.Parallel()
+			st := mk(t)
 			spy := newSSHSpy(st.h)
 			s := daemontest.NewSSH(t, spy)
 			c := sftpClient(t, s)

@@ -26,9 +26,10 @@ func lftpRun(t *testing.T, s *daemontest.SSHServer, dir string, commands ...stri
 }
 
 func TestLFTP(t *testing.T) {
-	for kind, mk := range sshStores(t) {
+	for kind, mk := range sshStores() {
 		t.Run(kind, func(t *testing.T) {
-			st := mk()
+			t.Parallel()
+			st := mk(t)
 			spy := newSSHSpy(st.h)
 			s := daemontest.NewSSH(t, spy)
 			local := t.TempDir()

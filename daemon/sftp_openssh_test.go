@@ -39,9 +39,9 @@ type sshStore struct {
 // sshStores returns the handlers every client is tried with: a directory
 // with and without random access, the in-memory store, and virtual files
 // of unknown size.
-func sshStores(t *testing.T) map[string]func() sshStore {
-	dirStore := func(seq bool) func() sshStore {
-		return func() sshStore {
+func sshStores() map[string]func(*testing.T) sshStore {
+	dirStore := func(seq bool) func(*testing.T) sshStore {
+		return func(t *testing.T) sshStore {
 			d, root := sshDir(t)
 			var h behaviour.Handler = d
 			if seq {
@@ -57,14 +57,14 @@ func sshStores(t *testing.T) map[string]func() sshStore {
 			}
 		}
 	}
-	return map[string]func() sshStore{
+	return map[string]func(*testing.T) sshStore{
 		"dir":        dirStore(false),
 		"sequential": dirStore(true),
-		"memory": func() sshStore {
+		"memory": func(*testing.T) sshStore {
 			m := handlers.NewMemory()
 			return sshStore{h: m, put: m.Put, got: m.Get}
 		},
-		"virtual": func() sshStore {
+		"virtual": func(*testing.T) sshStore {
 			files := map[string][]byte{}
 			v := newSSHVirtual(files)
 			return sshStore{h: v.handler(), put: func(name string, data []byte) { files[name] = data },
@@ -74,10 +74,11 @@ func sshStores(t *testing.T) map[string]func() sshStore {
 }
 
 func TestOpenSSHSFTPHandlers(t *testing.T) {
-	for kind, mk := range sshStores(t) {
+	for kind, mk := range sshStores() {
 		for _, requests := range []string{"", "64"} {
 			t.Run(kind+"/R"+requests, func(t *testing.T) {
-				st := mk()
+				t.Parallel()
+				st := mk(t)
 				spy := newSSHSpy(st.h)
 				s := daemontest.NewSSH(t, spy)
 				local := t.TempDir()

@@ -21,9 +21,10 @@ func curlRun(t *testing.T, s *daemontest.SSHServer, dir string, args ...string) 
 
 func TestCurlSFTPAndSCP(t *testing.T) {
 	for _, scheme := range []string{"sftp", "scp"} {
-		for kind, mk := range sshStores(t) {
+		for kind, mk := range sshStores() {
 			t.Run(scheme+"/"+kind, func(t *testing.T) {
-				st := mk()
+				t.Parallel()
+				st := mk(t)
 				spy := newSSHSpy(st.h)
 				s := daemontest.NewSSH(t, spy)
 				local := t.TempDir()

@@ -77,6 +77,7 @@ func TestClientsHandlerFailsHalfway(t *testing.T) {
 	for name, cl := range sshClients {
 		for _, known := range []bool{true, false} {
 			t.Run(name+sshKnown(known), func(t *testing.T) {
+				t.Parallel()
 				h := &sshHalfway{known: known}
 				spy := newSSHSpy(h)
 				s := daemontest.NewSSH(t, spy)
@@ -115,6 +116,7 @@ func TestClientsMissingAndRefused(t *testing.T) {
 	t.Cleanup(func() { ro.Close() })
 	for name, cl := range sshClients {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			spy := newSSHSpy(ro)
 			s := daemontest.NewSSH(t, spy)
 			local := t.TempDir()
@@ -151,6 +153,7 @@ func TestClientsTraversal(t *testing.T) {
 	}
 	for name, cl := range sshClients {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			s := daemontest.NewSSH(t, d)
 			local := t.TempDir()
 			for _, remote := range []string{rel, "../../../../../../../../" + outside + "/secret", "link"} {
