@@ -31,21 +31,12 @@ type scpTarget struct {
 // run receives records until the client ends. It reports whether every
 // file arrived.
 func (k *scpSink) run() bool {
-	requested := k.cmd.paths[0]
-	name, err := k.c.srv.cfg.names.Clean(requested)
+	target, err := k.target(k.cmd.paths[0])
 	if err != nil {
-		_ = k.send(2, scpPrintable(requested)+": "+scpMessage(err))
+		_ = k.send(2, scpPrintable(k.cmd.paths[0])+": "+scpMessage(err))
 		return false
 	}
-	isDir := name == "." || strings.HasSuffix(requested, "/") || k.isDir(name)
-	if k.cmd.targetDir && !isDir {
-		if fi := k.stat(name); fi != nil {
-			_ = k.send(2, scpPrintable(requested)+": Not a directory")
-			return false
-		}
-		isDir = true // a handler that cannot stat: trust the client
-	}
-	k.stack = []scpTarget{{name, isDir}}
+	k.stack = []scpTarget{target}
 	if k.ack() != nil {
 		return false
 	}
@@ -61,6 +52,27 @@ func (k *scpSink) run() bool {
 			return !k.failed
 		}
 	}
+}
+
+var errSCPNotDir = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "Not a directory"}
+
+// target resolves the path of `scp -t`: a directory when it is the root,
+// ends in "/", the handler says so, or -d asks for one of a handler that
+// cannot say.
+func (k *scpSink) target(requested string) (scpTarget, error) {
+	name, err := k.c.srv.cfg.names.Clean(requested)
+	if err != nil {
+		return scpTarget{}, err
+	}
+	fi := k.stat(name)
+	isDir := name == "." || strings.HasSuffix(requested, "/") || fi != nil && fi.IsDir()
+	if k.cmd.targetDir && !isDir {
+		if fi != nil {
+			return scpTarget{}, errSCPNotDir
+		}
+		isDir = true
+	}
+	return scpTarget{name, isDir}, nil
 }
 
 // record handles one record and reports whether the session goes on;

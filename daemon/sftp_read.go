@@ -4,8 +4,6 @@ import (
 	"errors"
 	"io"
 	"sync"
-
-	"github.com/filemux/filemux/behaviour"
 )
 
 // sftpReader serves the READ requests of one open file. pkg/sftp calls
@@ -25,11 +23,12 @@ type sftpReader struct {
 	eofAt int64 // random access: where a ReadAt met the end, or -1
 }
 
+// newSFTPReader reads f through the window; Fileread sets ra for a
+// handler with random access.
 func newSFTPReader(f *sftpFile) *sftpReader {
 	r := &sftpReader{sftpFile: f, eofAt: -1}
 	r.win.limit = int64(f.ss.c.srv.cfg.readAhead)
 	r.win.budget = f.ss.c.srv.budget
-	r.ra, _ = behaviour.ReaderAt(f.x.h, &f.x.t)
 	return r
 }
 

@@ -60,7 +60,12 @@ func (ss *sftpSession) Fileread(r *sftp.Request) (_ io.ReaderAt, err error) {
 	if err != nil {
 		return nil, sftpErr(err)
 	}
-	return newSFTPReader(f), nil
+	rd := newSFTPReader(f)
+	if err := f.x.call("ReaderAt", func() error { rd.ra, _ = behaviour.ReaderAt(f.x.h, &f.x.t); return nil }); err != nil {
+		f.abandon(err)
+		return nil, sftpErr(err)
+	}
+	return rd, nil
 }
 
 // Filewrite opens a file for writing (any open with a write flag).
@@ -70,7 +75,12 @@ func (ss *sftpSession) Filewrite(r *sftp.Request) (_ io.WriterAt, err error) {
 	if err != nil {
 		return nil, sftpErr(err)
 	}
-	return newSFTPWriter(f), nil
+	w := newSFTPWriter(f)
+	if err := f.x.call("WriterAt", func() error { w.wa, _ = behaviour.WriterAt(f.x.h, &f.x.t); return nil }); err != nil {
+		f.abandon(err)
+		return nil, sftpErr(err)
+	}
+	return w, nil
 }
 
 // openFile takes a handle within the limit, opens the transfer and
@@ -178,6 +188,13 @@ func (f *sftpFile) closing() bool {
 	}
 	f.ss.forget(f)
 	return true
+}
+
+// abandon ends a file pkg/sftp never gets a handle for.
+func (f *sftpFile) abandon(err error) {
+	if f.closing() {
+		f.x.finish(err)
+	}
 }
 
 func (f *sftpFile) reach(end int64) {

@@ -37,7 +37,8 @@ func (ss *sftpSession) Filelist(r *sftp.Request) (_ sftp.ListerAt, err error) {
 
 // stat describes a file: a file of this session open for writing is
 // described by what it holds so far; otherwise the handler's Stater
-// answers; otherwise a file open for reading, the root as a directory, or a
+// answers; otherwise the root is a directory (see sftpRootError), a file
+// open for reading is described by its transfer, and any other file by a
 // probe (see statByOpening).
 func (ss *sftpSession) stat(requested string) (fs.FileInfo, error) {
 	t, err := ss.c.newRequest(behaviour.SFTP, behaviour.Read, requested)
@@ -52,10 +53,10 @@ func (ss *sftpSession) stat(requested string) (fs.FileInfo, error) {
 	switch {
 	case err == nil:
 		return sftpFixInfo(fi, t.Name), nil
+	case t.Name == "." && sftpRootError(err):
+		return behaviour.FileInfo{FileName: "/", FileMode: fs.ModeDir | 0o755, FileModTime: time.Now()}, nil
 	case !errors.Is(err, behaviour.ErrUnsupported):
 		return nil, err
-	case t.Name == ".":
-		return behaviour.FileInfo{FileName: "/", FileMode: fs.ModeDir | 0o755, FileModTime: time.Now()}, nil
 	}
 	if f := ss.opened(t.Name, behaviour.Read); f != nil {
 		size, _ := f.x.t.Size()
@@ -82,7 +83,7 @@ func (ss *sftpSession) statByOpening(t *behaviour.Transfer) (fs.FileInfo, error)
 }
 
 // list lists a directory through the handler's Lister. A root the handler
-// cannot list is empty, so that clients that list on login still work.
+// cannot list is empty (see sftpRootError).
 func (ss *sftpSession) list(requested string) (sftp.ListerAt, error) {
 	t, err := ss.c.newRequest(behaviour.SFTP, behaviour.Read, requested)
 	if err != nil {
@@ -90,7 +91,7 @@ func (ss *sftpSession) list(requested string) (sftp.ListerAt, error) {
 	}
 	var infos []fs.FileInfo
 	err = ss.c.contained("List", func() (err error) { infos, err = behaviour.List(t.Context(), ss.c.handler, t); return err })
-	if err != nil && !(errors.Is(err, behaviour.ErrUnsupported) && t.Name == ".") {
+	if err != nil && !(t.Name == "." && sftpRootError(err)) {
 		return nil, err
 	}
 	if !ss.takeHandle() {
@@ -100,6 +101,13 @@ func (ss *sftpSession) list(requested string) (sftp.ListerAt, error) {
 		infos[i] = sftpFixInfo(fi, path.Join(t.Name, fi.Name()))
 	}
 	return &sftpDir{ss: ss, infos: infos}, nil
+}
+
+// sftpRootError reports the errors of a root that a handler (or a
+// registry without a route for it) does not know: the root exists all the
+// same, as an empty directory, so that clients can log in and upload.
+func sftpRootError(err error) bool {
+	return errors.Is(err, behaviour.ErrUnsupported) || errors.Is(err, behaviour.ErrNotFound)
 }
 
 // sftpFileInfo describes a regular file of the given size.

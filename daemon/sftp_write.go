@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"io"
 	"sync"
-
-	"github.com/filemux/filemux/behaviour"
 )
 
 // sftpWriter takes the WRITE requests of one open file. pkg/sftp calls
@@ -25,10 +23,10 @@ type sftpWriter struct {
 	err     error // the first error, which fails every later WRITE
 }
 
+// newSFTPWriter writes f through the reorder buffer; Filewrite sets wa for
+// a handler with random access.
 func newSFTPWriter(f *sftpFile) *sftpWriter {
-	w := &sftpWriter{sftpFile: f, pending: make(map[int64][]byte)}
-	w.wa, _ = behaviour.WriterAt(f.x.h, &f.x.t)
-	return w
+	return &sftpWriter{sftpFile: f, pending: make(map[int64][]byte)}
 }
 
 // WriteAt takes one WRITE.

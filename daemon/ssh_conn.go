@@ -183,10 +183,7 @@ func (c *sshConn) close(reason error) {
 	c.closeOnce.Do(func() {
 		c.reason.Store(&reason)
 		c.cancel()
-		if c.sc != nil {
-			c.sc.Close()
-		}
-		c.nc.Close()
+		c.nc.Close() // ends x/crypto's loops too, even during the handshake
 	})
 }
 

@@ -166,8 +166,7 @@ func (s *sshServer) serve() error {
 			<-s.done
 			return ErrServerClosed
 		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() || !errors.Is(err, net.ErrClosed) && isTemporary(err) {
+		if !errors.Is(err, net.ErrClosed) && sshTransient(err) {
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			s.cfg.log.Warn("ssh accept failed", "err", err, "retry_in", backoff)
 			time.Sleep(backoff)
@@ -178,10 +177,12 @@ func (s *sshServer) serve() error {
 	}
 }
 
-// isTemporary reports errors such as EMFILE that must not end the server.
-func isTemporary(err error) bool {
+// sshTransient reports accept errors such as EMFILE or ECONNABORTED that
+// must not end the server.
+func sshTransient(err error) bool {
 	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
+	var ne net.Error
+	return errors.As(err, &t) && t.Temporary() || errors.As(err, &ne) && ne.Timeout()
 }
 
 func (s *sshServer) ended() bool {

@@ -43,6 +43,7 @@ func newSSHSession(c *sshConn, ch ssh.Channel, reqs <-chan *ssh.Request) *sshSes
 // when the client stops sending requests.
 func (s *sshSession) serve() {
 	defer s.ch.Close()
+	defer func() { go ssh.DiscardRequests(s.reqs) }() // x/crypto needs them read until the channel closes
 	reqs := s.reqs
 	done := make(chan sshExit, 1)
 	started := false
