@@ -8,6 +8,11 @@
 #
 #   bash bench/sftp.sh
 #
+# With the client's default cipher preferences, sshd negotiates
+# chacha20-poly1305 and filemux aes128-ctr (daemon.SSH offers no ChaCha20
+# on CPUs with AES instructions); set CIPHER=aes128-gcm@openssh.com to
+# compare the servers on the same cipher.
+#
 # Knobs (environment): SIZE_MIB (default 256), RUNS (default 5; the median
 # is reported), CIPHER (passed to sftp -c; default: the client's choice),
 # KEEP=1 keeps the work directory.
