@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/handlers"
@@ -39,4 +40,18 @@ func ExampleActions_Wrap() {
 	// Output:
 	// success: sw-core-01 uploaded sw-core-01-confg (20 bytes)
 	// upload: <nil>
+}
+
+// A program run by an action finds the event in its environment.
+func ExampleActionEvent_Env() {
+	e := handlers.ActionEvent{Outcome: "success", Name: "sw1-confg", Params: map[string]string{"host": "sw1"}, Bytes: 20}
+	for _, kv := range e.Env() {
+		if strings.HasPrefix(kv, "FILEMUX_NAME=") || strings.HasPrefix(kv, "FILEMUX_PARAM_") || strings.HasPrefix(kv, "FILEMUX_BYTES=") {
+			fmt.Println(kv)
+		}
+	}
+	// Output:
+	// FILEMUX_NAME=sw1-confg
+	// FILEMUX_BYTES=20
+	// FILEMUX_PARAM_HOST=sw1
 }

@@ -16,20 +16,21 @@ import (
 type origin struct {
 	*httptest.Server
 
-	mu      sync.Mutex
-	files   map[string][]byte
-	header  http.Header
-	length  int64
-	paths   []string
-	gets    atomic.Int32
-	heads   atomic.Int32
-	puts    atomic.Int32
-	chunked bool          // GETs stream without Content-Length
-	delay   time.Duration // before the response headers
-	status  int           // when set, every answer
-	hold    chan struct{} // when set, GET bodies stop half-way until it closes
-	headLen string        // when set, the Content-Length of every HEAD
-	early   bool          // PUTs are answered before their body is read
+	mu       sync.Mutex
+	files    map[string][]byte
+	header   http.Header
+	length   int64
+	paths    []string
+	gets     atomic.Int32
+	heads    atomic.Int32
+	puts     atomic.Int32
+	chunked  bool          // GETs stream without Content-Length
+	delay    time.Duration // before the response headers
+	status   int           // when set, every answer
+	hold     chan struct{} // when set, GET bodies stop half-way until it closes
+	headLen  string        // when set, the Content-Length of every HEAD
+	early    bool          // PUTs are answered before their body is read
+	answered chan struct{} // told of each early answer
 }
 
 func newOrigin(t *testing.T) *origin {
@@ -137,9 +138,25 @@ func (o *origin) serveGet(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b[half:])
 }
 
+// answerEarly says 200 before reading the body, on the raw connection:
+// Go's server would read the body before answering.
+func (o *origin) answerEarly(w http.ResponseWriter) {
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	_ = rw.Flush()
+	if o.answered != nil {
+		o.answered <- struct{}{}
+	}
+	time.Sleep(300 * time.Millisecond) // the client sees the answer before the close
+}
+
 func (o *origin) servePut(w http.ResponseWriter, r *http.Request) {
 	if o.early {
-		w.WriteHeader(http.StatusOK)
+		o.answerEarly(w)
 		return
 	}
 	b, err := io.ReadAll(r.Body)

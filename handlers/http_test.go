@@ -226,11 +226,31 @@ func TestHTTPPutAbortStoresNothing(t *testing.T) {
 	}
 }
 
+// TestHTTPPutEarlyAnswer: an origin that answers while the upload is
+// still arriving has not taken all of it, whatever it says.
 func TestHTTPPutEarlyAnswer(t *testing.T) {
 	o := newOrigin(t)
 	o.early = true
+	answered := make(chan struct{}, 1)
+	o.answered = answered
 	h := newHTTP(t, handlers.HTTPConfig{URL: o.URL + "/{{.Name}}"})
-	err := behaviourtest.Write(context.Background(), h, "big", bytes.Repeat([]byte("z"), 1<<20), behaviourtest.ChunkSize(1468))
+	tr, _ := behaviourtest.NewTransfer(behaviour.Write, "big")
+	tr.SetContext(context.Background())
+	if err := h.Open(context.Background(), tr); err != nil {
+		t.Fatal(err)
+	}
+	// More than the transport buffers, so that the request goes out.
+	if err := h.Write(tr, bytes.Repeat([]byte("z"), 64<<10), false); err != nil {
+		t.Fatal(err)
+	}
+	<-answered
+	time.Sleep(100 * time.Millisecond) // the answer reaches the handler
+	err := h.Write(tr, bytes.Repeat([]byte("z"), 1468), false)
+	if err == nil {
+		err = h.Write(tr, nil, true)
+	} else {
+		h.Abort(tr, err)
+	}
 	if err == nil {
 		t.Error("an origin that answered before taking the upload committed it")
 	}

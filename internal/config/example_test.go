@@ -3,6 +3,8 @@ package config_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/internal/config"
@@ -93,4 +95,64 @@ routes:
 	//   origin: http://artifacts.internal/pxe/ipxe.efi
 	// r1-confg: route 0 (^(?<host>[a-z0-9-]+)-confg$ at filemux.yaml:4) [{host r1}] template (inline)
 	// motd: registry: no route matches (2 routes tried)
+}
+
+func ExampleLoad() {
+	dir, err := os.MkdirTemp("", "filemux-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "filemux.yaml")
+	err = os.WriteFile(path, []byte(`tftp:
+  listen: ["0.0.0.0:69"]
+  max_blksize: 1468
+routes:
+  - match: '^boot/'
+    dir: {root: /srv/tftp}
+`), 0o600)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(f.TFTP.Listen, f.TFTP.MaxBlockSize, f.TFTP.Timeout, f.Routes[0].Dir.Root, f.Routes[0].Dir.Write)
+	// Output:
+	// [0.0.0.0:69] 1468 1s /srv/tftp none
+}
+
+func ExampleFile_TFTPDaemons() {
+	f, err := config.Parse("filemux.yaml", "", []byte(`
+tftp:
+  listen: ["0.0.0.0:69", "[::]:69"]
+  ports: 50000-50100
+  retries: 0
+routes: [{match: '.*', memory: {}}]
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	set, err := f.Build(config.BuildOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer set.Retire()
+	var reg registry.Registry
+	if err := reg.SetRoutes(set.Routes()); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range f.TFTPDaemons(&reg, nil) {
+		fmt.Println(d.ListenAddr, d.Ports, d.Retries < 0)
+	}
+	// Output:
+	// 0.0.0.0:69 50000-50100 true
+	// [::]:69 50000-50100 true
 }

@@ -28,9 +28,12 @@ func (d *Duration) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// MarshalText returns the Go form, without zero minutes or seconds
-// ("10m", not "10m0s").
-func (d Duration) MarshalText() ([]byte, error) {
+// MarshalText returns the String form.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// String returns the Go form without zero minutes or seconds ("10m", not
+// "10m0s").
+func (d Duration) String() string {
 	s := time.Duration(d).String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
@@ -38,7 +41,7 @@ func (d Duration) MarshalText() ([]byte, error) {
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
 	}
-	return []byte(s), nil
+	return s
 }
 
 // Size is a number of bytes, written as a plain number or with a binary

@@ -79,3 +79,43 @@ func ExampleMetrics_TFTPHooks() {
 	// "hello\n" <nil>
 	// filemux_transfers_total{access="read",outcome="success",protocol="tftp",route="none"} 1
 }
+
+// The admin address: health for load balancers and process supervisors,
+// reload for operators.
+func ExampleMetrics_Handler() {
+	m := metrics.New(metrics.Options{})
+	stopping := false
+	h := m.Handler(metrics.Endpoints{
+		Health: func() error {
+			if stopping {
+				return fmt.Errorf("shutting down")
+			}
+			return nil
+		},
+		Reload: func() error { return fmt.Errorf("filemux.yaml:12:5: routes[0].match: invalid pattern") },
+	})
+	for _, req := range []struct{ method, path string }{{"GET", "/healthz"}, {"POST", "/reload"}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(req.method, req.path, nil))
+		fmt.Print(rec.Code, " ", rec.Body.String())
+	}
+	stopping = true
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output:
+	// 200 ok
+	// 409 filemux.yaml:12:5: routes[0].match: invalid pattern
+	// 503 shutting down
+}
+
+// Requests the TFTP daemon refuses before any hook sees them reach the
+// metrics through its logger.
+func ExampleMetrics_LogHandler() {
+	m := metrics.New(metrics.Options{})
+	logger := slog.New(m.LogHandler(slog.DiscardHandler))
+	logger.Debug("tftp request over the rate limit", "peer", "192.0.2.1:1234")
+	printSamples(m, "filemux_refused_requests_total")
+	// Output:
+	// filemux_refused_requests_total{protocol="tftp",reason="rate_limit"} 1
+}
