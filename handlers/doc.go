@@ -11,10 +11,13 @@
 //   - [NewTemplate] and [Template] render a text/template per transfer, from
 //     the route's captures, the peer's address and an [Inventory] loaded
 //     from YAML, JSON or CSV: zero-touch provisioning configs, iPXE scripts.
+//   - [HTTP] fronts an HTTP origin: GET for reads, PUT for writes, with a
+//     byte-bounded cache whose concurrent misses share one request.
 //
 // Decorators wrap any handler and keep its capabilities reachable through
 // Unwrap: [ReadOnly] refuses every change, [SizeCap] bounds the size of
-// transfers, [Observe] calls [Hooks] around them.
+// transfers, [Observe] calls [Hooks] around them, and [Actions] runs a
+// program or posts an event once a transfer ended.
 //
 // Every handler here is safe for concurrent use, never shows a peer an
 // internal path or cause, and passes the conformance checks of
