@@ -149,11 +149,8 @@ func TestConfigUploadsAndActions(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer hook.Close()
-	// The daemon lets committed uploads dally until they end, so the grace
-	// period bounds the wait at SIGTERM.
 	path := writeConfig(t, map[string]string{
 		"filemux.yaml": fmt.Sprintf(`tftp: {listen: ["127.0.0.1:0"]}
-shutdown_timeout: 2s
 routes:
   - name: backups
     match: '^(?<host>[a-z0-9-]+)-confg$'
