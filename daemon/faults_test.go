@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"net"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/daemon/daemontest"
+	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/internal/faultnet"
 	"github.com/filemux/filemux/internal/tftp"
 	pin "github.com/pin/tftp/v3"
@@ -115,5 +118,47 @@ func TestInMemoryConn(t *testing.T) {
 	}
 	if !bytes.Equal(got, big) {
 		t.Fatal("wrong content over the in-memory network")
+	}
+}
+
+// TestTotalLossMidTransfer: when every datagram from the peer is lost
+// halfway through an upload (the peer goes silent), the daemon resends its
+// ACK a bounded number of times, ends with a timeout, calls Abort once, and
+// nothing half-written appears in the served directory.
+func TestTotalLossMidTransfer(t *testing.T) {
+	root := t.TempDir()
+	dir, err := handlers.NewDir(root, handlers.DirConfig{Write: handlers.WriteAny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := newSpy(dir)
+	hooks := newHookLog()
+	srv := daemontest.NewTFTP(t, sp, hooks.install(nil), func(d *daemon.TFTP) {
+		d.Timeout = 50 * time.Millisecond
+		d.Retries = 3
+	})
+	c := newRawClient(t, srv.Addr())
+	c.wrq("half.bin")
+	if r := c.next(); r.Op != tftp.OpAck || r.Block != 0 {
+		t.Fatalf("got %v %d, want ACK 0", r.Op, r.Block)
+	}
+	block := bytes.Repeat([]byte("h"), tftp.DefaultBlockSize)
+	for b := uint16(1); b <= 3; b++ {
+		c.data(b, block)
+		c.expect(tftp.OpAck)
+	}
+	// From here on the network loses everything the peer sends.
+	_ = receive(t, hooks.requests, "OnRequest")
+	failure := receive(t, hooks.failures, "OnFailure")
+	if failure.Outcome != daemon.OutcomeTimedOut {
+		t.Errorf("outcome %v, want %v", failure.Outcome, daemon.OutcomeTimedOut)
+	}
+	sp.waitCounts(t, 1, 1, 0)
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("the served directory holds %d entries after the failed upload (first %q), want none", len(entries), entries[0].Name())
 	}
 }
