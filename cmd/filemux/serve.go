@@ -26,10 +26,13 @@ const (
 )
 
 func serveUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: filemux serve [--tftp ADDR]... [--root DIR] [--writable]")
+	fmt.Fprintln(w, "Usage: filemux serve [--tftp ADDR]... [--sftp ADDR]... [--root DIR] [--writable]")
 	fmt.Fprintln(w, "       filemux serve --config FILE")
-	fmt.Fprintf(w, "\nServes DIR (default: the current directory) over TFTP on each ADDR (default\n")
-	fmt.Fprintf(w, "%s), read-only unless --writable, plus %s, generated in memory.\n", defaultTFTPAddr, demoName)
+	fmt.Fprintf(w, "\nServes DIR (default: the current directory) over TFTP and over SFTP and SCP on\n")
+	fmt.Fprintf(w, "each ADDR (with neither flag: TFTP on %s and SFTP on %s),\n", defaultTFTPAddr, defaultSSHAddr)
+	fmt.Fprintf(w, "read-only unless --writable, plus %s, generated in memory.\n", demoName)
+	fmt.Fprintln(w, "SFTP logs in the keys of ~/.ssh/authorized_keys (or --authorized-keys FILE), with a")
+	fmt.Fprintln(w, "host key kept in $XDG_STATE_HOME/filemux (or --host-key FILE); without keys it is off.")
 	fmt.Fprintln(w, "With --config, it serves the listeners and routes of FILE (docs/config.md).")
 	fmt.Fprintln(w, "SIGINT or SIGTERM stops it, letting running transfers finish for a few seconds;")
 	fmt.Fprintln(w, "SIGHUP reloads FILE.")
@@ -38,6 +41,9 @@ func serveUsage(w io.Writer) {
 // serveFlags are the flags of serve.
 type serveFlags struct {
 	tftp     addrList
+	sftp     addrList
+	hostKey  string
+	authKeys string
 	root     string
 	writable bool
 	opts     serveOptions
@@ -47,20 +53,23 @@ func runServe(ctx context.Context, args []string) status {
 	var f serveFlags
 	fs := newFlagSet("serve", serveUsage, os.Stderr)
 	fs.Var(&f.tftp, "tftp", "serve TFTP on `ADDR` (host:port, repeatable; default "+defaultTFTPAddr+")")
+	fs.Var(&f.sftp, "sftp", "serve SFTP and SCP on `ADDR` (host:port, repeatable; default "+defaultSSHAddr+")")
+	fs.StringVar(&f.hostKey, "host-key", "", "use the ed25519 SSH host key in `FILE`, generated when missing (default: in the state directory)")
+	fs.StringVar(&f.authKeys, "authorized-keys", "", "let the keys of `FILE` log in over SFTP and SCP (default: ~/.ssh/authorized_keys)")
 	fs.StringVar(&f.root, "root", ".", "serve the files under `DIR`")
 	fs.BoolVar(&f.writable, "writable", false, "accept uploads (new files and replacements) into DIR")
 	f.opts.register(fs)
 	if _, st, ok := parseCommand(fs, args, 0, 0); !ok {
 		return st
 	}
-	if err := f.opts.check(visited(fs, "tftp", "root", "writable")); err != nil {
+	if err := f.opts.check(visited(fs, "tftp", "sftp", "host-key", "authorized-keys", "root", "writable")); err != nil {
 		return usageError(fs, "serve", err)
 	}
 	if f.opts.config != "" {
 		return runConfigured(ctx, f.opts)
 	}
-	if len(f.tftp) == 0 {
-		f.tftp = addrList{defaultTFTPAddr}
+	if len(f.tftp) == 0 && len(f.sftp) == 0 {
+		f.tftp, f.sftp = addrList{defaultTFTPAddr}, addrList{defaultSSHAddr}
 	}
 	if err := serve(ctx, f); err != nil {
 		fmt.Fprintf(os.Stderr, "filemux serve: %v\n", err)
@@ -69,31 +78,75 @@ func runServe(ctx context.Context, args []string) status {
 	return statusOK
 }
 
-// serve runs one TFTP daemon per address over the same routes until ctx
-// is done, then shuts them down gracefully.
+// serve runs one TFTP daemon per --tftp address and one SSH server per
+// --sftp address over the same routes until ctx is done, then shuts them
+// down gracefully.
 func serve(ctx context.Context, f serveFlags) error {
 	root, err := filepath.Abs(f.root)
 	if err != nil {
 		return err
 	}
-	pcs, err := listenAll(f.tftp)
+	l, err := listenFlags(f)
 	if err != nil {
 		return err
 	}
-	routes, dir, err := newRoutes(root, f.writable, demoText(pcs[0].LocalAddr().String(), root))
+	routes, dir, err := newRoutes(root, f.writable, demoText(l, root))
 	if err != nil {
-		closeAll(pcs)
+		l.close()
 		return err
 	}
 	defer dir.Close()
-	s, err := flagServer(pcs, routes, f.opts, os.Stderr)
+	s, err := flagServer(l, routes, f.opts, os.Stderr)
 	if err != nil {
-		closeAll(pcs)
+		l.close()
 		return err
 	}
 	s.printAdmin(os.Stdout)
-	printBanner(os.Stdout, pcs, root, f.writable)
+	printBanner(os.Stdout, l, root, f.writable)
 	return s.run(ctx)
+}
+
+// listeners are the sockets of serve from flags, and the SSH keys.
+type listeners struct {
+	tftp []net.PacketConn
+	ssh  []net.Listener
+	plan sshPlan
+}
+
+// listenFlags opens the sockets the flags ask for. SFTP may turn out to be
+// off (no authorized keys); then it opens no TCP socket, and fails only
+// if nothing else would be served.
+func listenFlags(f serveFlags) (*listeners, error) {
+	l := &listeners{}
+	if len(f.sftp) > 0 {
+		plan, err := planSSH(f)
+		if err != nil {
+			return nil, err
+		}
+		l.plan = plan
+		if plan.off == "" {
+			if l.ssh, err = listenTCP(f.sftp); err != nil {
+				return nil, err
+			}
+		}
+	}
+	pcs, err := listenAll(f.tftp)
+	if err != nil {
+		l.close()
+		return nil, err
+	}
+	l.tftp = pcs
+	if len(l.tftp) == 0 && len(l.ssh) == 0 {
+		return nil, fmt.Errorf("SFTP is off: %s", l.plan.off)
+	}
+	return l, nil
+}
+
+func (l *listeners) close() {
+	closeAll(l.tftp)
+	for _, ln := range l.ssh {
+		ln.Close()
+	}
 }
 
 // newRoutes is the registry of the embedded default: the demo file, then
@@ -132,21 +185,47 @@ func closeAll(pcs []net.PacketConn) {
 	}
 }
 
-func printBanner(w io.Writer, pcs []net.PacketConn, root string, writable bool) {
+func printBanner(w io.Writer, l *listeners, root string, writable bool) {
 	access := "read-only"
 	if writable {
 		access = "read-write"
 	}
-	for _, pc := range pcs {
+	for _, pc := range l.tftp {
 		fmt.Fprintf(w, "filemux: serving TFTP on %s\n", pc.LocalAddr())
 	}
+	for _, ln := range l.ssh {
+		fmt.Fprintf(w, "filemux: serving SFTP and SCP on %s\n", ln.Addr())
+	}
+	if l.plan.off != "" {
+		fmt.Fprintf(w, "filemux: SFTP and SCP are off: %s\n", l.plan.off)
+	}
 	fmt.Fprintf(w, "  %-18s generated in memory\n  %-18s files under %s (%s)\n", demoName, "everything else", root, access)
-	addr := pcs[0].LocalAddr().String()
-	fmt.Fprintf(w, "Try:\n  filemux get tftp://%s/%s\n  curl tftp://%s/%s\n", addr, demoName, addr, demoName)
+	if len(l.ssh) > 0 {
+		fmt.Fprintf(w, "  %-18s %s, host key %s\n", "SFTP logins", l.plan.authFile, l.plan.keyFile)
+	}
+	fmt.Fprintf(w, "Try:\n%s", fetchHints(l))
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
 
-func demoText(addr, root string) []byte {
+// fetchHints are the commands that fetch the demo file from the first
+// listener of each protocol.
+func fetchHints(l *listeners) string {
+	var b strings.Builder
+	if len(l.tftp) > 0 {
+		addr := l.tftp[0].LocalAddr().String()
+		fmt.Fprintf(&b, "  filemux get tftp://%s/%s\n  curl tftp://%s/%s\n", addr, demoName, addr, demoName)
+	}
+	if len(l.ssh) > 0 {
+		host, port, _ := net.SplitHostPort(l.ssh[0].Addr().String())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		fmt.Fprintf(&b, "  sftp -P %s %s:%s\n", port, host, demoName)
+	}
+	return b.String()
+}
+
+func demoText(l *listeners, root string) []byte {
 	return fmt.Appendf(nil, `Hello from filemux!
 
 This file does not exist on disk: "filemux serve" generates it in memory and
@@ -154,9 +233,7 @@ serves it through a route registered before the one that serves the files
 under %s.
 
 Fetch it again with:
-  filemux get tftp://%s/%s
-  curl tftp://%s/%s
-`, root, addr, demoName, addr, demoName)
+%s`, root, fetchHints(l))
 }
 
 // addrList collects repeated --tftp flags.

@@ -89,15 +89,21 @@ func loadServer(path string, opts serveOptions, stderr io.Writer) (*server, erro
 	return s, nil
 }
 
-// flagServer builds a server for routes made from flags, serving TFTP on
+// flagServer builds a server for routes made from flags, serving on
 // sockets already open.
-func flagServer(pcs []net.PacketConn, reg *registry.Registry, opts serveOptions, stderr io.Writer) (*server, error) {
+func flagServer(l *listeners, reg *registry.Registry, opts serveOptions, stderr io.Writer) (*server, error) {
 	s := newServer(opts, config.Log{}, stderr, reg)
 	s.grace = cmpOr(opts.shutdown, shutdownGrace)
-	for _, pc := range pcs {
+	for _, pc := range l.tftp {
 		d := &daemon.TFTP{Handler: reg, Logger: s.daemonLogger()}
 		s.hookTFTP(d)
 		s.tftp, s.tftpConn = append(s.tftp, d), append(s.tftpConn, pc)
+	}
+	for _, ln := range l.ssh {
+		d := l.plan.daemon(ln)
+		d.Handler, d.Logger = reg, s.daemonLogger()
+		s.hookSSH(d)
+		s.ssh, s.sshLn = append(s.ssh, d), append(s.sshLn, ln)
 	}
 	if err := s.listenAdmin(opts.metrics); err != nil {
 		return nil, err

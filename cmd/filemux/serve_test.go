@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -27,6 +28,12 @@ type served struct {
 // with extra flags, and waits for its banner. The test's cleanup stops it.
 func startServe(t *testing.T, dir string, flags ...string) *served {
 	t.Helper()
+	return startServeEnv(t, dir, nil, flags...)
+}
+
+// startServeEnv is startServe with env added to the environment.
+func startServeEnv(t *testing.T, dir string, env []string, flags ...string) *served {
+	t.Helper()
 	port, err := peers.FreeUDPPort()
 	if err != nil {
 		t.Fatal(err)
@@ -34,6 +41,7 @@ func startServe(t *testing.T, dir string, flags ...string) *served {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command(filemuxBin, append([]string{"serve", "--tftp", addr}, flags...)...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	// Read only after Wait returned, when exec's copier is done with it.
 	var logs strings.Builder
 	cmd.Stderr = &logs
