@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/registry"
 )
@@ -46,6 +48,9 @@ type serveFlags struct {
 	authKeys string
 	root     string
 	writable bool
+	single   bool
+	portSpan string
+	ports    daemon.PortPolicy // from single and portSpan
 	opts     serveOptions
 }
 
@@ -58,11 +63,16 @@ func runServe(ctx context.Context, args []string) status {
 	fs.StringVar(&f.authKeys, "authorized-keys", "", "let the keys of `FILE` log in over SFTP and SCP (default: ~/.ssh/authorized_keys)")
 	fs.StringVar(&f.root, "root", ".", "serve the files under `DIR`")
 	fs.BoolVar(&f.writable, "writable", false, "accept uploads (new files and replacements) into DIR")
+	fs.BoolVar(&f.single, "single-port", false, "run every TFTP transfer on the listening port (one port for firewalls, NAT and containers)")
+	fs.StringVar(&f.portSpan, "port-range", "", "run each TFTP transfer on a port from `LO-HI`, inclusive, for firewalls that open a range")
 	f.opts.register(fs)
 	if _, st, ok := parseCommand(fs, args, 0, 0); !ok {
 		return st
 	}
-	if err := f.opts.check(visited(fs, "tftp", "sftp", "host-key", "authorized-keys", "root", "writable")); err != nil {
+	if err := f.opts.check(visited(fs, "tftp", "sftp", "host-key", "authorized-keys", "root", "writable", "single-port", "port-range")); err != nil {
+		return usageError(fs, "serve", err)
+	}
+	if err := f.parsePorts(); err != nil {
 		return usageError(fs, "serve", err)
 	}
 	if f.opts.config != "" {
@@ -76,6 +86,23 @@ func runServe(ctx context.Context, args []string) status {
 		return statusFailure
 	}
 	return statusOK
+}
+
+// parsePorts sets the port policy from --single-port and --port-range.
+func (f *serveFlags) parsePorts() error {
+	switch {
+	case f.single && f.portSpan != "":
+		return errors.New("--single-port and --port-range exclude each other")
+	case f.single:
+		f.ports = daemon.PortsSingle
+	case f.portSpan != "":
+		p, err := daemon.ParsePortPolicy(f.portSpan)
+		if err != nil || p == daemon.PortsRandom || p == daemon.PortsSingle {
+			return fmt.Errorf("--port-range %q is not LO-HI with 1 <= LO <= HI", f.portSpan)
+		}
+		f.ports = p
+	}
+	return nil
 }
 
 // serve runs one TFTP daemon per --tftp address and one SSH server per
@@ -96,7 +123,7 @@ func serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	defer dir.Close()
-	s, err := flagServer(l, routes, f.opts, os.Stderr)
+	s, err := flagServer(l, routes, f, os.Stderr)
 	if err != nil {
 		l.close()
 		return err

@@ -91,11 +91,12 @@ func loadServer(path string, opts serveOptions, stderr io.Writer) (*server, erro
 
 // flagServer builds a server for routes made from flags, serving on
 // sockets already open.
-func flagServer(l *listeners, reg *registry.Registry, opts serveOptions, stderr io.Writer) (*server, error) {
+func flagServer(l *listeners, reg *registry.Registry, f serveFlags, stderr io.Writer) (*server, error) {
+	opts := f.opts
 	s := newServer(opts, config.Log{}, stderr, reg)
 	s.grace = cmpOr(opts.shutdown, shutdownGrace)
 	for _, pc := range l.tftp {
-		d := &daemon.TFTP{Handler: reg, Logger: s.daemonLogger()}
+		d := &daemon.TFTP{Handler: reg, Logger: s.daemonLogger(), Ports: f.ports}
 		s.hookTFTP(d)
 		s.tftp, s.tftpConn = append(s.tftp, d), append(s.tftpConn, pc)
 	}
