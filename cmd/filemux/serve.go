@@ -36,6 +36,9 @@ func serveUsage(w io.Writer) {
 	fmt.Fprintln(w, "SFTP logs in the keys of ~/.ssh/authorized_keys (or --authorized-keys FILE), with a")
 	fmt.Fprintln(w, "host key kept in $XDG_STATE_HOME/filemux (or --host-key FILE); without keys it is off.")
 	fmt.Fprintln(w, "With --config, it serves the listeners and routes of FILE (docs/config.md).")
+	fmt.Fprintln(w, "Under systemd socket activation (LISTEN_FDS, with LISTEN_PID this process or unset),")
+	fmt.Fprintln(w, "the passed UDP sockets serve TFTP and the TCP sockets SFTP and SCP, in place of the")
+	fmt.Fprintln(w, "addresses of the flags or the file (contrib/systemd).")
 	fmt.Fprintln(w, "SIGINT or SIGTERM stops it, letting running transfers finish for a few seconds;")
 	fmt.Fprintln(w, "SIGHUP reloads FILE.")
 }
@@ -75,13 +78,18 @@ func runServe(ctx context.Context, args []string) status {
 	if err := f.parsePorts(); err != nil {
 		return usageError(fs, "serve", err)
 	}
-	if f.opts.config != "" {
-		return runConfigured(ctx, f.opts)
+	inherited, err := activated()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "filemux serve: %v\n", err)
+		return statusFailure
 	}
-	if len(f.tftp) == 0 && len(f.sftp) == 0 {
+	if f.opts.config != "" {
+		return runConfigured(ctx, f.opts, inherited)
+	}
+	if len(f.tftp) == 0 && len(f.sftp) == 0 && !inherited.any() {
 		f.tftp, f.sftp = addrList{defaultTFTPAddr}, addrList{defaultSSHAddr}
 	}
-	if err := serve(ctx, f); err != nil {
+	if err := serve(ctx, f, inherited); err != nil {
 		fmt.Fprintf(os.Stderr, "filemux serve: %v\n", err)
 		return statusFailure
 	}
@@ -107,14 +115,16 @@ func (f *serveFlags) parsePorts() error {
 
 // serve runs one TFTP daemon per --tftp address and one SSH server per
 // --sftp address over the same routes until ctx is done, then shuts them
-// down gracefully.
-func serve(ctx context.Context, f serveFlags) error {
+// down gracefully. Inherited sockets of a kind (UDP, TCP) replace the
+// addresses of that kind.
+func serve(ctx context.Context, f serveFlags, inherited *sockets) error {
 	root, err := filepath.Abs(f.root)
 	if err != nil {
 		return err
 	}
-	l, err := listenFlags(f)
+	l, err := listenFlags(f, inherited)
 	if err != nil {
+		inherited.close()
 		return err
 	}
 	routes, dir, err := newRoutes(root, f.writable, demoText(l, root))
@@ -140,33 +150,51 @@ type listeners struct {
 	plan sshPlan
 }
 
-// listenFlags opens the sockets the flags ask for. SFTP may turn out to be
-// off (no authorized keys); then it opens no TCP socket, and fails only
-// if nothing else would be served.
-func listenFlags(f serveFlags) (*listeners, error) {
-	l := &listeners{}
-	if len(f.sftp) > 0 {
+// listenFlags opens the sockets the flags ask for, or takes the inherited
+// ones. SFTP may turn out to be off (no authorized keys); then it opens no
+// TCP socket, and fails only if nothing else would be served.
+func listenFlags(f serveFlags, inherited *sockets) (*listeners, error) {
+	l := &listeners{tftp: inherited.udp}
+	if len(f.sftp) > 0 || len(inherited.tcp) > 0 {
 		plan, err := planSSH(f)
 		if err != nil {
 			return nil, err
 		}
 		l.plan = plan
-		if plan.off == "" {
-			if l.ssh, err = listenTCP(f.sftp); err != nil {
-				return nil, err
-			}
+		if err := l.listenSSH(f.sftp, inherited.tcp); err != nil {
+			return nil, err
 		}
 	}
-	pcs, err := listenAll(f.tftp)
-	if err != nil {
-		l.close()
-		return nil, err
+	if len(l.tftp) == 0 {
+		pcs, err := listenAll(f.tftp)
+		if err != nil {
+			l.close()
+			return nil, err
+		}
+		l.tftp = pcs
 	}
-	l.tftp = pcs
 	if len(l.tftp) == 0 && len(l.ssh) == 0 {
 		return nil, fmt.Errorf("SFTP is off: %s", l.plan.off)
 	}
 	return l, nil
+}
+
+// listenSSH takes the inherited TCP sockets, or listens on addrs, unless
+// SFTP is off.
+func (l *listeners) listenSSH(addrs []string, inherited []net.Listener) error {
+	switch {
+	case l.plan.off != "":
+		for _, ln := range inherited {
+			ln.Close()
+		}
+	case len(inherited) > 0:
+		l.ssh = inherited
+	default:
+		lns, err := listenTCP(addrs)
+		l.ssh = lns
+		return err
+	}
+	return nil
 }
 
 func (l *listeners) close() {

@@ -17,9 +17,10 @@ import (
 )
 
 // runConfigured is serve --config: it serves the file until ctx ends.
-func runConfigured(ctx context.Context, opts serveOptions) status {
-	s, err := loadServer(opts.config, opts, os.Stderr)
+func runConfigured(ctx context.Context, opts serveOptions, inherited *sockets) status {
+	s, err := loadServer(opts.config, opts, inherited, os.Stderr)
 	if err != nil {
+		inherited.close()
 		fmt.Fprintf(os.Stderr, "filemux serve: %v\n", err)
 		return statusFailure
 	}

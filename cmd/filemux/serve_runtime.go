@@ -58,8 +58,8 @@ func newServer(opts serveOptions, logCfg config.Log, stderr io.Writer, reg *regi
 }
 
 // loadServer builds a server from the configuration file at path and
-// opens its listeners.
-func loadServer(path string, opts serveOptions, stderr io.Writer) (*server, error) {
+// opens its listeners, or takes the inherited sockets in their place.
+func loadServer(path string, opts serveOptions, inherited *sockets, stderr io.Writer) (*server, error) {
 	f, err := config.Load(path)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,10 @@ func loadServer(path string, opts serveOptions, stderr io.Writer) (*server, erro
 	if adminAddr == "" && f.Metrics != nil {
 		adminAddr = f.Metrics.Listen
 	}
-	err = s.listen(f.TFTPDaemons(reg, s.daemonLogger()), f.SSHDaemons(reg, s.daemonLogger()), adminAddr)
+	g, err := withInherited(f, inherited)
+	if err == nil {
+		err = s.listen(g.TFTPDaemons(reg, s.daemonLogger()), g.SSHDaemons(reg, s.daemonLogger()), inherited, adminAddr)
+	}
 	if err != nil {
 		set.Retire()
 		return nil, err
@@ -127,10 +130,11 @@ func (s *server) daemonLogger() *slog.Logger {
 }
 
 // listen opens the sockets of the daemons and of the admin address,
-// closing all of them when one fails.
-func (s *server) listen(tftp []*daemon.TFTP, ssh []*daemon.SSH, admin string) error {
-	for _, d := range tftp {
-		pc, err := net.ListenPacket("udp", d.ListenAddr)
+// closing all of them when one fails. The i-th inherited socket of a
+// kind serves the i-th daemon of that kind, which then binds nothing.
+func (s *server) listen(tftp []*daemon.TFTP, ssh []*daemon.SSH, inherited *sockets, admin string) error {
+	for i, d := range tftp {
+		pc, err := listenPacket(d.ListenAddr, i, inherited.udp)
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("tftp: %w", err)
@@ -138,8 +142,8 @@ func (s *server) listen(tftp []*daemon.TFTP, ssh []*daemon.SSH, admin string) er
 		s.hookTFTP(d)
 		s.tftp, s.tftpConn = append(s.tftp, d), append(s.tftpConn, pc)
 	}
-	for _, d := range ssh {
-		ln, err := net.Listen("tcp", d.ListenAddr)
+	for i, d := range ssh {
+		ln, err := listenStream(d.ListenAddr, i, inherited.tcp)
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("sftp: %w", err)

@@ -42,6 +42,15 @@ func startServeEnv(t *testing.T, dir string, env []string, flags ...string) *ser
 	cmd := exec.Command(filemuxBin, append([]string{"serve", "--tftp", addr}, flags...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
+	s := startCmd(t, cmd)
+	s.addr = addr
+	return s
+}
+
+// startCmd starts cmd, a "filemux serve", and waits for its banner. The
+// test's cleanup stops it.
+func startCmd(t *testing.T, cmd *exec.Cmd) *served {
+	t.Helper()
 	// Read only after Wait returned, when exec's copier is done with it.
 	var logs strings.Builder
 	cmd.Stderr = &logs
@@ -52,7 +61,7 @@ func startServeEnv(t *testing.T, dir string, env []string, flags ...string) *ser
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &served{cmd: cmd, addr: addr, exited: make(chan error, 1)}
+	s := &served{cmd: cmd, exited: make(chan error, 1)}
 	banner := make(chan string, 1)
 	go func() {
 		var b strings.Builder

@@ -1,0 +1,154 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/filemux/filemux/internal/peers"
+)
+
+// inherit starts "filemux serve args..." in dir with the given sockets
+// passed as systemd does (fds from 3 on, LISTEN_FDS), plus env. The
+// parent's copies are closed once the child runs.
+func inherit(t *testing.T, dir string, env []string, socks []*os.File, args ...string) *served {
+	t.Helper()
+	cmd := exec.Command(filemuxBin, append([]string{"serve"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "LISTEN_") }), env...)
+	cmd.Env = append(cmd.Env, "LISTEN_FDS="+strconv.Itoa(len(socks)))
+	cmd.ExtraFiles = socks
+	s := startCmd(t, cmd)
+	for _, f := range socks {
+		f.Close()
+	}
+	return s
+}
+
+// udpSocket returns a bound loopback UDP socket as a file, and its address.
+func udpSocket(t *testing.T) (*os.File, string) {
+	t.Helper()
+	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	f, err := pc.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, pc.LocalAddr().String()
+}
+
+// tcpSocket returns a listening loopback TCP socket as a file, and its
+// address.
+func tcpSocket(t *testing.T) (*os.File, string) {
+	t.Helper()
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, ln.Addr().String()
+}
+
+func curlGet(t *testing.T, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got, err := exec.CommandContext(ctx, "curl", "-sS", url).Output()
+	if err != nil {
+		t.Fatalf("curl %s: %v", url, err)
+	}
+	return string(got)
+}
+
+// TestServeSocketActivation: serve takes a UDP socket for TFTP and a TCP
+// socket for SFTP from systemd's protocol, with LISTEN_PID unset,
+// instead of binding the default addresses, and serves curl and OpenSSH
+// sftp on them.
+func TestServeSocketActivation(t *testing.T) {
+	peers.Need(t, "curl")
+	peers.Need(t, "sftp")
+	_, key, env := userHome(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "small.txt"), []byte("small file\n"))
+	udp, udpAddr := udpSocket(t)
+	tcp, tcpAddr := tcpSocket(t)
+	s := inherit(t, dir, append(env, "LISTEN_FDNAMES=tftp:sftp"), []*os.File{udp, tcp})
+	if got := bannerAddrs(s.banner, "filemux: serving TFTP on "); !slices.Equal(got, []string{udpAddr}) {
+		t.Errorf("TFTP on %q, want the inherited %s:\n%s", got, udpAddr, s.banner)
+	}
+	if got := bannerAddrs(s.banner, "filemux: serving SFTP and SCP on "); !slices.Equal(got, []string{tcpAddr}) {
+		t.Errorf("SFTP on %q, want the inherited %s:\n%s", got, tcpAddr, s.banner)
+	}
+	if got := curlGet(t, "tftp://"+udpAddr+"/small.txt"); got != "small file\n" {
+		t.Errorf("curl got %q", got)
+	}
+	if got := opensshGet(t, tcpAddr, key, "small.txt"); string(got) != "small file\n" {
+		t.Errorf("sftp got %q", got)
+	}
+	s.stop(t)
+}
+
+// TestServeSocketActivationConfig: with --config, the inherited UDP
+// socket serves the file's TFTP settings and routes in place of its
+// listen addresses.
+func TestServeSocketActivationConfig(t *testing.T) {
+	peers.Need(t, "curl")
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "files"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "files", "small.txt"), []byte("small file\n"))
+	writeFile(t, filepath.Join(dir, "filemux.yaml"), []byte(`tftp:
+  listen: ["127.0.0.1:1"]
+routes:
+  - match: '.*'
+    dir: {root: files}
+`))
+	udp, udpAddr := udpSocket(t)
+	s := inherit(t, dir, nil, []*os.File{udp}, "--config", "filemux.yaml")
+	if got := bannerAddrs(s.banner, "filemux: serving TFTP on "); !slices.Equal(got, []string{udpAddr}) {
+		t.Errorf("TFTP on %q, want the inherited %s:\n%s", got, udpAddr, s.banner)
+	}
+	if got := curlGet(t, "tftp://"+udpAddr+"/small.txt"); got != "small file\n" {
+		t.Errorf("curl got %q", got)
+	}
+	s.stop(t)
+}
+
+// TestServeSocketActivationOtherPID: sockets meant for another process
+// (LISTEN_PID names it) are left alone, and the flags' addresses serve.
+func TestServeSocketActivationOtherPID(t *testing.T) {
+	peers.Need(t, "curl")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "small.txt"), []byte("small file\n"))
+	port, err := peers.FreeUDPPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	udp, udpAddr := udpSocket(t)
+	s := inherit(t, dir, []string{"LISTEN_PID=1"}, []*os.File{udp}, "--tftp", addr)
+	if got := bannerAddrs(s.banner, "filemux: serving TFTP on "); !slices.Equal(got, []string{addr}) {
+		t.Errorf("TFTP on %q, want %s, not the inherited %s:\n%s", got, addr, udpAddr, s.banner)
+	}
+	if got := curlGet(t, "tftp://"+addr+"/small.txt"); got != "small file\n" {
+		t.Errorf("curl got %q", got)
+	}
+	s.stop(t)
+}
