@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/handlers"
@@ -256,7 +258,8 @@ func printBanner(w io.Writer, l *listeners, root string, writable bool) {
 	}
 	fmt.Fprintf(w, "  %-18s generated in memory\n  %-18s files under %s (%s)\n", demoName, "everything else", root, access)
 	if len(l.ssh) > 0 {
-		fmt.Fprintf(w, "  %-18s %s, host key %s\n", "SFTP logins", l.plan.authFile, l.plan.keyFile)
+		fmt.Fprintf(w, "  %-18s keys of %s\n", "SFTP logins", l.plan.authFile)
+		fmt.Fprintf(w, "  %-18s %s (%s)\n", "SSH host key", ssh.FingerprintSHA256(l.plan.hostKey.PublicKey()), l.plan.keyFile)
 	}
 	fmt.Fprintf(w, "Try:\n%s", fetchHints(l))
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")

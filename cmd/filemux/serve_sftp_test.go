@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/filemux/filemux/internal/peers"
 )
 
@@ -89,6 +91,13 @@ func TestServeDemoSFTP(t *testing.T) {
 	}
 	hostKey := filepath.Join(home, ".local", "state", "filemux", "ssh_host_ed25519_key")
 	first := checkMode(t, hostKey, 0o600)
+	signer, err := ssh.ParsePrivateKey(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp := ssh.FingerprintSHA256(signer.PublicKey()); !strings.Contains(s.banner, fp) {
+		t.Errorf("banner lacks the host key's fingerprint %s:\n%s", fp, s.banner)
+	}
 	checkMode(t, filepath.Dir(hostKey), 0o700|os.ModeDir)
 	s.stop(t)
 	startServeEnv(t, dir, env, "--sftp", "127.0.0.1:0").stop(t)
