@@ -1,0 +1,180 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// Defaults of the SFTP fields, those of pkg/sftp and OpenSSH's sftp.
+const (
+	DefaultSFTPConcurrency = 64
+	DefaultSFTPChunkSize   = 32768
+)
+
+// SFTP transfers files to and from one SFTP server, like ssh2's fastGet and
+// fastPut: each file moves with many read or write requests in flight. The
+// zero value of every field but SSH.Addr and the credentials is a usable
+// default. Each transfer runs on a connection of its own. Errors are
+// [*SSHError] values.
+type SFTP struct {
+	SSH
+	// Concurrency is the number of requests in flight per file; 0 means
+	// DefaultSFTPConcurrency.
+	Concurrency int
+	// ChunkSize is the payload of one request; 0 means
+	// DefaultSFTPChunkSize. Servers other than OpenSSH's may refuse more
+	// than 32768.
+	ChunkSize int
+	// Verify, when set, checks the digest of each download: a mismatch
+	// fails it with ErrIntegrity (class ErrOther) and commits nothing.
+	Verify Checksum
+	// Progress, when set, is called after each chunk reaches or leaves the
+	// local side, and once at the start. It must return quickly.
+	Progress func(Progress)
+}
+
+// session is one connection with its SFTP client.
+type session struct {
+	conn *ssh.Client
+	sftp *sftp.Client
+}
+
+func (s *SFTP) open(ctx context.Context) (*session, error) {
+	if err := s.Verify.validate(); err != nil {
+		return nil, err
+	}
+	conn, err := s.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := sftp.NewClient(conn, s.clientOptions()...)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &session{conn: conn, sftp: c}, nil
+}
+
+func (s *SFTP) clientOptions() []sftp.ClientOption {
+	n, size := s.Concurrency, s.ChunkSize
+	if n <= 0 {
+		n = DefaultSFTPConcurrency
+	}
+	if size <= 0 {
+		size = DefaultSFTPChunkSize
+	}
+	return []sftp.ClientOption{
+		sftp.MaxConcurrentRequestsPerFile(n),
+		sftp.UseConcurrentReads(true),
+		sftp.UseConcurrentWrites(true),
+		sftp.MaxPacketUnchecked(size),
+	}
+}
+
+func (x *session) close() { x.sftp.Close(); x.conn.Close() }
+
+// run opens a session, runs fn on it and classifies its error. Cancelling
+// ctx closes the connection, which ends fn.
+func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) (int64, error)) (int64, error) {
+	x, err := s.open(ctx)
+	if err != nil {
+		return 0, sshError(op, remote, s.address(), err)
+	}
+	defer x.close()
+	stop := context.AfterFunc(ctx, x.close)
+	defer stop()
+	n, err := fn(x)
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return n, sshError(op, remote, s.address(), err)
+	}
+	return n, nil
+}
+
+// ReadTo downloads remote into w and returns the number of bytes written.
+func (s *SFTP) ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error) {
+	return s.run(ctx, OpRead, remote, func(x *session) (int64, error) {
+		return s.download(x, remote, func() (io.Writer, error) { return w, nil }, nil)
+	})
+}
+
+// ReadBytes downloads remote into memory.
+func (s *SFTP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := s.ReadTo(ctx, remote, &buf)
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ReadFile downloads remote into the local path atomically: the data goes
+// to a temporary file next to it, renamed over it only once the whole file
+// arrived (and passed Verify). A failed download leaves the path as it was.
+func (s *SFTP) ReadFile(ctx context.Context, remote, local string) (int64, error) {
+	sink := fileSink{path: local}
+	var t behaviour.Transfer
+	if err := sink.Prepare(ctx, &t); err != nil {
+		return 0, sshError(OpRead, remote, s.address(), err)
+	}
+	return s.run(ctx, OpRead, remote, func(x *session) (int64, error) {
+		opened := false
+		open := func() (io.Writer, error) {
+			if err := sink.Open(ctx, &t); err != nil {
+				return nil, err
+			}
+			opened = true
+			return sinkWriter{sink, &t}, nil
+		}
+		n, err := s.download(x, remote, open, func() error { return sink.Write(&t, nil, true) })
+		if err != nil && opened {
+			sink.Abort(&t, err)
+		}
+		return n, err
+	})
+}
+
+// sinkWriter feeds a fileSink as an io.Writer.
+type sinkWriter struct {
+	sink fileSink
+	t    *behaviour.Transfer
+}
+
+func (w sinkWriter) Write(p []byte) (int, error) {
+	if err := w.sink.Write(w.t, p, false); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// WriteFrom uploads r to remote, creating or truncating it, and returns the
+// number of bytes sent. When r tells its size (Len, Size or Stat, as
+// *bytes.Reader and *os.File do) it reaches Progress as the total.
+func (s *SFTP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error) {
+	return s.run(ctx, OpWrite, remote, func(x *session) (int64, error) {
+		return s.upload(x, remote, r)
+	})
+}
+
+// WriteBytes uploads data to remote.
+func (s *SFTP) WriteBytes(ctx context.Context, remote string, data []byte) (int64, error) {
+	return s.WriteFrom(ctx, remote, bytes.NewReader(data))
+}
+
+// WriteFile uploads the local file at path to remote.
+func (s *SFTP) WriteFile(ctx context.Context, remote, local string) (int64, error) {
+	f, err := os.Open(local)
+	if err != nil {
+		return 0, sshError(OpWrite, remote, s.address(), err)
+	}
+	defer f.Close()
+	return s.WriteFrom(ctx, remote, f)
+}

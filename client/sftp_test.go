@@ -1,0 +1,233 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/daemon/daemontest"
+	"github.com/filemux/filemux/handlers"
+)
+
+// sftpServer starts our SSH server on a fresh directory that takes every
+// upload (read-only when readOnly is set), and returns the directory, the
+// server and a client that logs in with the test key.
+func sftpServer(t *testing.T, readOnly bool) (string, *daemontest.SSHServer, *client.SFTP) {
+	t.Helper()
+	root := t.TempDir()
+	d, err := handlers.NewDir(root, handlers.DirConfig{Write: handlers.WriteAny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	var h behaviour.Handler = d
+	if readOnly {
+		h = handlers.ReadOnly(d)
+	}
+	srv := daemontest.NewSSH(t, h)
+	return root, srv, sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
+}
+
+func sshClient(addr, user, key, knownHosts string) *client.SFTP {
+	return &client.SFTP{SSH: client.SSH{Addr: addr, User: user, IdentityFile: key, KnownHostsFile: knownHosts}}
+}
+
+var sftpSizes = []int{0, 1, 5 << 20}
+
+func TestSFTPDownloadSizes(t *testing.T) {
+	root, _, c := sftpServer(t, false)
+	for _, n := range sftpSizes {
+		data := randomBytes(n)
+		name := "down" + strings.Repeat("x", n%7) + ".bin"
+		writeFile(t, root, name, data)
+		local := filepath.Join(t.TempDir(), "got.bin")
+		got, err := c.ReadFile(context.Background(), name, local)
+		if err != nil || got != int64(n) {
+			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got, err)
+		}
+		if fileSHA(t, local) != sha(data) {
+			t.Fatalf("%d bytes: the local file differs", n)
+		}
+		var buf bytes.Buffer
+		if _, err := c.ReadTo(context.Background(), name, &buf); err != nil || sha(buf.Bytes()) != sha(data) {
+			t.Fatalf("%d bytes: ReadTo: %v, or the data differs", n, err)
+		}
+	}
+}
+
+func TestSFTPUploadSizes(t *testing.T) {
+	root, _, c := sftpServer(t, false)
+	for _, n := range sftpSizes {
+		data := randomBytes(n)
+		local := filepath.Join(t.TempDir(), "up.bin")
+		if err := os.WriteFile(local, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := c.WriteFile(context.Background(), "file.bin", local); err != nil || got != int64(n) {
+			t.Fatalf("%d bytes: WriteFile = %d, %v", n, got, err)
+		}
+		if fileSHA(t, filepath.Join(root, "file.bin")) != sha(data) {
+			t.Fatalf("%d bytes: WriteFile: the served file differs", n)
+		}
+		if _, err := c.WriteBytes(context.Background(), "bytes.bin", data); err != nil {
+			t.Fatal(err)
+		}
+		if fileSHA(t, filepath.Join(root, "bytes.bin")) != sha(data) {
+			t.Fatalf("%d bytes: WriteBytes: the served file differs", n)
+		}
+	}
+}
+
+// An io.Reader that hides its size still arrives whole.
+func TestSFTPUploadPlainReader(t *testing.T) {
+	root, _, c := sftpServer(t, false)
+	data := randomBytes(1<<20 + 3)
+	if _, err := c.WriteFrom(context.Background(), "plain.bin", struct{ *bytes.Reader }{bytes.NewReader(data)}); err != nil {
+		t.Fatal(err)
+	}
+	if fileSHA(t, filepath.Join(root, "plain.bin")) != sha(data) {
+		t.Fatal("the served file differs")
+	}
+}
+
+func TestSFTPProgressAndChunks(t *testing.T) {
+	root, _, c := sftpServer(t, false)
+	data := randomBytes(1 << 20)
+	writeFile(t, root, "p.bin", data)
+	c.Concurrency, c.ChunkSize = 4, 8192
+	var calls int
+	var last client.Progress
+	c.Progress = func(p client.Progress) { calls++; last = p }
+	got, err := c.ReadBytes(context.Background(), "p.bin")
+	if err != nil || sha(got) != sha(data) {
+		t.Fatalf("ReadBytes: %v, or the data differs", err)
+	}
+	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Op != client.OpRead {
+		t.Fatalf("last progress = %+v", last)
+	}
+	if calls < len(data)/8192 {
+		t.Fatalf("%d progress calls for chunks of 8192", calls)
+	}
+}
+
+func TestSFTPVerify(t *testing.T) {
+	root, _, c := sftpServer(t, false)
+	writeFile(t, root, "v.bin", []byte("payload"))
+	sum, _ := client.ParseChecksum(client.SHA256, sha([]byte("other")))
+	c.Verify = sum
+	local := filepath.Join(t.TempDir(), "v.bin")
+	_, err := c.ReadFile(context.Background(), "v.bin", local)
+	if !errors.Is(err, client.ErrIntegrity) {
+		t.Fatalf("err = %v, want ErrIntegrity", err)
+	}
+	assertNothingAt(t, local)
+}
+
+func assertNothingAt(t *testing.T, local string) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(local))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("left behind in %s: %v", filepath.Dir(local), entries)
+	}
+}
+
+func assertClass(t *testing.T, err, class error) *client.SSHError {
+	t.Helper()
+	var se *client.SSHError
+	if !errors.As(err, &se) || !errors.Is(err, class) {
+		t.Fatalf("err = %v, want an *SSHError of class %v", err, class)
+	}
+	return se
+}
+
+func TestSFTPNotFound(t *testing.T) {
+	_, _, c := sftpServer(t, false)
+	local := filepath.Join(t.TempDir(), "missing.bin")
+	_, err := c.ReadFile(context.Background(), "missing.bin", local)
+	assertClass(t, err, client.ErrNotFound)
+	assertNothingAt(t, local)
+}
+
+func TestSFTPPermissionDenied(t *testing.T) {
+	root, _, c := sftpServer(t, true)
+	_, err := c.WriteBytes(context.Background(), "refused.bin", []byte("no"))
+	assertClass(t, err, client.ErrPermission)
+	if _, statErr := os.Stat(filepath.Join(root, "refused.bin")); statErr == nil {
+		t.Fatal("the refused upload exists on the server")
+	}
+}
+
+func TestSFTPWrongKey(t *testing.T) {
+	_, srv, c := sftpServer(t, false)
+	other := daemontest.NewSSH(t, handlers.NewMemory()) // its key is not authorized on srv
+	c.IdentityFile = other.KeyFile
+	local := filepath.Join(t.TempDir(), "x.bin")
+	_, err := c.ReadFile(context.Background(), "x.bin", local)
+	assertClass(t, err, client.ErrAuthentication)
+	assertNothingAt(t, local)
+	c.IdentityFile, c.Password = "", "wrong"
+	_, err = c.ReadBytes(context.Background(), "x.bin")
+	assertClass(t, err, client.ErrAuthentication)
+	_ = srv
+}
+
+// A known_hosts file naming another key for the server's address.
+func TestSFTPHostKeyMismatch(t *testing.T) {
+	_, srv, c := sftpServer(t, false)
+	other := daemontest.NewSSH(t, handlers.NewMemory())
+	b, err := os.ReadFile(other.KnownHostsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := "[127.0.0.1]:" + strings.TrimPrefix(srv.Addr().String(), "127.0.0.1:")
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	line := host + " " + strings.SplitN(string(b), " ", 2)[1]
+	if err := os.WriteFile(kh, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.KnownHostsFile, c.AcceptNewHostKey = kh, true // never overrides a changed key
+	local := filepath.Join(t.TempDir(), "x.bin")
+	_, err = c.ReadFile(context.Background(), "x.bin", local)
+	assertClass(t, err, client.ErrHostKeyMismatch)
+	assertNothingAt(t, local)
+	if after, _ := os.ReadFile(kh); string(after) != line {
+		t.Fatalf("known_hosts changed to %q", after)
+	}
+}
+
+func TestSFTPHostKeyUnknown(t *testing.T) {
+	root, _, c := sftpServer(t, false)
+	writeFile(t, root, "k.bin", []byte("key"))
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(kh, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.KnownHostsFile = kh
+	_, err := c.ReadBytes(context.Background(), "k.bin")
+	assertClass(t, err, client.ErrHostKeyUnknown)
+
+	c.AcceptNewHostKey = true
+	if got, err := c.ReadBytes(context.Background(), "k.bin"); err != nil || string(got) != "key" {
+		t.Fatalf("with AcceptNewHostKey: %q, %v", got, err)
+	}
+	c.AcceptNewHostKey = false // the key is now known
+	if _, err := c.ReadBytes(context.Background(), "k.bin"); err != nil {
+		t.Fatalf("after accepting: %v", err)
+	}
+}
+
+func TestSFTPConnectionRefused(t *testing.T) {
+	_, srv, c := sftpServer(t, false)
+	srv.Close()
+	_, err := c.ReadBytes(context.Background(), "x.bin")
+	assertClass(t, err, client.ErrConnectionRefused)
+}
