@@ -3,16 +3,21 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"errors"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/client"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
+	"golang.org/x/crypto/ssh"
 )
 
 // sftpServer starts our SSH server on a fresh directory that takes every
@@ -231,3 +236,76 @@ func TestSFTPConnectionRefused(t *testing.T) {
 	_, err := c.ReadBytes(context.Background(), "x.bin")
 	assertClass(t, err, client.ErrConnectionRefused)
 }
+
+// A server that accepts the connection and never speaks.
+func TestSFTPConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { conn.Close() })
+		}
+	}()
+	c := sshClient(ln.Addr().String(), "u", "", filepath.Join(t.TempDir(), "known_hosts"))
+	c.Password, c.ConnectTimeout = "x", 200*time.Millisecond
+	start := time.Now()
+	_, err = c.ReadBytes(context.Background(), "x.bin")
+	se := assertClass(t, err, client.ErrTimeout)
+	if !se.Timeout() || time.Since(start) > 5*time.Second {
+		t.Fatalf("Timeout() = %v after %v", se.Timeout(), time.Since(start))
+	}
+}
+
+// An encrypted key file logs in with its passphrase, and not without.
+func TestSFTPKeyPassphrase(t *testing.T) {
+	root, srv, c := sftpServer(t, false)
+	writeFile(t, root, "e.bin", []byte("encrypted"))
+	pem, err := os.ReadFile(srv.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ssh.ParseRawPrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKeyWithPassphrase(key, "", []byte("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.IdentityFile = filepath.Join(t.TempDir(), "id_enc")
+	if err := os.WriteFile(c.IdentityFile, encodePEM(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReadBytes(context.Background(), "e.bin"); err == nil || !strings.Contains(err.Error(), "Passphrase") {
+		t.Fatalf("without the passphrase: %v", err)
+	}
+	c.Passphrase = []byte("secret")
+	if got, err := c.ReadBytes(context.Background(), "e.bin"); err != nil || string(got) != "encrypted" {
+		t.Fatalf("with the passphrase: %q, %v", got, err)
+	}
+}
+
+// The server's status message reaches SSHError.Message. pkg/sftp turns
+// "no such file" and "permission denied" into os errors without their text,
+// so only the other statuses carry one.
+func TestSFTPServerMessage(t *testing.T) {
+	busy := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
+		return nil, &behaviour.Error{Code: behaviour.CodeUndefined, Message: "device busy, try later"}
+	})
+	srv := daemontest.NewSSH(t, busy)
+	c := sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
+	_, err := c.ReadBytes(context.Background(), "running-config")
+	se := assertClass(t, err, client.ErrOther)
+	if se.Message != "device busy, try later" {
+		t.Fatalf("Message = %q in %v", se.Message, err)
+	}
+}
+
+func encodePEM(b *pem.Block) []byte { return pem.EncodeToMemory(b) }

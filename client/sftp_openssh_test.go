@@ -1,0 +1,136 @@
+package client_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/internal/peers"
+	"golang.org/x/crypto/ssh"
+)
+
+const sshdPath = "/usr/sbin/sshd"
+
+// startSSHD runs OpenSSH's sshd on a free loopback port with a host key and
+// an authorized key of its own, and returns a client for the current user.
+func startSSHD(t *testing.T) *client.SFTP {
+	t.Helper()
+	if _, err := os.Stat(sshdPath); err != nil {
+		if peers.Strict() {
+			t.Fatalf("%s is required with CI=true: %v (.ci/run installs openssh-server)", sshdPath, err)
+		}
+		t.Skipf("skipping, OpenSSH's sshd is not available: %v (apt-get install openssh-server)", err)
+	}
+	dir := t.TempDir()
+	hostKey := writeKey(t, filepath.Join(dir, "host_key"))
+	clientKey := writeKey(t, filepath.Join(dir, "id_ed25519"))
+	authorized := filepath.Join(dir, "authorized_keys")
+	if err := os.WriteFile(authorized, ssh.MarshalAuthorizedKey(clientKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := freeTCPPort(t)
+	config := filepath.Join(dir, "sshd_config")
+	writeFile(t, dir, "sshd_config", []byte(fmt.Sprintf(
+		"Port %d\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\n"+
+			"Subsystem sftp internal-sftp\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n",
+		port, filepath.Join(dir, "host_key"), authorized)))
+	_ = os.MkdirAll("/run/sshd", 0o755)
+	cmd := exec.Command(sshdPath, "-D", "-e", "-f", config)
+	cmd.Stderr = &testLog{t: t}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("sshd: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	waitListening(t, addr)
+	known := filepath.Join(dir, "known_hosts")
+	writeFile(t, dir, "known_hosts", []byte("[127.0.0.1]:"+strconv.Itoa(port)+" "+string(ssh.MarshalAuthorizedKey(hostKey))))
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sshClient(addr, u.Username, filepath.Join(dir, "id_ed25519"), known)
+}
+
+// writeKey writes a new ed25519 private key in OpenSSH's format (mode 0600)
+// and returns its public key.
+func writeKey(t *testing.T, path string) ssh.PublicKey {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if conn, err := net.Dial("tcp", addr); err == nil {
+			conn.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("sshd did not listen on %s", addr)
+}
+
+// testLog passes a program's stderr to the test log.
+type testLog struct{ t *testing.T }
+
+func (l *testLog) Write(p []byte) (int, error) { l.t.Logf("sshd: %s", p); return len(p), nil }
+
+func TestSFTPOpenSSH(t *testing.T) {
+	c := startSSHD(t)
+	dir := t.TempDir()
+	data := randomBytes(5 << 20)
+	remote := filepath.Join(dir, "up.bin")
+	if _, err := c.WriteBytes(context.Background(), remote, data); err != nil {
+		t.Fatal(err)
+	}
+	if fileSHA(t, remote) != sha(data) {
+		t.Fatal("upload: the file sshd wrote differs")
+	}
+	local := filepath.Join(t.TempDir(), "down.bin")
+	if n, err := c.ReadFile(context.Background(), remote, local); err != nil || n != int64(len(data)) {
+		t.Fatalf("ReadFile = %d, %v", n, err)
+	}
+	if fileSHA(t, local) != sha(data) {
+		t.Fatal("download: the local file differs")
+	}
+	_, err := c.ReadFile(context.Background(), filepath.Join(dir, "missing"), filepath.Join(t.TempDir(), "m"))
+	assertClass(t, err, client.ErrNotFound)
+}
