@@ -130,8 +130,11 @@ func TestFlagsAndExitStatuses(t *testing.T) {
 	help := run(t, repoRoot, bin, "help")
 	known := map[string]bool{}
 	flagLine := regexp.MustCompile(`(?m)^\s+-([a-z][a-z0-9-]*)`)
-	for _, c := range []string{"serve", "get", "put", "check", "match"} {
-		out := run(t, repoRoot, bin, c, "-h")
+	for _, args := range [][]string{
+		{"serve", "-h"}, {"get", "-h"}, {"put", "-h"}, {"check", "-h"}, {"match", "-h"},
+		{"get", "-h", "sftp://"}, {"put", "-h", "sftp://"},
+	} {
+		out := run(t, repoRoot, bin, args...)
 		for _, m := range flagLine.FindAllStringSubmatch(out, -1) {
 			known["--"+m[1]] = true
 		}
