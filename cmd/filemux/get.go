@@ -14,9 +14,13 @@ func getUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: filemux get [flags] tftp://HOST[:PORT]/PATH[;mode=netascii] [LOCAL|-]")
 	fmt.Fprintln(w, "\nDownloads PATH into LOCAL (default: the base name of PATH), atomically: on")
 	fmt.Fprintln(w, "failure LOCAL is left as it was. - writes to standard output.")
+	fmt.Fprintln(w, "With an sftp:// URL: see 'filemux get -h sftp://'.")
 }
 
 func runGet(ctx context.Context, args []string) status {
+	if isSFTP(args) {
+		return runGetSFTP(ctx, args)
+	}
 	var f transferFlags
 	fs := newFlagSet("get", getUsage, os.Stderr)
 	f.register(fs, true)

@@ -2,6 +2,8 @@
 //
 //	filemux get [flags] tftp://HOST[:PORT]/PATH[;mode=netascii] [LOCAL|-]
 //	filemux put [flags] LOCAL|- tftp://HOST[:PORT]/PATH[;mode=netascii]
+//	filemux get [flags] sftp://[USER@]HOST[:PORT]/PATH [LOCAL|-]
+//	filemux put [flags] LOCAL|- sftp://[USER@]HOST[:PORT]/PATH
 //	filemux serve [--tftp ADDR]... [--root DIR] [--writable]
 //
 // get and put are a TFTP client (RFC 1350, 2347, 2348, 2349, 7440) that
@@ -75,7 +77,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'filemux COMMAND -h' for a command's flags.")
 	fmt.Fprintln(w, "\nExit status of get and put:")
 	for _, s := range []status{statusOK, statusFailure, statusUsage, statusNotFound, statusAccess, statusDiskFull,
-		statusServer, statusTimeout, statusIntegrity, statusTooLarge, statusInterrupted} {
+		statusServer, statusTimeout, statusIntegrity, statusTooLarge, statusAuth, statusHostKey, statusInterrupted} {
 		fmt.Fprintf(w, "  %3d  %s\n", int(s), s.describe())
 	}
 }

@@ -15,9 +15,13 @@ func putUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: filemux put [flags] LOCAL|- tftp://HOST[:PORT]/PATH[;mode=netascii]")
 	fmt.Fprintln(w, "\nUploads LOCAL (- reads standard input) as PATH; a PATH ending in / gets")
 	fmt.Fprintln(w, "LOCAL's base name appended.")
+	fmt.Fprintln(w, "With an sftp:// URL: see 'filemux put -h - sftp://'.")
 }
 
 func runPut(ctx context.Context, args []string) status {
+	if isSFTP(args) {
+		return runPutSFTP(ctx, args)
+	}
 	var f transferFlags
 	fs := newFlagSet("put", putUsage, os.Stderr)
 	f.register(fs, false)

@@ -17,13 +17,15 @@ const (
 	statusOK          status = 0
 	statusFailure     status = 1 // anything else: local files, the network
 	statusUsage       status = 2
-	statusNotFound    status = 3 // the server answered "file not found"
-	statusAccess      status = 4 // the server answered "access violation"
-	statusDiskFull    status = 5 // the server answered "disk full"
-	statusServer      status = 6 // any other answer, or the server broke the protocol
-	statusTimeout     status = 7 // the server stopped answering
-	statusIntegrity   status = 8 // the digest differs (--sha256, --md5)
-	statusTooLarge    status = 9 // the file exceeds --max-size
+	statusNotFound    status = 3  // the server answered "file not found"
+	statusAccess      status = 4  // the server answered "access violation"
+	statusDiskFull    status = 5  // the server answered "disk full"
+	statusServer      status = 6  // any other answer, or the server broke the protocol
+	statusTimeout     status = 7  // the server stopped answering
+	statusIntegrity   status = 8  // the digest differs (--sha256, --md5)
+	statusTooLarge    status = 9  // the file exceeds --max-size
+	statusAuth        status = 10 // SSH: the server refused the credentials
+	statusHostKey     status = 11 // SSH: the host key is unknown or changed
 	statusInterrupted status = 130
 )
 
@@ -38,6 +40,8 @@ var statusNames = map[status]string{
 	statusTimeout:     "timeout",
 	statusIntegrity:   "integrity mismatch",
 	statusTooLarge:    "file too large",
+	statusAuth:        "authentication failed",
+	statusHostKey:     "host key refused",
 	statusInterrupted: "interrupted",
 }
 
@@ -60,6 +64,8 @@ var statusHelp = map[status]string{
 	statusTimeout:     "the server stopped answering",
 	statusIntegrity:   "the file's digest is not the one given (--sha256, --md5)",
 	statusTooLarge:    "the file is larger than --max-size",
+	statusAuth:        "sftp: the server refused the credentials (--identity, --password-file)",
+	statusHostKey:     "sftp: the host key is not in the known-hosts file, or differs from it",
 	statusInterrupted: "interrupted (SIGINT, SIGTERM); the server was told",
 }
 
@@ -76,6 +82,14 @@ func statusOf(err error) status {
 		return serverStatus(se.Code)
 	case errors.Is(err, client.ErrTimeout):
 		return statusTimeout
+	case errors.Is(err, client.ErrNotFound):
+		return statusNotFound
+	case errors.Is(err, client.ErrPermission):
+		return statusAccess
+	case errors.Is(err, client.ErrAuthentication):
+		return statusAuth
+	case errors.Is(err, client.ErrHostKeyMismatch), errors.Is(err, client.ErrHostKeyUnknown):
+		return statusHostKey
 	case errors.Is(err, client.ErrIntegrity):
 		return statusIntegrity
 	case errors.Is(err, client.ErrTooLarge):

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/filemux/filemux/client"
+)
+
+// sftpFlags are the flags of get and put with an sftp:// URL.
+type sftpFlags struct {
+	identity, passwordFile, knownHosts string
+	acceptNew, quiet                   bool
+	timeout                            seconds
+	concurrency, chunk                 int
+	sha256                             string
+}
+
+func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
+	fs.StringVar(&f.identity, "identity", "", "log in with the private key in `FILE`")
+	fs.StringVar(&f.passwordFile, "password-file", "", "log in with the password in `FILE` (its first line)")
+	fs.StringVar(&f.knownHosts, "known-hosts", "", "check the host key against `FILE` (default ~/.ssh/known_hosts)")
+	fs.BoolVar(&f.acceptNew, "accept-new-host-key", false, "accept a host key the known-hosts file does not name, and add it; a changed key is still refused")
+	fs.Var(&f.timeout, "timeout", "give up connecting and logging in after `T` (seconds, or a duration like 500ms; default 15s)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "keep `N` requests in flight (default 64)")
+	fs.IntVar(&f.chunk, "chunk-size", 0, "move `BYTES` per request (default 32768)")
+	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	if download {
+		fs.StringVar(&f.sha256, "sha256", "", "fail unless the file's SHA-256 is `HEX`; nothing is written then")
+	}
+}
+
+// client builds the SFTP client for u.
+func (f *sftpFlags) client(u sftpURL) (*client.SFTP, error) {
+	c := &client.SFTP{
+		SSH: client.SSH{
+			Addr: u.addr, User: u.user, IdentityFile: f.identity, KnownHostsFile: f.knownHosts,
+			AcceptNewHostKey: f.acceptNew, ConnectTimeout: time.Duration(f.timeout),
+		},
+		Concurrency: f.concurrency, ChunkSize: f.chunk,
+	}
+	if c.User == "" {
+		me, err := user.Current()
+		if err != nil {
+			return nil, fmt.Errorf("no user in the URL, and no current user: %w", err)
+		}
+		c.User = me.Username
+	}
+	if f.identity == "" && f.passwordFile == "" {
+		return nil, errors.New("give --identity or --password-file")
+	}
+	var err error
+	if f.passwordFile != "" {
+		c.Password, err = readPassword(f.passwordFile)
+	}
+	if err == nil && f.sha256 != "" {
+		c.Verify, err = client.ParseChecksum(client.SHA256, f.sha256)
+	}
+	return c, err
+}
+
+// readPassword returns the first line of the file.
+func readPassword(file string) (string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSuffix(line, "\r"), nil
+}

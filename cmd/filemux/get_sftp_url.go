@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/filemux/filemux/client"
+)
+
+// sftpURL is a parsed sftp://[USER@]HOST[:PORT]/PATH. As with curl, PATH is
+// absolute, and /~/PATH is relative to the login directory.
+type sftpURL struct {
+	user, addr, file string
+}
+
+// isSFTP reports whether a get or put command line names an sftp:// URL,
+// which sends it to the SFTP client.
+func isSFTP(args []string) bool {
+	for _, a := range args {
+		if len(a) >= 7 && strings.EqualFold(a[:7], "sftp://") {
+			return true
+		}
+	}
+	return false
+}
+
+func parseSFTPURL(s string) (sftpURL, error) {
+	const want = "want sftp://[USER@]HOST[:PORT]/PATH"
+	u, err := url.Parse(s)
+	if err != nil {
+		return sftpURL{}, fmt.Errorf("bad URL %q: %w", s, err)
+	}
+	if !strings.EqualFold(u.Scheme, "sftp") || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" {
+		return sftpURL{}, fmt.Errorf("bad URL %q: %s", s, want)
+	}
+	if _, set := u.User.Password(); set {
+		return sftpURL{}, fmt.Errorf("bad URL %q: no password in the URL, use --password-file", s)
+	}
+	port := u.Port()
+	if port == "" {
+		port = strconv.Itoa(client.DefaultSSHPort)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return sftpURL{}, fmt.Errorf("bad URL %q: port %q is not 1..65535", s, port)
+	}
+	out := sftpURL{user: u.User.Username(), addr: net.JoinHostPort(u.Hostname(), port), file: u.Path}
+	if rest, ok := strings.CutPrefix(out.file, "/~/"); ok {
+		out.file = rest
+	}
+	if out.file == "" || out.file == "/" {
+		return sftpURL{}, fmt.Errorf("bad URL %q: no file name", s)
+	}
+	return out, nil
+}
+
+// String returns the URL, for messages.
+func (u sftpURL) String() string {
+	user := ""
+	if u.user != "" {
+		user = u.user + "@"
+	}
+	p := u.file
+	if !strings.HasPrefix(p, "/") {
+		p = "/~/" + p
+	}
+	return "sftp://" + user + u.addr + (&url.URL{Path: p}).EscapedPath()
+}
+
+// localName is the base name of the remote file, for a download given no
+// LOCAL.
+func (u sftpURL) localName() (string, error) {
+	base := path.Base(u.file)
+	if base == "." || base == ".." || base == "/" || strings.HasSuffix(u.file, "/") {
+		return "", fmt.Errorf("the URL names no file: give a LOCAL name")
+	}
+	return base, nil
+}
