@@ -116,25 +116,25 @@ func (s *SFTP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// ReadFile downloads remote into the local path atomically: the data goes
+// ReadFile downloads remote into the local file name atomically: the data goes
 // to a temporary file next to it, renamed over it only once the whole file
-// arrived (and passed Verify). A failed download leaves the path as it was.
-func (s *SFTP) ReadFile(ctx context.Context, remote, local string) (int64, error) {
-	sink := fileSink{path: local}
+// arrived (and passed Verify). A failed download leaves name as it was.
+func (s *SFTP) ReadFile(ctx context.Context, remote, name string) (int64, error) {
+	sink := fileSink{path: name}
 	var t behaviour.Transfer
 	if err := sink.Prepare(ctx, &t); err != nil {
-		return 0, sshError(OpRead, remote, s.address(), err)
+		return 0, sshError(OpRead, remote, s.address(), onLocalSide(err))
 	}
 	return s.run(ctx, OpRead, remote, func(x *session) (int64, error) {
 		opened := false
 		open := func() (io.Writer, error) {
 			if err := sink.Open(ctx, &t); err != nil {
-				return nil, err
+				return nil, onLocalSide(err)
 			}
 			opened = true
 			return sinkWriter{sink, &t}, nil
 		}
-		n, err := s.download(x, remote, open, func() error { return sink.Write(&t, nil, true) })
+		n, err := s.download(x, remote, open, func() error { return onLocalSide(sink.Write(&t, nil, true)) })
 		if err != nil && opened {
 			sink.Abort(&t, err)
 		}
@@ -150,7 +150,7 @@ type sinkWriter struct {
 
 func (w sinkWriter) Write(p []byte) (int, error) {
 	if err := w.sink.Write(w.t, p, false); err != nil {
-		return 0, err
+		return 0, onLocalSide(err)
 	}
 	return len(p), nil
 }
@@ -169,11 +169,11 @@ func (s *SFTP) WriteBytes(ctx context.Context, remote string, data []byte) (int6
 	return s.WriteFrom(ctx, remote, bytes.NewReader(data))
 }
 
-// WriteFile uploads the local file at path to remote.
-func (s *SFTP) WriteFile(ctx context.Context, remote, local string) (int64, error) {
-	f, err := os.Open(local)
+// WriteFile uploads the local file name to remote.
+func (s *SFTP) WriteFile(ctx context.Context, remote, name string) (int64, error) {
+	f, err := os.Open(name)
 	if err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), err)
+		return 0, sshError(OpWrite, remote, s.address(), localError{err})
 	}
 	defer f.Close()
 	return s.WriteFrom(ctx, remote, f)

@@ -20,7 +20,7 @@ func (s *SFTP) download(x *session, remote string, open func() (io.Writer, error
 	}
 	w, err := open()
 	if err != nil {
-		return 0, err
+		return 0, onLocalSide(err)
 	}
 	m := &meter{s: s, p: Progress{Op: OpRead, Remote: remote, Total: total}, verify: newVerifier(s.Verify)}
 	m.report()
@@ -105,7 +105,7 @@ type meteredWriter struct {
 func (w *meteredWriter) Write(p []byte) (int, error) {
 	n, err := w.w.Write(p)
 	w.m.add(p[:n])
-	return n, err
+	return n, onLocalSide(err)
 }
 
 type meteredReader struct {
@@ -116,5 +116,8 @@ type meteredReader struct {
 func (r *meteredReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	r.m.add(p[:n])
+	if err != nil && err != io.EOF {
+		err = onLocalSide(err)
+	}
 	return n, err
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -309,3 +310,22 @@ func TestSFTPServerMessage(t *testing.T) {
 }
 
 func encodePEM(b *pem.Block) []byte { return pem.EncodeToMemory(b) }
+
+// A failure on the local side is never the server's "not found" or
+// "permission denied".
+func TestSFTPLocalFailures(t *testing.T) {
+	root, _, c := sftpServer(t, false)
+	writeFile(t, root, "l.bin", []byte("local"))
+	_, err := c.ReadFile(context.Background(), "l.bin", filepath.Join(t.TempDir(), "no-such-dir", "l.bin"))
+	assertClass(t, err, client.ErrOther)
+	if errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = c.WriteFile(context.Background(), "up.bin", filepath.Join(t.TempDir(), "missing.bin"))
+	assertClass(t, err, client.ErrOther)
+	_, err = c.WriteFrom(context.Background(), "up.bin", iotest.ErrReader(errors.New("reader broke")))
+	se := assertClass(t, err, client.ErrOther)
+	if !strings.Contains(se.Error(), "reader broke") {
+		t.Fatalf("err = %v", err)
+	}
+}

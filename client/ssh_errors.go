@@ -75,10 +75,28 @@ func sshError(op Op, remote, server string, err error) *SSHError {
 	return e
 }
 
+// localError marks a failure of the local side (a missing local directory,
+// a full local disk, a failing io.Reader), which is never the server's "not
+// found" or "permission denied".
+type localError struct{ err error }
+
+func (e localError) Error() string { return "local side: " + e.err.Error() }
+func (e localError) Unwrap() error { return e.err }
+
+func onLocalSide(err error) error {
+	if err == nil {
+		return nil
+	}
+	return localError{err}
+}
+
 func classify(err error) error {
 	var st *sftp.StatusError
 	var ne net.Error
+	var le localError
 	switch {
+	case errors.Is(err, ErrIntegrity), errors.As(err, &le):
+		return ErrOther
 	case errors.Is(err, ErrHostKeyMismatch):
 		return ErrHostKeyMismatch
 	case errors.Is(err, ErrHostKeyUnknown):
