@@ -38,8 +38,9 @@ import (
 // Memory is bounded per running transfer and never grows with the size of a
 // file: a read holds its window of DATA packets for retransmission
 // (WindowSize blocks of BlockSize bytes, so at most MaxWindowSize x
-// MaxBlockSize, and the engine caps a window at 16 MiB) and a 4 KiB receive
-// buffer; a write holds one receive buffer of its block size and the ACK it
+// MaxBlockSize, and the engine caps a window at 16 MiB), a 32 KiB read-ahead
+// buffer when blocks are smaller than that, and a 4 KiB receive buffer; a
+// write holds one receive buffer of its block size and the ACK it
 // sends. In single-port mode a transfer's incoming queue adds at most
 // MaxWindowSize+4 datagrams. The listening socket has one 64 KiB buffer.
 type TFTP struct {

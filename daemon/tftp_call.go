@@ -113,9 +113,55 @@ func (x *transfer) abort(cause error) {
 type source struct {
 	x     *transfer
 	zeros int
+	// ahead holds what the handler gave beyond the block the engine asked
+	// for: one guarded handler call per readAhead bytes instead of one per
+	// block. ahead[next:] is still to be sent; eof says the handler ended.
+	ahead []byte
+	next  int
+	eof   bool
 }
 
+// readAhead is how much a read transfer asks its handler for at once when
+// blocks are smaller: the handler call and its watchdog cost about as much
+// as sending a small block.
+const readAhead = 32 << 10
+
+// Read gives the engine the next bytes of the file, from the read-ahead
+// buffer or, for blocks of readAhead bytes or more, straight from the
+// handler.
 func (s *source) Read(p []byte) (int, error) {
+	if s.next == len(s.ahead) {
+		if s.eof {
+			return 0, io.EOF
+		}
+		if len(p) >= readAhead || len(p) == 0 {
+			return s.readHandler(p)
+		}
+		if err := s.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, s.ahead[s.next:])
+	s.next += n
+	return n, nil
+}
+
+// fill reads the handler into the read-ahead buffer.
+func (s *source) fill() error {
+	if cap(s.ahead) == 0 {
+		s.ahead = make([]byte, readAhead)
+	}
+	n, err := s.readHandler(s.ahead[:readAhead])
+	s.ahead, s.next = s.ahead[:n], 0
+	if err == io.EOF {
+		s.eof = true
+		return nil
+	}
+	return err
+}
+
+// readHandler makes one guarded, accounted handler Read into p.
+func (s *source) readHandler(p []byte) (int, error) {
 	x := s.x
 	if x.ended.Load() {
 		return 0, io.EOF
