@@ -116,21 +116,30 @@ func (l *testLog) Write(p []byte) (int, error) { l.t.Logf("sshd: %s", p); return
 func TestSFTPOpenSSH(t *testing.T) {
 	c := startSSHD(t)
 	dir := t.TempDir()
-	data := randomBytes(5 << 20)
-	remote := filepath.Join(dir, "up.bin")
-	if _, err := c.WriteBytes(context.Background(), remote, data); err != nil {
-		t.Fatal(err)
+	for _, n := range sftpSizes {
+		data := randomBytes(n)
+		remote := filepath.Join(dir, fmt.Sprintf("up-%d.bin", n))
+		if _, err := c.WriteBytes(context.Background(), remote, data); err != nil {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+		if fileSHA(t, remote) != sha(data) {
+			t.Fatalf("%d bytes: the file sshd wrote differs", n)
+		}
+		local := filepath.Join(t.TempDir(), "down.bin")
+		if got, err := c.ReadFile(context.Background(), remote, local); err != nil || got != int64(n) {
+			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got, err)
+		}
+		if fileSHA(t, local) != sha(data) {
+			t.Fatalf("%d bytes: the local file differs", n)
+		}
 	}
-	if fileSHA(t, remote) != sha(data) {
-		t.Fatal("upload: the file sshd wrote differs")
-	}
-	local := filepath.Join(t.TempDir(), "down.bin")
-	if n, err := c.ReadFile(context.Background(), remote, local); err != nil || n != int64(len(data)) {
-		t.Fatalf("ReadFile = %d, %v", n, err)
-	}
-	if fileSHA(t, local) != sha(data) {
-		t.Fatal("download: the local file differs")
-	}
-	_, err := c.ReadFile(context.Background(), filepath.Join(dir, "missing"), filepath.Join(t.TempDir(), "m"))
+	local := filepath.Join(t.TempDir(), "m")
+	_, err := c.ReadFile(context.Background(), filepath.Join(dir, "missing"), local)
 	assertClass(t, err, client.ErrNotFound)
+	assertNothingAt(t, local)
+
+	c.IdentityFile = filepath.Join(t.TempDir(), "other_key")
+	writeKey(t, c.IdentityFile)
+	_, err = c.ReadBytes(context.Background(), filepath.Join(dir, "up-1.bin"))
+	assertClass(t, err, client.ErrAuthentication)
 }

@@ -329,3 +329,21 @@ func TestSFTPLocalFailures(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A virtual file whose size the server does not know (a ReadFunc stream)
+// arrives whole: pkg/sftp reads it sequentially up to EOF.
+func TestSFTPUnknownSize(t *testing.T) {
+	data := randomBytes(300000)
+	stream := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
+		return struct{ io.Reader }{bytes.NewReader(data)}, nil
+	})
+	srv := daemontest.NewSSH(t, stream)
+	c := sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
+	local := filepath.Join(t.TempDir(), "stream.bin")
+	if n, err := c.ReadFile(context.Background(), "stream.bin", local); err != nil || n != int64(len(data)) {
+		t.Fatalf("ReadFile = %d, %v", n, err)
+	}
+	if fileSHA(t, local) != sha(data) {
+		t.Fatal("the local file differs")
+	}
+}
