@@ -2,7 +2,9 @@ package daemon_test
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -131,4 +133,36 @@ func TestPeerErrorAborts(t *testing.T) {
 	}
 	sp.waitCounts(t, 1, 1, 0)
 	c.silent(50 * time.Millisecond)
+}
+
+// TestOnRefuse: requests refused before admission reach OnRefuse with the
+// error that went on the wire, and the rate limit's silent drops with
+// ErrRateLimited; admitted transfers never do.
+func TestOnRefuse(t *testing.T) {
+	refusals := make(chan error, 8)
+	srv := daemontest.NewTFTP(t, behaviour.Bytes([]byte("ok")), func(d *daemon.TFTP) {
+		d.RefuseWrites = true
+		d.RequestRate, d.RequestBurst = 0.001, 3
+		d.OnRefuse = func(_ netip.AddrPort, err error) { refusals <- err }
+	})
+	c := newRawClient(t, srv.Addr())
+	c.get("fine")
+	c.rrq("../x")
+	c.expectError(behaviour.CodeAccessViolation)
+	c.wrq("up")
+	c.expectError(behaviour.CodeAccessViolation)
+	c.rrq("dropped") // the fourth request: over the burst of 3
+	for i, want := range []behaviour.Code{behaviour.CodeAccessViolation, behaviour.CodeAccessViolation} {
+		if err := <-refusals; behaviour.TFTPCode(err) != want {
+			t.Errorf("refusal %d: %v (code %d), want code %d", i, err, behaviour.TFTPCode(err), want)
+		}
+	}
+	if err := <-refusals; !errors.Is(err, daemon.ErrRateLimited) {
+		t.Errorf("rate-limited request: %v, want ErrRateLimited", err)
+	}
+	select {
+	case err := <-refusals:
+		t.Errorf("unexpected refusal %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -125,8 +126,14 @@ type TFTP struct {
 	OnSuccess func(Stats)
 	// OnFailure is called once for each admitted transfer that did not
 	// succeed (including those OnRequest or Open refused). Requests refused
-	// before admission (malformed, bad name, limits) are only logged.
+	// before admission go to OnRefuse instead.
 	OnFailure func(Stats)
+	// OnRefuse, when set, is called for every request refused before
+	// admission (malformed, bad name, refused direction, limits, shutting
+	// down), with the error whose code and peer message went on the wire,
+	// and for every request dropped by RequestRate, with ErrRateLimited. It
+	// runs on the daemon's read loop, so it must return quickly.
+	OnRefuse func(peer netip.AddrPort, err error)
 
 	mu     sync.Mutex
 	srv    *server
@@ -136,6 +143,10 @@ type TFTP struct {
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
 // Close.
 var ErrServerClosed = errors.New("daemon: server closed")
+
+// ErrRateLimited is what OnRefuse sees for a request dropped, unanswered,
+// because its source exceeded RequestRate.
+var ErrRateLimited = errors.New("daemon: request over the rate limit")
 
 // ErrIdle is returned by Serve and ListenAndServe when the daemon stopped
 // because IdleTimeout passed without a request.

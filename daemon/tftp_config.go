@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ type settings struct {
 	onRequest    func(Stats) error
 	onSuccess    func(Stats)
 	onFailure    func(Stats)
+	onRefuse     func(netip.AddrPort, error)
 }
 
 // settings validates the fields and applies the defaults.
@@ -57,6 +59,7 @@ func (d *TFTP) settings() (*settings, error) {
 		onRequest:    d.OnRequest,
 		onSuccess:    d.OnSuccess,
 		onFailure:    d.OnFailure,
+		onRefuse:     d.OnRefuse,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

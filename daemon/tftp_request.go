@@ -58,6 +58,7 @@ func (s *server) reply(peer, local netip.AddrPort, err error) {
 func (s *server) request(b []byte, peer, local netip.AddrPort) {
 	if !s.limiter.allow(peer.Addr()) {
 		s.cfg.log.Debug("tftp request over the rate limit", "peer", peer)
+		s.refused(peer, ErrRateLimited)
 		return
 	}
 	s.mu.Lock()
@@ -115,7 +116,14 @@ func (s *server) access(op tftp.Opcode) error {
 func (s *server) refuse(peer, local netip.AddrPort, req tftp.Request, err error) {
 	s.cfg.log.Info("tftp request refused", "peer", peer, "op", opName(req.Op), "file", logName(req.Filename),
 		"code", int(behaviour.TFTPCode(err)), "err", err)
+	s.refused(peer, err) // before the reply, so that a peer that saw it finds it counted
 	s.reply(peer, local, err)
+}
+
+func (s *server) refused(peer netip.AddrPort, err error) {
+	if s.cfg.onRefuse != nil {
+		s.cfg.onRefuse(peer, err)
+	}
 }
 
 // maxLogName bounds a refused name in the logs: a hostile name may be 64 KiB.

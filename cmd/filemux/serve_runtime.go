@@ -122,11 +122,10 @@ func cmpOr(v, def time.Duration) time.Duration {
 	return v
 }
 
-// daemonLogger is the daemons' logger: their refusals are counted, and
-// their own line per transfer is left out, since the server writes a
-// fuller one (with the route) from the hooks.
+// daemonLogger is the daemons' logger: their own line per transfer is left
+// out, since the server writes a fuller one (with the route) from the hooks.
 func (s *server) daemonLogger() *slog.Logger {
-	return slog.New(s.metrics.LogHandler(dropTransferLines{s.logs}))
+	return slog.New(dropTransferLines{s.logs})
 }
 
 // listen opens the sockets of the daemons and of the admin address,

@@ -3,7 +3,6 @@ package metrics_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http/httptest"
 	"strings"
@@ -51,13 +50,12 @@ func ExampleNew() {
 	// filemux_transfers_total{access="write",outcome="success",protocol="tftp",route="configs"} 1
 }
 
-// Wire a TFTP daemon to the metrics: its hooks count transfers, and its
-// logger counts the requests it refuses before admission.
+// Wire a TFTP daemon to the metrics: its hooks count transfers and the
+// requests it refuses before admission.
 func ExampleMetrics_TFTPHooks() {
 	m := metrics.New(metrics.Options{})
 	d := &daemon.TFTP{Handler: behaviour.Bytes([]byte("hello\n"))}
 	m.TFTPHooks(d)
-	d.Logger = slog.New(m.LogHandler(slog.DiscardHandler))
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println(err)
@@ -75,9 +73,15 @@ func ExampleMetrics_TFTPHooks() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	printSamples(m, "filemux_transfers_total")
+	// A traversal attempt is refused before admission: no transfer, one refusal.
+	_, _, err = c.ReadBytes(context.Background(), "../etc/passwd")
+	fmt.Println(err != nil)
+	printSamples(m, "filemux_refused_requests_total")
 	// Output:
 	// "hello\n" <nil>
 	// filemux_transfers_total{access="read",outcome="success",protocol="tftp",route="none"} 1
+	// true
+	// filemux_refused_requests_total{protocol="tftp",reason="illegal_file_name"} 1
 }
 
 // The admin address: health for load balancers and process supervisors,
@@ -107,15 +111,4 @@ func ExampleMetrics_Handler() {
 	// 200 ok
 	// 409 filemux.yaml:12:5: routes[0].match: invalid pattern
 	// 503 shutting down
-}
-
-// Requests the TFTP daemon refuses before any hook sees them reach the
-// metrics through its logger.
-func ExampleMetrics_LogHandler() {
-	m := metrics.New(metrics.Options{})
-	logger := slog.New(m.LogHandler(slog.DiscardHandler))
-	logger.Debug("tftp request over the rate limit", "peer", "192.0.2.1:1234")
-	printSamples(m, "filemux_refused_requests_total")
-	// Output:
-	// filemux_refused_requests_total{protocol="tftp",reason="rate_limit"} 1
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,6 +115,11 @@ func (m *Metrics) Reloaded(err error) {
 func (m *Metrics) TFTPHooks(d *daemon.TFTP) {
 	d.OnSuccess = chain(d.OnSuccess, m.Record)
 	d.OnFailure = chain(d.OnFailure, m.Record)
+	if first := d.OnRefuse; first != nil {
+		d.OnRefuse = func(peer netip.AddrPort, err error) { first(peer, err); m.tftpRefusal(peer, err) }
+	} else {
+		d.OnRefuse = m.tftpRefusal
+	}
 	m.Watch(d.Active)
 }
 
