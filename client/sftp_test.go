@@ -3,6 +3,8 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
 	"golang.org/x/crypto/ssh"
@@ -345,5 +348,26 @@ func TestSFTPUnknownSize(t *testing.T) {
 	}
 	if fileSHA(t, local) != sha(data) {
 		t.Fatal("the local file differs")
+	}
+}
+
+// A server with an RSA and an ed25519 host key, known by its ed25519 key
+// only: the client asks for the known key's algorithm, where by default it
+// would prefer RSA and take that key for a changed one.
+func TestSFTPHostKnownByOneOfItsKeys(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaSigner, err := ssh.NewSignerFromKey(rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := handlers.NewMemory()
+	mem.Put("r.bin", []byte("two keys"))
+	srv := daemontest.NewSSH(t, mem, func(d *daemon.SSH) { d.HostKeys = append(d.HostKeys, rsaSigner) })
+	c := sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
+	if got, err := c.ReadBytes(context.Background(), "r.bin"); err != nil || string(got) != "two keys" {
+		t.Fatalf("ReadBytes = %q, %v", got, err)
 	}
 }

@@ -117,7 +117,7 @@ func (s *SSH) dial(ctx context.Context) (*ssh.Client, error) {
 	}
 	addr := s.address()
 	hk := &hostKeys{file: s.knownHosts(), accept: s.AcceptNewHostKey}
-	cfg := &ssh.ClientConfig{User: s.User, Auth: methods, HostKeyCallback: hk.check}
+	cfg := &ssh.ClientConfig{User: s.User, Auth: methods, HostKeyCallback: hk.check, HostKeyAlgorithms: hk.algorithms(addr)}
 	ctx, cancel := context.WithTimeout(ctx, s.connectTimeout())
 	defer cancel()
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)

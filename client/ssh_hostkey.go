@@ -73,3 +73,44 @@ func (h *hostKeys) add(host string, key ssh.PublicKey) error {
 	_, err = fmt.Fprintln(f, knownhosts.Line([]string{knownhosts.Normalize(host)}, key))
 	return errors.Join(err, f.Close())
 }
+
+// algorithms returns the host key algorithms of the keys known_hosts names
+// for addr, so that a server with several host keys shows one that can be
+// checked: otherwise a host known by its RSA key would offer its ed25519
+// key and look changed. nil (every algorithm) when the host is unknown.
+func (h *hostKeys) algorithms(addr string) []string {
+	cb, err := knownhosts.New(h.file)
+	if err != nil {
+		return nil
+	}
+	remote, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return nil
+	}
+	var ke *knownhosts.KeyError
+	if !errors.As(cb(addr, remote, probeKey{}), &ke) {
+		return nil
+	}
+	var algos []string
+	for _, k := range ke.Want {
+		algos = append(algos, keyAlgorithms(k.Key.Type())...)
+	}
+	return algos
+}
+
+// keyAlgorithms returns the signature algorithms of a key type: an RSA key
+// signs with SHA-2 too.
+func keyAlgorithms(keyType string) []string {
+	if keyType == ssh.KeyAlgoRSA {
+		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+	}
+	return []string{keyType}
+}
+
+// probeKey is a key no known_hosts file names, whose KeyError lists the
+// keys the file does name for a host.
+type probeKey struct{}
+
+func (probeKey) Type() string                        { return "filemux-probe" }
+func (probeKey) Marshal() []byte                     { return []byte("filemux-probe") }
+func (probeKey) Verify([]byte, *ssh.Signature) error { return errors.New("probe key") }
