@@ -31,6 +31,11 @@ type SFTP struct {
 	// DefaultSFTPChunkSize. Servers other than OpenSSH's may refuse more
 	// than 32768.
 	ChunkSize int
+	// MaxSize refuses a download larger than this many bytes: a larger
+	// size in the server's stat fails before the local side is opened, a
+	// file that grows past it fails at once (ErrTooLarge, class ErrOther),
+	// and nothing is committed. 0 means no limit.
+	MaxSize int64
 	// Verify, when set, checks the digest of each download: a mismatch
 	// fails it with ErrIntegrity (class ErrOther) and commits nothing.
 	Verify Checksum

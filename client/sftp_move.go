@@ -18,13 +18,16 @@ func (s *SFTP) download(x *session, remote string, open func() (io.Writer, error
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		total = fi.Size()
 	}
+	if s.MaxSize > 0 && total > s.MaxSize {
+		return 0, ErrTooLarge
+	}
 	w, err := open()
 	if err != nil {
 		return 0, onLocalSide(err)
 	}
 	m := &meter{s: s, p: Progress{Op: OpRead, Remote: remote, Total: total}, verify: newVerifier(s.Verify)}
 	m.report()
-	n, err := f.WriteTo(&meteredWriter{w: w, m: m})
+	n, err := f.WriteTo(&meteredWriter{w: w, m: m, max: s.MaxSize})
 	if err != nil {
 		return n, err
 	}
@@ -98,11 +101,15 @@ func (m *meter) report() {
 }
 
 type meteredWriter struct {
-	w io.Writer
-	m *meter
+	w   io.Writer
+	m   *meter
+	max int64 // 0: no limit
 }
 
 func (w *meteredWriter) Write(p []byte) (int, error) {
+	if w.max > 0 && w.m.p.Bytes+int64(len(p)) > w.max {
+		return 0, ErrTooLarge
+	}
 	n, err := w.w.Write(p)
 	w.m.add(p[:n])
 	return n, onLocalSide(err)

@@ -371,3 +371,30 @@ func TestSFTPHostKnownByOneOfItsKeys(t *testing.T) {
 		t.Fatalf("ReadBytes = %q, %v", got, err)
 	}
 }
+
+// MaxSize refuses a file the server announces as larger, and a stream of
+// unknown size that grows past it; nothing is left at the local path.
+func TestSFTPMaxSize(t *testing.T) {
+	data := randomBytes(200000)
+	mem := handlers.NewMemory()
+	mem.Put("big.bin", data)
+	stream := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
+		return struct{ io.Reader }{bytes.NewReader(data)}, nil
+	})
+	for name, h := range map[string]behaviour.Handler{"announced": mem, "stream": stream} {
+		srv := daemontest.NewSSH(t, h)
+		c := sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
+		c.MaxSize = int64(len(data)) - 1
+		local := filepath.Join(t.TempDir(), "big.bin")
+		_, err := c.ReadFile(context.Background(), "big.bin", local)
+		assertClass(t, err, client.ErrOther)
+		if !errors.Is(err, client.ErrTooLarge) {
+			t.Fatalf("%s: err = %v, want ErrTooLarge", name, err)
+		}
+		assertNothingAt(t, local)
+		c.MaxSize = int64(len(data))
+		if _, err := c.ReadFile(context.Background(), "big.bin", local); err != nil || fileSHA(t, local) != sha(data) {
+			t.Fatalf("%s: at the limit: %v", name, err)
+		}
+	}
+}

@@ -95,7 +95,7 @@ func classify(err error) error {
 	var ne net.Error
 	var le localError
 	switch {
-	case errors.Is(err, ErrIntegrity), errors.As(err, &le):
+	case errors.Is(err, ErrIntegrity), errors.Is(err, ErrTooLarge), errors.As(err, &le):
 		return ErrOther
 	case errors.Is(err, ErrHostKeyMismatch):
 		return ErrHostKeyMismatch

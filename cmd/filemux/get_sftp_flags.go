@@ -19,6 +19,7 @@ type sftpFlags struct {
 	timeout                            seconds
 	concurrency, chunk                 int
 	sha256                             string
+	maxSize                            byteSize
 }
 
 func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
@@ -32,6 +33,7 @@ func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	if download {
 		fs.StringVar(&f.sha256, "sha256", "", "fail unless the file's SHA-256 is `HEX`; nothing is written then")
+		fs.Var(&f.maxSize, "max-size", "refuse a file larger than `SIZE` (bytes, or with a K, M or G suffix)")
 	}
 }
 
@@ -42,7 +44,7 @@ func (f *sftpFlags) client(u sftpURL) (*client.SFTP, error) {
 			Addr: u.addr, User: u.user, IdentityFile: f.identity, KnownHostsFile: f.knownHosts,
 			AcceptNewHostKey: f.acceptNew, ConnectTimeout: time.Duration(f.timeout),
 		},
-		Concurrency: f.concurrency, ChunkSize: f.chunk,
+		Concurrency: f.concurrency, ChunkSize: f.chunk, MaxSize: int64(f.maxSize),
 	}
 	if c.User == "" {
 		me, err := user.Current()

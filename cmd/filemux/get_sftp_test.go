@@ -38,6 +38,13 @@ func TestGetPutSFTP(t *testing.T) {
 	if fileSHA(t, filepath.Join(work, "fw.bin")) != sha(data) {
 		t.Fatal("get into the default local name: content differs")
 	}
+	filemux(t, work, nil, append(args, "--max-size", "3M", srv.URL("sftp", "fw.bin"), "big.bin")...).expect(t, statusTooLarge)
+	filemux(t, work, nil, append(args, "--sha256", sha(nil), srv.URL("sftp", "fw.bin"), "bad.bin")...).expect(t, statusIntegrity)
+	for _, name := range []string{"big.bin", "bad.bin"} {
+		if _, err := os.Stat(filepath.Join(work, name)); err == nil {
+			t.Errorf("a refused download left %s", name)
+		}
+	}
 	o := filemux(t, work, nil, append(args, "--quiet", srv.URL("sftp", "fw.bin"), "-")...).expect(t, statusOK)
 	if sha([]byte(o.stdout)) != sha(data) || o.stderr != "" {
 		t.Fatalf("get to stdout: %d bytes, stderr %q", len(o.stdout), o.stderr)
