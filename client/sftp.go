@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/pkg/sftp"
@@ -31,6 +32,11 @@ type SFTP struct {
 	// DefaultSFTPChunkSize. Servers other than OpenSSH's may refuse more
 	// than 32768.
 	ChunkSize int
+	// IdleTimeout, when positive, fails a transfer with ErrTimeout when no
+	// data has moved for this long after login, as happens when a device
+	// stalls; the connection is closed then. 0 means no limit (ctx may
+	// bound the whole transfer).
+	IdleTimeout time.Duration
 	// MaxSize refuses a download larger than this many bytes: a larger
 	// size in the server's stat fails before the local side is opened, a
 	// file that grows past it fails at once (ErrTooLarge, class ErrOther),
@@ -48,6 +54,7 @@ type SFTP struct {
 type session struct {
 	conn *ssh.Client
 	sftp *sftp.Client
+	idle *watchdog
 }
 
 func (s *SFTP) open(ctx context.Context) (*session, error) {
@@ -82,7 +89,9 @@ func (s *SFTP) clientOptions() []sftp.ClientOption {
 	}
 }
 
-func (x *session) close() { x.sftp.Close(); x.conn.Close() }
+// close closes the SSH connection first: pkg/sftp's Close waits for its reader,
+// which a stalled server would otherwise keep blocked.
+func (x *session) close() { x.conn.Close(); x.sftp.Close() }
 
 // run opens a session, runs fn on it and classifies its error. Cancelling
 // ctx closes the connection, which ends fn.
@@ -94,10 +103,13 @@ func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) 
 	defer x.close()
 	stop := context.AfterFunc(ctx, x.close)
 	defer stop()
+	x.idle = s.watch(x)
+	defer x.idle.stop()
 	n, err := fn(x)
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
+	err = x.idle.timedOut(err)
 	if err != nil {
 		return n, sshError(op, remote, s.address(), err)
 	}

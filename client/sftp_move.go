@@ -25,7 +25,7 @@ func (s *SFTP) download(x *session, remote string, open func() (io.Writer, error
 	if err != nil {
 		return 0, onLocalSide(err)
 	}
-	m := &meter{s: s, p: Progress{Op: OpRead, Remote: remote, Total: total}, verify: newVerifier(s.Verify)}
+	m := &meter{s: s, p: Progress{Op: OpRead, Remote: remote, Total: total}, verify: newVerifier(s.Verify), idle: x.idle}
 	m.report()
 	n, err := f.WriteTo(&meteredWriter{w: w, m: m, max: s.MaxSize})
 	if err != nil {
@@ -49,7 +49,7 @@ func (s *SFTP) upload(x *session, remote string, r io.Reader) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	m := &meter{s: s, p: Progress{Op: OpWrite, Remote: remote, Total: total}}
+	m := &meter{s: s, p: Progress{Op: OpWrite, Remote: remote, Total: total}, idle: x.idle}
 	m.report()
 	var src io.Reader = &meteredReader{r: r, m: m}
 	if total >= 0 {
@@ -84,10 +84,12 @@ type meter struct {
 	s      *SFTP
 	p      Progress
 	verify *verifier
+	idle   *watchdog
 }
 
 func (m *meter) add(p []byte) {
 	m.p.Bytes += int64(len(p))
+	m.idle.kick()
 	if m.verify != nil {
 		m.verify.write(p)
 	}

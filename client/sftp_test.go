@@ -398,3 +398,38 @@ func TestSFTPMaxSize(t *testing.T) {
 		}
 	}
 }
+
+// A server that sends part of a file and then stalls: IdleTimeout, or the
+// context's deadline, ends the download with ErrTimeout and nothing at the
+// local path.
+func TestSFTPIdleTimeout(t *testing.T) {
+	release := make(chan struct{})
+	stall := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
+		return io.MultiReader(bytes.NewReader(randomBytes(100000)), stalled(release)), nil
+	})
+	srv := daemontest.NewSSH(t, stall)
+	t.Cleanup(func() { close(release) }) // runs before the server closes
+	c := sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
+	c.IdleTimeout = 300 * time.Millisecond
+	local := filepath.Join(t.TempDir(), "stall.bin")
+	start := time.Now()
+	_, err := c.ReadFile(context.Background(), "stall.bin", local)
+	assertClass(t, err, client.ErrTimeout)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("took %v", d)
+	}
+	assertNothingAt(t, local)
+
+	// Without IdleTimeout the caller's deadline ends the stalled download.
+	c.IdleTimeout = 0
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = c.ReadFile(ctx, "stall.bin", local)
+	assertClass(t, err, client.ErrTimeout)
+	assertNothingAt(t, local)
+}
+
+// stalled is a reader that blocks until release is closed, then ends.
+type stalled chan struct{}
+
+func (s stalled) Read([]byte) (int, error) { <-s; return 0, io.EOF }
