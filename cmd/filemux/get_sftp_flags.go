@@ -27,7 +27,7 @@ func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
 	fs.StringVar(&f.passwordFile, "password-file", "", "log in with the password in `FILE` (its first line)")
 	fs.StringVar(&f.knownHosts, "known-hosts", "", "check the host key against `FILE` (default ~/.ssh/known_hosts)")
 	fs.BoolVar(&f.acceptNew, "accept-new-host-key", false, "accept a host key the known-hosts file does not name, and add it; a changed key is still refused")
-	fs.Var(&f.timeout, "timeout", "give up connecting and logging in after `T` (seconds, or a duration like 500ms; default 15s)")
+	fs.Var(&f.timeout, "timeout", "give up connecting and logging in after `T` (seconds, or a duration like 500ms; default 15s), and a transfer when no data moves for T")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "keep `N` requests in flight (default 64)")
 	fs.IntVar(&f.chunk, "chunk-size", 0, "move `BYTES` per request (default 32768)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
@@ -44,6 +44,7 @@ func (f *sftpFlags) client(u sftpURL) (*client.SFTP, error) {
 			Addr: u.addr, User: u.user, IdentityFile: f.identity, KnownHostsFile: f.knownHosts,
 			AcceptNewHostKey: f.acceptNew, ConnectTimeout: time.Duration(f.timeout),
 		},
+		IdleTimeout: time.Duration(f.timeout),
 		Concurrency: f.concurrency, ChunkSize: f.chunk, MaxSize: int64(f.maxSize),
 	}
 	if c.User == "" {

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/internal/peers"
@@ -120,3 +124,25 @@ func TestSFTPUsage(t *testing.T) {
 		}
 	}
 }
+
+// A server that stalls mid-file: --timeout ends the download with the
+// timeout status and nothing at the local path.
+func TestGetSFTPStalled(t *testing.T) {
+	release := make(chan struct{})
+	stall := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
+		return io.MultiReader(bytes.NewReader(make([]byte, 100000)), stalled(release)), nil
+	})
+	srv := daemontest.NewSSH(t, stall)
+	t.Cleanup(func() { close(release) }) // runs before the server closes
+	work := t.TempDir()
+	filemux(t, work, nil, "get", "--timeout", "300ms", "--identity", srv.KeyFile, "--known-hosts", srv.KnownHostsFile,
+		srv.URL("sftp", "stall.bin")).expect(t, statusTimeout)
+	if entries, _ := os.ReadDir(work); len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+// stalled is a reader that blocks until it is closed, then ends.
+type stalled chan struct{}
+
+func (s stalled) Read([]byte) (int, error) { <-s; return 0, io.EOF }
