@@ -228,3 +228,26 @@ func TestSinglePortNewRequestSupersedes(t *testing.T) {
 	}
 	sp.waitCounts(t, 2, 1, 1)
 }
+
+// TestSinglePortDally: in single-port mode a peer whose final ACK was lost
+// repeats its last DATA to the listening port; the committed upload's dally
+// must answer it with the ACK again, not with ERROR 5 (which fails the
+// peer's upload after the file was stored).
+func TestSinglePortDally(t *testing.T) {
+	mem := newMemory(nil)
+	srv := daemontest.NewTFTP(t, mem, func(d *daemon.TFTP) { d.Ports = daemon.PortsSingle })
+	c := newRawClient(t, srv.Addr())
+	c.wrq("up")
+	if r := c.next(); r.Op != tftp.OpAck || r.Block != 0 {
+		t.Fatalf("got %v %d, want ACK 0", r.Op, r.Block)
+	}
+	c.data(1, []byte("last"))
+	c.expect(tftp.OpAck)
+	c.data(1, []byte("last")) // as if that ACK had been lost
+	if r := c.next(); r.Op != tftp.OpAck || r.Block != 1 {
+		t.Fatalf("repeated final DATA: got %v (block %d, code %d %q), want ACK 1", r.Op, r.Block, r.Code, r.Message)
+	}
+	if got, ok := mem.file("up"); !ok || string(got) != "last" {
+		t.Fatalf("stored %q, %v", got, ok)
+	}
+}

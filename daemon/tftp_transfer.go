@@ -70,13 +70,19 @@ func (x *transfer) run() {
 	if x.timer != nil {
 		x.timer.Stop()
 	}
-	x.s.detach(x)
 	cause := x.cause(err)
+	// A committed write stays reachable for its dally (in single-port mode
+	// its peer's repeated final DATA must find it, not get ERROR 5); what
+	// the peer of any other ending sends from now on is a stray.
+	dally := cause == nil && x.req.Op == tftp.OpWRQ
+	if !dally {
+		x.s.detach(x)
+	}
 	if cause != nil && x.opened && !x.ended.Load() {
 		x.abort(cause)
 	}
 	x.report(st, x.outcome(err, cause, started), cause)
-	if cause == nil && x.req.Op == tftp.OpWRQ {
+	if dally {
 		// Reported already; the peer may still repeat its final DATA if
 		// our final ACK was lost.
 		tftp.Dally(x.ctx, x.g, x.params, st)
