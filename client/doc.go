@@ -1,4 +1,4 @@
-// Package client is filemux's TFTP client, in the shape of Erlang's
+// Package client holds filemux's TFTP and SFTP clients. The TFTP client is in the shape of Erlang's
 // tftp:read_file and tftp:write_file: the local end of a transfer is a
 // behaviour.Handler too. A download goes into a local path (atomically), an
 // io.Writer, memory, or the Handler a registry picks by the LOCAL name; an
@@ -15,4 +15,14 @@
 //
 // The wire work (packets, negotiation, windows, retransmission, rollover)
 // is done by the same engine as the daemon's, internal/tftp.
+//
+// [SFTP] downloads and uploads over SSH with github.com/pkg/sftp's client
+// (parallel requests, a chunk size, progress, a digest to verify, a maximum
+// size) to the same local kinds but the Handler. [SSH] holds the connection
+// settings: user, password, key file, and host key verification against a
+// known_hosts file, where an unknown key is refused unless AcceptNewHostKey
+// says otherwise and a changed key always is. Its errors are [*SSHError]
+// values whose class is a sentinel for errors.Is ([ErrAuthentication],
+// [ErrHostKeyMismatch], [ErrHostKeyUnknown], [ErrNotFound], [ErrPermission],
+// [ErrConnectionRefused], [ErrTimeout], [ErrOther]).
 package client
