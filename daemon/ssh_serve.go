@@ -137,14 +137,7 @@ func (d *SSH) Shutdown(ctx context.Context) error {
 
 // Close stops the server at once: it is Shutdown with a context that is
 // already done, and returns nil.
-func (d *SSH) Close() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := d.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
+func (d *SSH) Close() error { return closeNow(d.Shutdown) }
 
 func (d *SSH) server() *sshServer {
 	d.mu.Lock()
@@ -281,19 +274,10 @@ func (s *sshServer) shutdown(ctx context.Context) error {
 // drain closes connections as they become idle until none is left or ctx
 // is done.
 func (s *sshServer) drain(ctx context.Context) error {
-	tick := time.Millisecond
-	for {
+	return poll(ctx, func() bool {
 		s.closeAll(errSSHShutdown, (*sshConn).idle)
-		if s.settled(func(*sshConn) bool { return false }) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(tick):
-		}
-		tick = min(2*tick, 50*time.Millisecond)
-	}
+		return s.settled(func(*sshConn) bool { return false })
+	})
 }
 
 // fail ends every connection after the listener failed.
@@ -324,15 +308,7 @@ func (s *sshServer) closeAll(reason error, pick func(*sshConn) bool) {
 
 // wait polls until every connection has ended or is one that may be left.
 func (s *sshServer) wait(ctx context.Context, mayLeave func(*sshConn) bool) {
-	tick := time.Millisecond
-	for !s.settled(mayLeave) {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(tick):
-		}
-		tick = min(2*tick, 50*time.Millisecond)
-	}
+	_ = poll(ctx, func() bool { return s.settled(mayLeave) })
 }
 
 func (s *sshServer) settled(mayLeave func(*sshConn) bool) bool {

@@ -161,14 +161,7 @@ func (d *TFTP) Shutdown(ctx context.Context) error {
 
 // Close stops the daemon at once: it is Shutdown with a context that is
 // already done, and returns nil.
-func (d *TFTP) Close() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := d.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
+func (d *TFTP) Close() error { return closeNow(d.Shutdown) }
 
 func (d *TFTP) server() *server {
 	d.mu.Lock()
@@ -271,21 +264,9 @@ func (s *server) killAll(e error) {
 }
 
 // wait polls until every transfer has ended or is one that may be left, or
-// ctx is done. Polling keeps transfers free of any shutdown bookkeeping, as
-// net/http does.
+// ctx is done.
 func (s *server) wait(ctx context.Context, mayLeave func(*transfer) bool) error {
-	tick := time.Millisecond
-	for {
-		if s.settled(mayLeave) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(tick):
-		}
-		tick = min(2*tick, 50*time.Millisecond)
-	}
+	return poll(ctx, func() bool { return s.settled(mayLeave) })
 }
 
 func (s *server) settled(mayLeave func(*transfer) bool) bool {
