@@ -96,6 +96,8 @@ func (x *session) close() { x.conn.Close(); x.sftp.Close() }
 // run opens a session, runs fn on it and classifies its error. Cancelling
 // ctx closes the connection, which ends fn.
 func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) (int64, error)) (int64, error) {
+	ctx, cancel := s.transferContext(ctx)
+	defer cancel()
 	x, err := s.open(ctx)
 	if err != nil {
 		return 0, sshError(op, remote, s.address(), err)
@@ -107,7 +109,7 @@ func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) 
 	defer x.idle.stop()
 	n, err := fn(x)
 	if err != nil && ctx.Err() != nil {
-		err = ctx.Err()
+		err = context.Cause(ctx)
 	}
 	err = x.idle.timedOut(err)
 	if err != nil {

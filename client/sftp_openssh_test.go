@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"fmt"
 	"net"
@@ -22,9 +23,27 @@ import (
 
 const sshdPath = "/usr/sbin/sshd"
 
+// sshd is a running OpenSSH sshd and what a client needs to log in.
+type sshd struct {
+	dir, addr, known, key string
+}
+
+// sshdSetup says how to start sshd: more sshd_config lines, and an RSA host
+// key and client key instead of ed25519 ones (for legacy algorithms).
+type sshdSetup struct {
+	config string
+	rsa    bool
+}
+
 // startSSHD runs OpenSSH's sshd on a free loopback port with a host key and
 // an authorized key of its own, and returns a client for the current user.
 func startSSHD(t *testing.T) *client.SFTP {
+	t.Helper()
+	d := runSSHD(t, sshdSetup{})
+	return d.client(t)
+}
+
+func needSSHD(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(sshdPath); err != nil {
 		if peers.Strict() {
@@ -32,19 +51,29 @@ func startSSHD(t *testing.T) *client.SFTP {
 		}
 		t.Skipf("skipping, OpenSSH's sshd is not available: %v (apt-get install openssh-server)", err)
 	}
-	dir := t.TempDir()
-	hostKey := writeKey(t, filepath.Join(dir, "host_key"))
-	clientKey := writeKey(t, filepath.Join(dir, "id_ed25519"))
-	authorized := filepath.Join(dir, "authorized_keys")
-	if err := os.WriteFile(authorized, ssh.MarshalAuthorizedKey(clientKey), 0o600); err != nil {
+}
+
+func runSSHD(t *testing.T, setup sshdSetup) *sshd {
+	t.Helper()
+	needSSHD(t)
+	d := &sshd{dir: t.TempDir()}
+	keyGen := writeKey
+	if setup.rsa {
+		keyGen = writeRSAKey
+	}
+	hostKey := keyGen(t, filepath.Join(d.dir, "host_key"))
+	d.key = filepath.Join(d.dir, "id_client")
+	clientKey := keyGen(t, d.key)
+	authorized := filepath.Join(d.dir, "authorized_keys")
+	if err := os.WriteFile(authorized, ssh.MarshalAuthorizedKey(clientKey), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	port := freeTCPPort(t)
-	config := filepath.Join(dir, "sshd_config")
-	writeFile(t, dir, "sshd_config", []byte(fmt.Sprintf(
+	config := filepath.Join(d.dir, "sshd_config")
+	writeFile(t, d.dir, "sshd_config", []byte(fmt.Sprintf(
 		"Port %d\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\n"+
-			"Subsystem sftp internal-sftp\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n",
-		port, filepath.Join(dir, "host_key"), authorized)))
+			"Subsystem sftp internal-sftp\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n%s",
+		port, filepath.Join(d.dir, "host_key"), authorized, setup.config)))
 	_ = os.MkdirAll("/run/sshd", 0o755)
 	cmd := exec.Command(sshdPath, "-D", "-e", "-f", config)
 	cmd.Stderr = &testLog{t: t}
@@ -52,15 +81,22 @@ func startSSHD(t *testing.T) *client.SFTP {
 		t.Fatalf("sshd: %v", err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	waitListening(t, addr)
-	known := filepath.Join(dir, "known_hosts")
-	writeFile(t, dir, "known_hosts", []byte("[127.0.0.1]:"+strconv.Itoa(port)+" "+string(ssh.MarshalAuthorizedKey(hostKey))))
+	d.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	waitListening(t, d.addr)
+	d.known = filepath.Join(d.dir, "known_hosts")
+	writeFile(t, d.dir, "known_hosts", []byte("[127.0.0.1]:"+strconv.Itoa(port)+" "+string(ssh.MarshalAuthorizedKey(hostKey))))
+	return d
+}
+
+// client returns a client that logs in as the current user with the
+// authorized key.
+func (d *sshd) client(t *testing.T) *client.SFTP {
+	t.Helper()
 	u, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sshClient(addr, u.Username, filepath.Join(dir, "id_ed25519"), known)
+	return sshClient(d.addr, u.Username, d.key, d.known)
 }
 
 // writeKey writes a new ed25519 private key in OpenSSH's format (mode 0600)
@@ -79,6 +115,28 @@ func writeKey(t *testing.T, path string) ssh.PublicKey {
 		t.Fatal(err)
 	}
 	pk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk
+}
+
+// writeRSAKey writes a new 2048-bit RSA private key in OpenSSH's format
+// (mode 0600) and returns its public key.
+func writeRSAKey(t *testing.T, path string) ssh.PublicKey {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pk, err := ssh.NewPublicKey(&key.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}

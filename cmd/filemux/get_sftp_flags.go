@@ -15,8 +15,8 @@ import (
 // sftpFlags are the flags of get and put with an sftp:// URL.
 type sftpFlags struct {
 	identity, passwordFile, knownHosts string
-	acceptNew, quiet                   bool
-	timeout                            seconds
+	acceptNew, quiet, agent, legacy    bool
+	timeout, transferTimeout           seconds
 	concurrency, chunk                 int
 	sha256                             string
 	maxSize                            byteSize
@@ -27,6 +27,9 @@ func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
 	fs.StringVar(&f.passwordFile, "password-file", "", "log in with the password in `FILE` (its first line)")
 	fs.StringVar(&f.knownHosts, "known-hosts", "", "check the host key against `FILE` (default ~/.ssh/known_hosts)")
 	fs.BoolVar(&f.acceptNew, "accept-new-host-key", false, "accept a host key the known-hosts file does not name, and add it; a changed key is still refused")
+	fs.BoolVar(&f.agent, "agent", false, "log in with the keys of the ssh-agent at $SSH_AUTH_SOCK (the default when neither --identity nor --password-file is given and SSH_AUTH_SOCK is set)")
+	fs.BoolVar(&f.legacy, "legacy-algorithms", false, "also offer the weak algorithms old devices need (SHA-1 key exchanges and signatures, CBC ciphers)")
+	fs.Var(&f.transferTimeout, "transfer-timeout", "give up when the whole transfer takes longer than `T` (default: no limit)")
 	fs.Var(&f.timeout, "timeout", "give up connecting and logging in after `T` (seconds, or a duration like 500ms; default 15s), and a transfer when no data moves for T")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "keep `N` requests in flight (default 64)")
 	fs.IntVar(&f.chunk, "chunk-size", 0, "move `BYTES` per request (default 32768)")
@@ -43,6 +46,7 @@ func (f *sftpFlags) client(u sftpURL) (*client.SFTP, error) {
 		SSH: client.SSH{
 			Addr: u.addr, User: u.user, IdentityFile: f.identity, KnownHostsFile: f.knownHosts,
 			AcceptNewHostKey: f.acceptNew, ConnectTimeout: time.Duration(f.timeout),
+			Agent: f.useAgent(), LegacyAlgorithms: f.legacy, TransferTimeout: time.Duration(f.transferTimeout),
 		},
 		IdleTimeout: time.Duration(f.timeout),
 		Concurrency: f.concurrency, ChunkSize: f.chunk, MaxSize: int64(f.maxSize),
@@ -54,8 +58,8 @@ func (f *sftpFlags) client(u sftpURL) (*client.SFTP, error) {
 		}
 		c.User = me.Username
 	}
-	if f.identity == "" && f.passwordFile == "" {
-		return nil, errors.New("give --identity or --password-file")
+	if f.identity == "" && f.passwordFile == "" && !c.Agent {
+		return nil, errors.New("give --identity, --password-file or --agent (with an ssh-agent at SSH_AUTH_SOCK)")
 	}
 	var err error
 	if f.passwordFile != "" {
@@ -65,6 +69,12 @@ func (f *sftpFlags) client(u sftpURL) (*client.SFTP, error) {
 		c.Verify, err = client.ParseChecksum(client.SHA256, f.sha256)
 	}
 	return c, err
+}
+
+// useAgent reports whether to log in with the ssh-agent: when asked, or,
+// as ssh does, when no other credential is given and an agent is running.
+func (f *sftpFlags) useAgent() bool {
+	return f.agent || (f.identity == "" && f.passwordFile == "" && os.Getenv("SSH_AUTH_SOCK") != "")
 }
 
 // readPassword returns the first line of the file.

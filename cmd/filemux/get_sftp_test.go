@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon/daemontest"
@@ -116,6 +121,7 @@ func TestSFTPUsage(t *testing.T) {
 	if !strings.Contains(o.stderr, "--password-file") {
 		t.Errorf("a password in the URL: stderr %q", o.stderr)
 	}
+	t.Setenv("SSH_AUTH_SOCK", "")                                             // no agent either
 	filemux(t, work, nil, "get", "sftp://127.0.0.1/x").expect(t, statusUsage) // no credentials
 	o = filemux(t, work, nil, "help").expect(t, statusOK)
 	for _, want := range []string{"10  sftp: the server refused", "11  sftp: the host key"} {
@@ -146,3 +152,149 @@ func TestGetSFTPStalled(t *testing.T) {
 type stalled chan struct{}
 
 func (s stalled) Read([]byte) (int, error) { <-s; return 0, io.EOF }
+
+// With neither --identity nor --password-file, get logs in with the
+// ssh-agent at SSH_AUTH_SOCK, as ssh does; --agent asks for it beside a key.
+func TestGetSFTPAgent(t *testing.T) {
+	root, srv, _ := sshServer(t)
+	writeFile(t, filepath.Join(root, "a.bin"), []byte("agent"))
+	work := t.TempDir()
+	t.Setenv("SSH_AUTH_SOCK", sftpAgent(t, srv.KeyFile))
+	filemux(t, work, nil, "get", "--known-hosts", srv.KnownHostsFile, srv.URL("sftp", "a.bin")).expect(t, statusOK)
+	if b, _ := os.ReadFile(filepath.Join(work, "a.bin")); string(b) != "agent" {
+		t.Fatalf("got %q", b)
+	}
+	other := daemontest.NewSSH(t, handlers.NewMemory()) // its key is not authorized on srv
+	filemux(t, work, nil, "get", "--agent", "--identity", other.KeyFile, "--known-hosts", srv.KnownHostsFile,
+		srv.URL("sftp", "a.bin"), "b.bin").expect(t, statusOK)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	filemux(t, work, nil, "get", "--known-hosts", srv.KnownHostsFile, srv.URL("sftp", "a.bin"), "c.bin").expect(t, statusUsage)
+}
+
+// sftpAgent runs OpenSSH's ssh-agent on a socket of its own with the keys
+// loaded, and returns the socket.
+func sftpAgent(t *testing.T, keys ...string) string {
+	t.Helper()
+	path, err := exec.LookPath("ssh-agent")
+	if err != nil {
+		if peers.Strict() {
+			t.Fatalf("ssh-agent is required with CI=true: %v", err)
+		}
+		t.Skipf("skipping, ssh-agent is not available: %v", err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	cmd := exec.Command(path, "-D", "-a", sock)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(5 * time.Second)
+	for _, err := os.Stat(sock); err != nil; _, err = os.Stat(sock) {
+		if time.Now().After(deadline) {
+			t.Fatalf("ssh-agent did not create %s", sock)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, key := range keys {
+		add := exec.Command("ssh-add", key)
+		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+		if out, err := add.CombinedOutput(); err != nil {
+			t.Fatalf("ssh-add: %v: %s", err, out)
+		}
+	}
+	return sock
+}
+
+// An OpenSSH sshd that offers only SHA-1 key exchange and an ssh-rsa host
+// key: refused by default, reached with --legacy-algorithms.
+func TestGetSFTPLegacyAlgorithms(t *testing.T) {
+	if _, err := os.Stat("/usr/sbin/sshd"); err != nil {
+		if peers.Strict() {
+			t.Fatalf("/usr/sbin/sshd is required with CI=true: %v", err)
+		}
+		t.Skipf("skipping, OpenSSH's sshd is not available: %v", err)
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"host_key", "id_rsa"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v: %s", err, out)
+		}
+	}
+	port := sftpFreePort(t)
+	config := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s/host_key\nAuthorizedKeysFile %s/id_rsa.pub\n"+
+		"PidFile none\nSubsystem sftp internal-sftp\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n"+
+		"KexAlgorithms diffie-hellman-group14-sha1\nHostKeyAlgorithms ssh-rsa\n", port, dir, dir)
+	writeFile(t, filepath.Join(dir, "sshd_config"), []byte(config))
+	writeFile(t, filepath.Join(dir, "old.cfg"), []byte("hostname old-router\n"))
+	_ = os.MkdirAll("/run/sshd", 0o755)
+	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sftpWaitListening(t, fmt.Sprintf("127.0.0.1:%d", port))
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("sftp://%s@127.0.0.1:%d%s/old.cfg", me.Username, port, dir)
+	work := t.TempDir()
+	args := []string{"get", "--identity", filepath.Join(dir, "id_rsa"), "--known-hosts", filepath.Join(work, "kh"), "--accept-new-host-key"}
+	o := filemux(t, work, nil, append(args, url)...).expect(t, statusFailure)
+	if !strings.Contains(o.stderr, "--legacy-algorithms") {
+		t.Errorf("stderr %q does not point at --legacy-algorithms", o.stderr)
+	}
+	filemux(t, work, nil, append(args, "--legacy-algorithms", url)...).expect(t, statusOK)
+	if b, _ := os.ReadFile(filepath.Join(work, "old.cfg")); string(b) != "hostname old-router\n" {
+		t.Fatalf("got %q", b)
+	}
+}
+
+// --transfer-timeout ends a download that still trickles, where --timeout
+// (no data for T) would not.
+func TestGetSFTPTransferTimeout(t *testing.T) {
+	slow := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
+		return &trickle{n: 1 << 20}, nil
+	})
+	srv := daemontest.NewSSH(t, slow)
+	work := t.TempDir()
+	filemux(t, work, nil, "get", "--timeout", "5s", "--transfer-timeout", "400ms", "--identity", srv.KeyFile,
+		"--known-hosts", srv.KnownHostsFile, srv.URL("sftp", "slow.bin")).expect(t, statusTimeout)
+	if entries, _ := os.ReadDir(work); len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+// trickle yields 1 KiB every 20 ms until n bytes are out.
+type trickle struct{ n int }
+
+func (r *trickle) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(20 * time.Millisecond)
+	k := min(len(p), r.n, 1024)
+	r.n -= k
+	return k, nil
+}
+
+func sftpFreePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func sftpWaitListening(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if conn, err := net.Dial("tcp", addr); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	t.Fatalf("nothing listens on %s", addr)
+}
