@@ -1,0 +1,170 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// Defaults of the SCP fields.
+const (
+	// DefaultSCPMode is the permission an upload announces.
+	DefaultSCPMode fs.FileMode = 0o644
+	// DefaultSCPSpoolLimit bounds the spool of an upload whose size the
+	// reader does not tell.
+	DefaultSCPSpoolLimit = 1 << 30
+)
+
+// SCP transfers single files to and from a server with the legacy SCP
+// protocol (the remote command `scp -f PATH` or `scp -t PATH` over an SSH
+// exec channel), which network devices without an SFTP server speak. The
+// zero value of every field but SSH.Addr and the credentials is a usable
+// default. Each transfer runs on a connection of its own. Errors are
+// [*SSHError] values; the server's warning or error line is their Message,
+// and OpenSSH's "No such file or directory" and "Permission denied" give
+// the classes ErrNotFound and ErrPermission.
+//
+// A download trusts nothing the server sends: the file record must carry
+// the base name asked for (a download of "dir/x.cfg" takes only "x.cfg"),
+// names with '/', "..", ".", control characters or no name at all are
+// refused (CVE-2019-6111), directories and sizes beyond MaxSize are
+// refused before a byte is written, and the data goes only to the local
+// target. The server's text is stripped of control characters before it
+// reaches an error.
+type SCP struct {
+	SSH
+	// IdleTimeout, when positive, fails a transfer with ErrTimeout when
+	// nothing has moved for this long after login, as happens when a
+	// device stalls; the connection is closed then. 0 means no limit (ctx
+	// may bound the whole transfer).
+	IdleTimeout time.Duration
+	// MaxSize refuses a download larger than this many bytes, as the
+	// file record announces it, before the local side is opened (ErrTooLarge,
+	// class ErrOther). 0 means no limit.
+	MaxSize int64
+	// Verify, when set, checks the digest of each download: a mismatch
+	// fails it with ErrIntegrity (class ErrOther) and commits nothing.
+	Verify Checksum
+	// Progress, when set, is called after each chunk reaches or leaves the
+	// local side, and once at the start. It must return quickly.
+	Progress func(Progress)
+	// Mode is the permission an upload announces, which the server applies
+	// to a file it creates; 0 means DefaultSCPMode.
+	Mode fs.FileMode
+	// SpoolLimit bounds the spool of an upload from a reader that does not
+	// tell its size: SCP announces the size before the data, so such a
+	// reader is read to its end first, into memory up to 1 MiB and then
+	// into a temporary file (removed afterwards). A larger reader fails
+	// with ErrTooLarge before the server is contacted. 0 means
+	// DefaultSCPSpoolLimit.
+	SpoolLimit int64
+}
+
+// ReadTo downloads remote into w and returns the number of bytes written.
+func (s *SCP) ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error) {
+	return s.run(ctx, OpRead, remote, func(x *scpSession) (int64, error) {
+		return s.download(x, remote, func() (io.Writer, error) { return w, nil }, nil)
+	})
+}
+
+// ReadBytes downloads remote into memory.
+func (s *SCP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := s.ReadTo(ctx, remote, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ReadFile downloads remote into the local file name atomically: the data
+// goes to a temporary file next to it, renamed over it only once the whole
+// file arrived (and passed Verify). A failed download leaves name as it
+// was.
+func (s *SCP) ReadFile(ctx context.Context, remote, name string) (int64, error) {
+	sink := fileSink{path: name}
+	var t behaviour.Transfer
+	if err := sink.Prepare(ctx, &t); err != nil {
+		return 0, s.fail(OpRead, remote, onLocalSide(err))
+	}
+	return s.run(ctx, OpRead, remote, func(x *scpSession) (int64, error) {
+		opened := false
+		open := func() (io.Writer, error) {
+			if err := sink.Open(ctx, &t); err != nil {
+				return nil, onLocalSide(err)
+			}
+			opened = true
+			return sinkWriter{sink, &t}, nil
+		}
+		n, err := s.download(x, remote, open, func() error { return onLocalSide(sink.Write(&t, nil, true)) })
+		if err != nil && opened {
+			sink.Abort(&t, err)
+		}
+		return n, err
+	})
+}
+
+// WriteFrom uploads r to remote, creating or truncating it, and returns the
+// number of bytes sent. SCP announces the size first: a reader that tells
+// it (Len, Size or Stat, as *bytes.Reader and *os.File do) is sent as it
+// is read and must hold exactly that many bytes; any other reader is
+// spooled first (see SpoolLimit).
+func (s *SCP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error) {
+	total := size(r)
+	if total < 0 {
+		sp, err := newSpool(r, s.spoolLimit())
+		if err != nil {
+			return 0, s.fail(OpWrite, remote, err)
+		}
+		defer sp.Close()
+		r, total = sp, sp.size
+	}
+	return s.run(ctx, OpWrite, remote, func(x *scpSession) (int64, error) {
+		return s.upload(x, remote, r, total)
+	})
+}
+
+// WriteBytes uploads data to remote.
+func (s *SCP) WriteBytes(ctx context.Context, remote string, data []byte) (int64, error) {
+	return s.WriteFrom(ctx, remote, bytes.NewReader(data))
+}
+
+// WriteFile uploads the local file name to remote.
+func (s *SCP) WriteFile(ctx context.Context, remote, name string) (int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return 0, s.fail(OpWrite, remote, localError{err})
+	}
+	defer f.Close()
+	return s.WriteFrom(ctx, remote, f)
+}
+
+func (s *SCP) spoolLimit() int64 {
+	if s.SpoolLimit > 0 {
+		return s.SpoolLimit
+	}
+	return DefaultSCPSpoolLimit
+}
+
+func (s *SCP) mode() fs.FileMode {
+	if m := s.Mode.Perm(); m != 0 {
+		return m
+	}
+	return DefaultSCPMode
+}
+
+// fail classifies err, with the server's own line as the Message when it
+// sent one.
+func (s *SCP) fail(op Op, remote string, err error) *SSHError {
+	e := sshError(op, remote, s.address(), err)
+	var re *scpRemoteError
+	if errors.As(err, &re) {
+		e.Message = re.msg
+	}
+	return e
+}

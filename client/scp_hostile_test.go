@@ -1,0 +1,238 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/filemux/filemux/client"
+	"golang.org/x/crypto/ssh"
+)
+
+// scpScript is what a hostile server does with the exec channel of one
+// session: it gets the command line, the client's output and the channel.
+type scpScript func(command string, ch ssh.Channel)
+
+// hostileSCP starts an SSH server on loopback that accepts any password
+// and answers every exec request with script, and returns a client for it.
+func hostileSCP(t *testing.T, script scpScript) *client.SCP {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.NewSignerFromKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &ssh.ServerConfig{PasswordCallback: func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) { return nil, nil }}
+	cfg.AddHostKey(signer)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveHostile(conn, cfg, script)
+		}
+	}()
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	line := "[127.0.0.1]:" + strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:") + " " + string(ssh.MarshalAuthorizedKey(signer.PublicKey()))
+	if err := os.WriteFile(kh, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &client.SCP{SSH: client.SSH{Addr: ln.Addr().String(), User: "u", Password: "p", KnownHostsFile: kh}}
+}
+
+func serveHostile(conn net.Conn, cfg *ssh.ServerConfig, script scpScript) {
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	_, chans, reqs, err := ssh.NewServerConn(conn, cfg)
+	if err != nil {
+		return
+	}
+	go ssh.DiscardRequests(reqs)
+	for nc := range chans {
+		ch, requests, err := nc.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			for req := range requests {
+				if req.Type != "exec" || len(req.Payload) < 4 {
+					_ = req.Reply(false, nil)
+					continue
+				}
+				_ = req.Reply(true, nil)
+				script(string(req.Payload[4:]), ch)
+				status := make([]byte, 4)
+				binary.BigEndian.PutUint32(status, 1)
+				_, _ = ch.SendRequest("exit-status", false, status)
+				ch.Close()
+			}
+		}()
+	}
+}
+
+// sends answers the client's go-ahead with out, then reads what the client
+// says until it closes or a second passes.
+func sends(out string) scpScript {
+	return func(_ string, ch ssh.Channel) {
+		var b [1]byte
+		if _, err := io.ReadFull(ch, b[:]); err != nil {
+			return
+		}
+		_, _ = io.WriteString(ch, out)
+		done := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, ch); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// A server that names another file, a path, or an unusable name, that
+// sends a directory, an oversized or absurd size, a cut stream or an error
+// after the data: each download is refused, and nothing is written at the
+// local path or anywhere near it.
+func TestSCPHostileServer(t *testing.T) {
+	cases := map[string]string{
+		"parent":         "C0644 5 ../evil\nhello\x00",
+		"path":           "C0644 5 x/y\nhello\x00",
+		"dot":            "C0644 5 .\nhello\x00",
+		"empty name":     "C0644 5 \nhello\x00",
+		"other name":     "C0644 5 other.cfg\nhello\x00",
+		"control":        "C0644 5 x.cfg\x1b[2J\nhello\x00",
+		"backslash":      "C0644 5 ..\\x.cfg\nhello\x00",
+		"directory":      "D0755 0 x.cfg\nC0644 5 x.cfg\nhello\x00E\n",
+		"end":            "E\n",
+		"oversized":      "C0644 2000000 x.cfg\n" + strings.Repeat("z", 2000000) + "\x00",
+		"absurd":         "C0644 99999999999999999 x.cfg\n",
+		"negative":       "C0644 -5 x.cfg\nhello\x00",
+		"plus":           "C0644 +5 x.cfg\nhello\x00",
+		"bad mode":       "C9999 5 x.cfg\nhello\x00",
+		"truncated":      "C0644 100 x.cfg\n" + strings.Repeat("z", 50),
+		"no status":      "C0644 5 x.cfg\nhello",
+		"error status":   "C0644 5 x.cfg\nhello\x02scp: read error\n",
+		"two times":      "T1 0 1 0\nT1 0 1 0\nC0644 5 x.cfg\nhello\x00",
+		"endless line":   "C0644 5 " + strings.Repeat("x", 5000) + "\n",
+		"nothing at all": "",
+	}
+	for name, out := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := hostileSCP(t, sends(out))
+			c.MaxSize = 1 << 20
+			base := t.TempDir()
+			target := filepath.Join(base, "t", "x.cfg")
+			if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			_, err := c.ReadFile(context.Background(), "dir/x.cfg", target)
+			se := assertClass(t, err, client.ErrOther)
+			if name == "oversized" && !errors.Is(err, client.ErrTooLarge) {
+				t.Errorf("err = %v, want ErrTooLarge", err)
+			}
+			if strings.ContainsAny(se.Error(), "\x1b\n") {
+				t.Errorf("the error passes control characters on: %q", se.Error())
+			}
+			assertNothingAt(t, target)
+			if entries, _ := os.ReadDir(base); len(entries) != 1 {
+				t.Fatalf("written next to the target: %v", entries)
+			}
+			var buf bytes.Buffer
+			_, err = c.ReadTo(context.Background(), "dir/x.cfg", &buf)
+			assertClass(t, err, client.ErrOther)
+			if name != "truncated" && name != "no status" && name != "error status" && buf.Len() != 0 {
+				t.Fatalf("%d bytes reached the writer of a refused file", buf.Len())
+			}
+		})
+	}
+}
+
+// The same server with a well-formed answer delivers: the refusals above
+// are about what they send, not about the server. It also shows that the
+// remote path reaches the remote shell quoted.
+func TestSCPHostileServerControl(t *testing.T) {
+	commands := make(chan string, 1)
+	out := sends("T1700000000 0 1700000000 0\nC0600 5 it's x.cfg\nhello\x00")
+	c := hostileSCP(t, func(command string, ch ssh.Channel) { commands <- command; out(command, ch) })
+	target := filepath.Join(t.TempDir(), "got.cfg")
+	n, err := c.ReadFile(context.Background(), "d i/it's x.cfg", target)
+	if err != nil || n != 5 {
+		t.Fatalf("ReadFile = %d, %v", n, err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "hello" {
+		t.Fatalf("got %q", b)
+	}
+	if got, want := <-commands, `scp -f 'd i/it'\''s x.cfg'`; got != want {
+		t.Fatalf("command %q, want %q", got, want)
+	}
+}
+
+// The server's warning reaches the error as its Message, without the
+// control characters it held, and picks the class.
+func TestSCPServerMessage(t *testing.T) {
+	c := hostileSCP(t, sends("\x01scp: dir/x.cfg: No such file or directory\x1b[0m\n"))
+	local := filepath.Join(t.TempDir(), "x.cfg")
+	_, err := c.ReadFile(context.Background(), "dir/x.cfg", local)
+	se := assertClass(t, err, client.ErrNotFound)
+	if se.Message != "scp: dir/x.cfg: No such file or directory?[0m" {
+		t.Fatalf("Message = %q", se.Message)
+	}
+	assertNothingAt(t, local)
+
+	c = hostileSCP(t, func(_ string, ch ssh.Channel) {
+		_, _ = io.WriteString(ch.Stderr(), "sh: 1: scp: not found\n")
+	})
+	_, err = c.ReadBytes(context.Background(), "x.cfg")
+	se = assertClass(t, err, client.ErrOther)
+	if se.Message != "sh: 1: scp: not found" {
+		t.Fatalf("a server without scp: Message = %q", se.Message)
+	}
+}
+
+// A download stalled after its file record ends with ErrTimeout after
+// IdleTimeout, and a cancelled context ends it at once; neither leaves a
+// file.
+func TestSCPStalledServer(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	c := hostileSCP(t, func(_ string, ch ssh.Channel) {
+		var b [1]byte
+		_, _ = io.ReadFull(ch, b[:])
+		_, _ = io.WriteString(ch, "C0644 100 x.cfg\nabc")
+		<-release
+	})
+	c.IdleTimeout = 200 * time.Millisecond
+	local := filepath.Join(t.TempDir(), "x.cfg")
+	_, err := c.ReadFile(context.Background(), "x.cfg", local)
+	assertClass(t, err, client.ErrTimeout)
+	assertNothingAt(t, local)
+
+	c.IdleTimeout = 0
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = c.ReadFile(ctx, "x.cfg", local)
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 5*time.Second {
+		t.Fatalf("cancelled: %v after %v", err, time.Since(start))
+	}
+	assertNothingAt(t, local)
+}

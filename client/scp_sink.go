@@ -1,0 +1,118 @@
+package client
+
+import (
+	"errors"
+	"io"
+)
+
+// download runs the sink side of SCP for one file: the go-ahead, at most
+// one T record, the C record (which must name the base name of remote and
+// fit MaxSize), the data into the local side, the server's status after
+// it, the digest, the commit, then the final acknowledgement. The local
+// side is opened only once the server has announced an acceptable file, so
+// that a refusal leaves nothing behind.
+func (s *SCP) download(x *scpSession, remote string, open func() (io.Writer, error), commit func() error) (int64, error) {
+	if err := x.ack(); err != nil {
+		return 0, err
+	}
+	f, err := x.fileRecord(baseName(remote))
+	if err == nil && s.MaxSize > 0 && f.size > s.MaxSize {
+		err = ErrTooLarge
+	}
+	var w io.Writer
+	if err == nil {
+		w, err = open()
+	}
+	if err == nil {
+		err = x.ack()
+	}
+	if err != nil {
+		x.refuse(err)
+		return 0, err
+	}
+	n, err := s.receive(x, remote, f.size, w, commit)
+	if err != nil {
+		x.refuse(err)
+		return n, err
+	}
+	x.finish()
+	return n, nil
+}
+
+// receive copies exactly size bytes into w, reads the server's status,
+// checks the digest, commits and acknowledges.
+func (s *SCP) receive(x *scpSession, remote string, size int64, w io.Writer, commit func() error) (int64, error) {
+	m := s.meter(x, OpRead, remote, size)
+	m.verify = newVerifier(s.Verify)
+	m.report()
+	buf := make([]byte, min(max(size, 1), scpChunk))
+	n, err := io.CopyBuffer(&scpWriter{w: w, m: m}, io.LimitReader(x.r, size), buf)
+	switch {
+	case err != nil:
+		return n, err
+	case n < size:
+		return n, scpProtocol("the server ended the data after %d of %d bytes", n, size)
+	}
+	err = readAck(x.r)
+	if errors.Is(err, io.EOF) {
+		err = scpProtocol("the server ended without confirming the data")
+	}
+	if err == nil && m.verify != nil {
+		err = m.verify.check()
+	}
+	if err == nil && commit != nil {
+		err = commit()
+	}
+	if err == nil {
+		err = x.ack()
+	}
+	return n, err
+}
+
+// fileRecord reads records up to the C record of the file named want.
+// A T record is validated and acknowledged; directories, repeated times
+// and anything else are refused.
+func (x *scpSession) fileRecord(want string) (scpFile, error) {
+	for times := 0; ; times++ {
+		c, err := x.r.ReadByte()
+		if err != nil {
+			return scpFile{}, err
+		}
+		if c == 1 || c == 2 {
+			_ = x.r.UnreadByte()
+			return scpFile{}, readAck(x.r)
+		}
+		line, err := readLine(x.r)
+		if err != nil {
+			return scpFile{}, err
+		}
+		switch {
+		case c == 'C':
+			return parseFile(line, want)
+		case c == 'T' && times == 0:
+			err = checkTimes(line)
+		case c == 'D' || c == 'E':
+			err = scpProtocol("the server sent a directory record for the file %q", want)
+		default:
+			err = scpProtocol("unexpected record %q", printable(string(c)))
+		}
+		if err == nil {
+			err = x.ack()
+		}
+		if err != nil {
+			return scpFile{}, err
+		}
+	}
+}
+
+// scpWriter feeds the local side and the meter.
+type scpWriter struct {
+	w io.Writer
+	m *scpMeter
+}
+
+func (w *scpWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.m.add(p[:n])
+	return n, onLocalSide(err)
+}
