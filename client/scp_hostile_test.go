@@ -209,8 +209,8 @@ func TestSCPServerMessage(t *testing.T) {
 }
 
 // A download stalled after its file record ends with ErrTimeout after
-// IdleTimeout, and a cancelled context ends it at once; neither leaves a
-// file.
+// IdleTimeout or TransferTimeout, and a cancelled context ends it at once;
+// none leaves a file.
 func TestSCPStalledServer(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
@@ -226,7 +226,12 @@ func TestSCPStalledServer(t *testing.T) {
 	assertClass(t, err, client.ErrTimeout)
 	assertNothingAt(t, local)
 
-	c.IdleTimeout = 0
+	c.IdleTimeout, c.TransferTimeout = 0, 300*time.Millisecond
+	_, err = c.ReadFile(context.Background(), "x.cfg", local)
+	assertClass(t, err, client.ErrTimeout)
+	assertNothingAt(t, local)
+
+	c.TransferTimeout = 0
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()

@@ -31,9 +31,11 @@ type scpSession struct {
 func (x *scpSession) close() { x.once.Do(func() { x.conn.Close() }) }
 
 // run checks remote, connects, starts the remote scp with the flag (-f
-// or -t), runs fn and classifies its error. Cancelling ctx or the idle
-// watchdog closes the connection, which ends fn.
+// or -t), runs fn and classifies its error. Cancelling ctx, TransferTimeout
+// or the idle watchdog closes the connection, which ends fn.
 func (s *SCP) run(ctx context.Context, op Op, remote string, fn func(*scpSession) (int64, error)) (int64, error) {
+	ctx, cancel := s.transferContext(ctx)
+	defer cancel()
 	err := checkRemote(remote)
 	if err == nil {
 		err = s.Verify.validate()
@@ -62,7 +64,7 @@ func (s *SCP) run(ctx context.Context, op Op, remote string, fn func(*scpSession
 	}
 	switch {
 	case err != nil && ctx.Err() != nil:
-		err = ctx.Err()
+		err = context.Cause(ctx)
 	case err != nil:
 		err = x.explain(x.idle.timedOut(err))
 	}
