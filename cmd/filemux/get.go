@@ -15,11 +15,15 @@ func getUsage(w io.Writer) {
 	fmt.Fprintln(w, "\nDownloads PATH into LOCAL (default: the base name of PATH), atomically: on")
 	fmt.Fprintln(w, "failure LOCAL is left as it was. - writes to standard output.")
 	fmt.Fprintln(w, "With an sftp:// URL: see 'filemux get -h sftp://'.")
+	fmt.Fprintln(w, "With an scp:// URL (legacy SCP): see 'filemux get -h scp://'.")
 }
 
 func runGet(ctx context.Context, args []string) status {
 	if isSFTP(args) {
 		return runGetSFTP(ctx, args)
+	}
+	if isSCP(args) {
+		return runGetSCP(ctx, args)
 	}
 	var f transferFlags
 	fs := newFlagSet("get", getUsage, os.Stderr)

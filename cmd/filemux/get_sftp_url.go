@@ -11,10 +11,10 @@ import (
 	"github.com/filemux/filemux/client"
 )
 
-// sftpURL is a parsed sftp://[USER@]HOST[:PORT]/PATH. As with curl, PATH is
-// absolute, and /~/PATH is relative to the login directory.
+// sftpURL is a parsed sftp://[USER@]HOST[:PORT]/PATH, or scp://. As with
+// curl, PATH is absolute, and /~/PATH is relative to the login directory.
 type sftpURL struct {
-	user, addr, file string
+	scheme, user, addr, file string
 }
 
 // isSFTP reports whether a get or put command line names an sftp:// URL,
@@ -28,13 +28,16 @@ func isSFTP(args []string) bool {
 	return false
 }
 
-func parseSFTPURL(s string) (sftpURL, error) {
-	const want = "want sftp://[USER@]HOST[:PORT]/PATH"
+func parseSFTPURL(s string) (sftpURL, error) { return parseSSHURL(s, "sftp") }
+
+// parseSSHURL parses a URL of scheme (sftp or scp).
+func parseSSHURL(s, scheme string) (sftpURL, error) {
+	want := "want " + scheme + "://[USER@]HOST[:PORT]/PATH"
 	u, err := url.Parse(s)
 	if err != nil {
 		return sftpURL{}, fmt.Errorf("bad URL %q: %w", s, err)
 	}
-	if !strings.EqualFold(u.Scheme, "sftp") || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" {
+	if !strings.EqualFold(u.Scheme, scheme) || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" {
 		return sftpURL{}, fmt.Errorf("bad URL %q: %s", s, want)
 	}
 	if _, set := u.User.Password(); set {
@@ -47,7 +50,7 @@ func parseSFTPURL(s string) (sftpURL, error) {
 	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
 		return sftpURL{}, fmt.Errorf("bad URL %q: port %q is not 1..65535", s, port)
 	}
-	out := sftpURL{user: u.User.Username(), addr: net.JoinHostPort(u.Hostname(), port), file: u.Path}
+	out := sftpURL{scheme: scheme, user: u.User.Username(), addr: net.JoinHostPort(u.Hostname(), port), file: u.Path}
 	if rest, ok := strings.CutPrefix(out.file, "/~/"); ok {
 		out.file = rest
 	}
@@ -67,7 +70,7 @@ func (u sftpURL) String() string {
 	if !strings.HasPrefix(p, "/") {
 		p = "/~/" + p
 	}
-	return "sftp://" + user + u.addr + (&url.URL{Path: p}).EscapedPath()
+	return u.scheme + "://" + user + u.addr + (&url.URL{Path: p}).EscapedPath()
 }
 
 // localName is the base name of the remote file, for a download given no

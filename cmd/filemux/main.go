@@ -4,6 +4,8 @@
 //	filemux put [flags] LOCAL|- tftp://HOST[:PORT]/PATH[;mode=netascii]
 //	filemux get [flags] sftp://[USER@]HOST[:PORT]/PATH [LOCAL|-]
 //	filemux put [flags] LOCAL|- sftp://[USER@]HOST[:PORT]/PATH
+//	filemux get [flags] scp://[USER@]HOST[:PORT]/PATH [LOCAL|-]
+//	filemux put [flags] LOCAL|- scp://[USER@]HOST[:PORT]/PATH
 //	filemux serve [--tftp ADDR]... [--root DIR] [--writable]
 //
 // get and put are a TFTP client (RFC 1350, 2347, 2348, 2349, 7440) that

@@ -16,11 +16,15 @@ func putUsage(w io.Writer) {
 	fmt.Fprintln(w, "\nUploads LOCAL (- reads standard input) as PATH; a PATH ending in / gets")
 	fmt.Fprintln(w, "LOCAL's base name appended.")
 	fmt.Fprintln(w, "With an sftp:// URL: see 'filemux put -h - sftp://'.")
+	fmt.Fprintln(w, "With an scp:// URL (legacy SCP): see 'filemux put -h - scp://'.")
 }
 
 func runPut(ctx context.Context, args []string) status {
 	if isSFTP(args) {
 		return runPutSFTP(ctx, args)
+	}
+	if isSCP(args) {
+		return runPutSCP(ctx, args)
 	}
 	var f transferFlags
 	fs := newFlagSet("put", putUsage, os.Stderr)
