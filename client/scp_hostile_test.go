@@ -171,8 +171,14 @@ func TestSCPHostileServer(t *testing.T) {
 // remote path reaches the remote shell quoted.
 func TestSCPHostileServerControl(t *testing.T) {
 	commands := make(chan string, 1)
-	out := sends("T1700000000 0 1700000000 0\nC0600 5 it's x.cfg\nhello\x00")
-	c := hostileSCP(t, func(command string, ch ssh.Channel) { commands <- command; out(command, ch) })
+	c := hostileSCP(t, func(command string, ch ssh.Channel) {
+		commands <- command
+		if strings.Contains(command, "-x.cfg") {
+			sends("C0600 5 -x.cfg\nhello\x00")(command, ch)
+			return
+		}
+		sends("T1700000000 0 1700000000 0\nC0600 5 it's x.cfg\nhello\x00")(command, ch)
+	})
 	target := filepath.Join(t.TempDir(), "got.cfg")
 	n, err := c.ReadFile(context.Background(), "d i/it's x.cfg", target)
 	if err != nil || n != 5 {
@@ -182,6 +188,13 @@ func TestSCPHostileServerControl(t *testing.T) {
 		t.Fatalf("got %q", b)
 	}
 	if got, want := <-commands, `scp -f 'd i/it'\''s x.cfg'`; got != want {
+		t.Fatalf("command %q, want %q", got, want)
+	}
+
+	if _, err := c.ReadBytes(context.Background(), "-x.cfg"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := <-commands, `scp -f -- '-x.cfg'`; got != want {
 		t.Fatalf("command %q, want %q", got, want)
 	}
 }

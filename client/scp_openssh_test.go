@@ -34,6 +34,29 @@ func TestSCPOpenSSH(t *testing.T) {
 	}
 	scpRoundTrips(t, c, dir, func(name string) string { return filepath.Join(dir, name) }, sizes)
 
+	// sshd runs the command in the user's shell: names that a shell would
+	// split, expand or run arrive as they are.
+	for _, name := range []string{"it's a file.bin", "$(touch pwned).bin", "`touch pwned`;x.bin", "-dash.bin"} {
+		remote := filepath.Join(dir, name)
+		if _, err := c.WriteBytes(context.Background(), remote, []byte(name)); err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		if b, err := c.ReadBytes(context.Background(), remote); err != nil || string(b) != name {
+			t.Fatalf("%q: ReadBytes = %q, %v", name, b, err)
+		}
+		if b, _ := os.ReadFile(remote); string(b) != name {
+			t.Fatalf("%q: the server's copy is %q", name, b)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+		t.Fatal("the remote shell ran a command from a file name")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		if _, err := os.Stat(filepath.Join(home, "pwned")); err == nil {
+			t.Fatal("the remote shell ran a command from a file name")
+		}
+	}
+
 	local := filepath.Join(t.TempDir(), "m")
 	_, err := c.ReadFile(context.Background(), filepath.Join(dir, "missing"), local)
 	se := assertClass(t, err, client.ErrNotFound)

@@ -61,6 +61,14 @@ func scpRoundTrips(t *testing.T, c *client.SCP, root string, remote func(string)
 func TestSCPOwnServer(t *testing.T) {
 	root, _, c := scpServer(t, false)
 	scpRoundTrips(t, c, root, func(name string) string { return name }, scpSizes)
+	for _, name := range []string{"-dash.bin", "it's a file.bin"} {
+		if _, err := c.WriteBytes(context.Background(), name, []byte(name)); err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		if b, err := c.ReadBytes(context.Background(), name); err != nil || string(b) != name {
+			t.Fatalf("%q: ReadBytes = %q, %v", name, b, err)
+		}
+	}
 
 	local := filepath.Join(t.TempDir(), "missing.bin")
 	_, err := c.ReadFile(context.Background(), "missing.bin", local)
