@@ -28,6 +28,9 @@ type sender struct {
 	// last is the final block, known once src reported EOF.
 	last uint64
 	eof  bool
+	// readErr is the error src gave while blocks were read ahead; it ends
+	// the transfer only when the block it failed is due.
+	readErr error
 	// window is the current window, between 1 and p.WindowSize.
 	window int
 	// sentAt is when the last block of the current round was sent.
@@ -36,11 +39,16 @@ type sender struct {
 	rtt time.Duration
 }
 
+// readAheadBytes bounds the blocks read from src beyond the window while
+// the sender waits for an ACK: at least one block, at most a window.
+const readAheadBytes = 64 << 10
+
 func newSender(l *link, src io.Reader) *sender {
 	s := &sender{link: l, src: src, base: 1, next: 1, sent: 1, filled: 1, window: l.p.WindowSize}
 	size := l.p.BlockSize + headerSize
-	buf := make([]byte, l.p.WindowSize*size)
-	s.slots = make([][]byte, l.p.WindowSize)
+	n := l.p.WindowSize + min(max(readAheadBytes/l.p.BlockSize, 1), l.p.WindowSize)
+	buf := make([]byte, n*size)
+	s.slots = make([][]byte, n)
 	for i := range s.slots {
 		s.slots[i] = buf[i*size : i*size : (i+1)*size]
 	}
@@ -53,6 +61,7 @@ func (s *sender) run() error {
 		if err := s.send(s.window); err != nil {
 			return err
 		}
+		s.readAhead()
 		if s.window < s.p.WindowSize && s.pending(s.p.WindowSize) {
 			done, moved, err := s.await(s.probe(), false)
 			if done || err != nil {
@@ -81,14 +90,21 @@ func (s *sender) pending(n int) bool {
 func (s *sender) send(n int) error {
 	for s.pending(n) {
 		if s.next == s.filled {
+			if s.readErr != nil {
+				return s.readErr
+			}
 			if err := s.fill(); err != nil {
 				return err
 			}
 		}
+		b := s.slot(s.next)
 		if s.next < s.sent {
 			s.stats.Retransmits++
+		} else {
+			s.stats.Bytes += int64(len(b) - headerSize)
+			s.stats.Blocks++
 		}
-		if err := s.tr.Send(s.slot(s.next)); err != nil {
+		if err := s.tr.Send(b); err != nil {
 			return err
 		}
 		s.next++
@@ -116,10 +132,18 @@ func (s *sender) fill() error {
 	if n < s.p.BlockSize {
 		s.eof, s.last = true, s.filled
 	}
-	s.stats.Bytes += int64(n)
-	s.stats.Blocks++
 	s.filled++
 	return nil
+}
+
+// readAhead reads the blocks of the next round from src while the peer
+// handles this one (as tftpd-hpa does), so that a read from a disk or a
+// handler is off the path of the round trip. A read error is kept for when
+// its block is due: the blocks before it still go out.
+func (s *sender) readAhead() {
+	for !s.eof && s.readErr == nil && s.filled < s.base+uint64(len(s.slots)) {
+		s.readErr = s.fill()
+	}
 }
 
 // readBlock fills p from r like io.ReadFull, but an early EOF is the end of
