@@ -1,4 +1,4 @@
-// Package client holds filemux's TFTP and SFTP clients. The TFTP client is in the shape of Erlang's
+// Package client holds filemux's TFTP, SFTP and SCP clients. The TFTP client is in the shape of Erlang's
 // tftp:read_file and tftp:write_file: the local end of a transfer is a
 // behaviour.Handler too. A download goes into a local path (atomically), an
 // io.Writer, memory, or the Handler a registry picks by the LOCAL name; an
@@ -25,4 +25,10 @@
 // values whose class is a sentinel for errors.Is ([ErrAuthentication],
 // [ErrHostKeyMismatch], [ErrHostKeyUnknown], [ErrNotFound], [ErrPermission],
 // [ErrConnectionRefused], [ErrTimeout], [ErrOther]).
+//
+// [SCP] moves single files with the legacy SCP protocol (the remote
+// command scp -f or scp -t), which network devices without an SFTP server
+// speak, with the same SSH settings, error classes and local kinds as
+// SFTP. A download accepts only the file it asked for: any other name, a
+// path, a directory or a size past MaxSize is refused (CVE-2019-6111).
 package client
