@@ -67,6 +67,8 @@ type SCP struct {
 }
 
 // ReadTo downloads remote into w and returns the number of bytes written.
+// w sees the data as it arrives: after a failure it may hold part of the
+// file (ReadFile never commits one).
 func (s *SCP) ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error) {
 	return s.run(ctx, OpRead, remote, func(x *scpSession) (int64, error) {
 		return s.download(x, remote, func() (io.Writer, error) { return w, nil }, nil)

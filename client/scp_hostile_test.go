@@ -254,3 +254,22 @@ func TestSCPStalledServer(t *testing.T) {
 	}
 	assertNothingAt(t, local)
 }
+
+// A refused file record is answered with a fatal error line, never with
+// the \0 that would ask for the data, as OpenSSH's scp answers one.
+func TestSCPRefusalReachesServer(t *testing.T) {
+	answers := make(chan string, 1)
+	c := hostileSCP(t, func(_ string, ch ssh.Channel) {
+		var b [1]byte
+		_, _ = io.ReadFull(ch, b[:])
+		_, _ = io.WriteString(ch, "C0644 5 ../evil\n")
+		got, _ := io.ReadAll(io.LimitReader(ch, 200))
+		answers <- string(got)
+	})
+	_, err := c.ReadBytes(context.Background(), "x.cfg")
+	assertClass(t, err, client.ErrOther)
+	got := <-answers
+	if !strings.HasPrefix(got, "\x02scp: ") || !strings.Contains(got, "not a plain name") || !strings.HasSuffix(got, "\n") {
+		t.Fatalf("the client answered %q", got)
+	}
+}

@@ -61,7 +61,7 @@ func containsAny(s string, words ...string) bool {
 
 // scpProtocol is a refusal of what the server sent.
 func scpProtocol(format string, a ...any) error {
-	return fmt.Errorf("%w: scp: %s", ErrProtocol, fmt.Sprintf(format, a...))
+	return fmt.Errorf("%w: %s", ErrProtocol, fmt.Sprintf(format, a...))
 }
 
 // readLine reads one line of at most scpMaxLine bytes, without its

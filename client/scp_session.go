@@ -130,9 +130,13 @@ func (x *scpSession) explain(err error) error {
 }
 
 // refuse tells the server why the client stops, as OpenSSH's scp does
-// with a fatal error line; it does not wait for an answer.
+// with a fatal error line, unless the server itself gave up; it does not
+// wait for an answer.
 func (x *scpSession) refuse(err error) {
-	_, _ = io.WriteString(x.w, "\x02scp: "+printable(err.Error())+"\n")
+	var re *scpRemoteError
+	if !errors.As(err, &re) {
+		_, _ = io.WriteString(x.w, "\x02scp: "+printable(err.Error())+"\n")
+	}
 }
 
 func (x *scpSession) ack() error {
