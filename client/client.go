@@ -16,15 +16,32 @@ const (
 	OpRead Op = iota + 1
 	// OpWrite uploads a file to the server (WRQ).
 	OpWrite
+	// OpStat, OpList, OpRemove, OpRename and OpMkdir are the SFTP
+	// client's file operations.
+	OpStat
+	OpList
+	OpRemove
+	OpRename
+	OpMkdir
 )
 
-// String returns "read" or "write".
+// String returns "read", "write", or the SFTP operation's name.
 func (o Op) String() string {
 	switch o {
 	case OpRead:
 		return "read"
 	case OpWrite:
 		return "write"
+	case OpStat:
+		return "stat"
+	case OpList:
+		return "list"
+	case OpRemove:
+		return "remove"
+	case OpRename:
+		return "rename"
+	case OpMkdir:
+		return "mkdir"
 	}
 	return "unknown"
 }

@@ -73,11 +73,15 @@ func (s *SFTP) open(ctx context.Context) (*session, error) {
 	return &session{conn: conn, sftp: c}, nil
 }
 
-func (s *SFTP) clientOptions() []sftp.ClientOption {
-	n, size := s.Concurrency, s.ChunkSize
-	if n <= 0 {
-		n = DefaultSFTPConcurrency
+func (s *SFTP) concurrency() int {
+	if s.Concurrency > 0 {
+		return s.Concurrency
 	}
+	return DefaultSFTPConcurrency
+}
+
+func (s *SFTP) clientOptions() []sftp.ClientOption {
+	n, size := s.concurrency(), s.ChunkSize
 	if size <= 0 {
 		size = DefaultSFTPChunkSize
 	}
@@ -119,13 +123,13 @@ func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) 
 }
 
 // ReadTo downloads remote into w and returns the number of bytes written.
+// On failure w has received part of the file.
 func (s *SFTP) ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error) {
-	return s.run(ctx, OpRead, remote, func(x *session) (int64, error) {
-		return s.download(x, remote, func() (io.Writer, error) { return w, nil }, nil)
-	})
+	return s.get(ctx, remote, local{name: remote, requested: remote, h: writerSink{w: w}}, wholeFile)
 }
 
-// ReadBytes downloads remote into memory.
+// ReadBytes downloads remote into memory. Set MaxSize to bound the memory
+// a server can make it use.
 func (s *SFTP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
 	var buf bytes.Buffer
 	_, err := s.ReadTo(ctx, remote, &buf)
@@ -139,29 +143,52 @@ func (s *SFTP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
 // to a temporary file next to it, renamed over it only once the whole file
 // arrived (and passed Verify). A failed download leaves name as it was.
 func (s *SFTP) ReadFile(ctx context.Context, remote, name string) (int64, error) {
-	sink := fileSink{path: name}
-	var t behaviour.Transfer
-	if err := sink.Prepare(ctx, &t); err != nil {
-		return 0, sshError(OpRead, remote, s.address(), onLocalSide(err))
-	}
-	return s.run(ctx, OpRead, remote, func(x *session) (int64, error) {
-		opened := false
-		open := func() (io.Writer, error) {
-			if err := sink.Open(ctx, &t); err != nil {
-				return nil, onLocalSide(err)
-			}
-			opened = true
-			return sinkWriter{sink, &t}, nil
-		}
-		n, err := s.download(x, remote, open, func() error { return onLocalSide(sink.Write(&t, nil, true)) })
-		if err != nil && opened {
-			sink.Abort(&t, err)
-		}
-		return n, err
-	})
+	return s.get(ctx, remote, local{name: name, requested: name, h: fileSink{path: name}}, wholeFile)
 }
 
-// sinkWriter feeds a fileSink as an io.Writer.
+// WriteFrom uploads r to remote, creating or truncating it, and returns the
+// number of bytes sent. When r tells its size (Len, Size or Stat, as
+// *bytes.Reader and *os.File do) it reaches Progress as the total. r is
+// closed at the end when it is an io.Closer.
+func (s *SFTP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error) {
+	return s.put(ctx, remote, readerSide(remote, r), truncate)
+}
+
+func readerSide(name string, r io.Reader) local {
+	open := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) { return r, nil })
+	return local{name: name, requested: name, h: open, size: size(r)}
+}
+
+// WriteBytes uploads data to remote.
+func (s *SFTP) WriteBytes(ctx context.Context, remote string, data []byte) (int64, error) {
+	return s.WriteFrom(ctx, remote, bytes.NewReader(data))
+}
+
+// WriteFile uploads the local file name to remote.
+func (s *SFTP) WriteFile(ctx context.Context, remote, name string) (int64, error) {
+	l, err := fileSide(name)
+	if err != nil {
+		return 0, sshError(OpWrite, remote, s.address(), onLocalSide(err))
+	}
+	return s.put(ctx, remote, l, truncate)
+}
+
+// fileSide is the local side of an upload of the file name, whose size
+// and type are checked before anything is sent.
+func fileSide(name string) (local, error) {
+	fi, err := os.Stat(name)
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &os.PathError{Op: "upload", Path: name, Err: errNotRegular}
+	}
+	if err != nil {
+		return local{}, err
+	}
+	open := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) { return os.Open(name) })
+	return local{name: name, requested: name, h: open, size: fi.Size()}, nil
+}
+
+// sinkWriter feeds a fileSink as an io.Writer (the SCP client's local
+// side).
 type sinkWriter struct {
 	sink fileSink
 	t    *behaviour.Transfer
@@ -172,28 +199,4 @@ func (w sinkWriter) Write(p []byte) (int, error) {
 		return 0, onLocalSide(err)
 	}
 	return len(p), nil
-}
-
-// WriteFrom uploads r to remote, creating or truncating it, and returns the
-// number of bytes sent. When r tells its size (Len, Size or Stat, as
-// *bytes.Reader and *os.File do) it reaches Progress as the total.
-func (s *SFTP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error) {
-	return s.run(ctx, OpWrite, remote, func(x *session) (int64, error) {
-		return s.upload(x, remote, r)
-	})
-}
-
-// WriteBytes uploads data to remote.
-func (s *SFTP) WriteBytes(ctx context.Context, remote string, data []byte) (int64, error) {
-	return s.WriteFrom(ctx, remote, bytes.NewReader(data))
-}
-
-// WriteFile uploads the local file name to remote.
-func (s *SFTP) WriteFile(ctx context.Context, remote, name string) (int64, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), localError{err})
-	}
-	defer f.Close()
-	return s.WriteFrom(ctx, remote, f)
 }

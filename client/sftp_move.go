@@ -1,14 +1,71 @@
 package client
 
 import (
+	"context"
+	"errors"
 	"io"
 	"os"
 )
 
+// byteRange is the part of a file a download moves: from start up to end,
+// exclusive; end < 0 means to the end of the file.
+type byteRange struct{ start, end int64 }
+
+var wholeFile = byteRange{0, -1}
+
+// length is the number of bytes the range covers in a file of the given
+// size, or -1 when the size is unknown (-1).
+func (r byteRange) length(size int64) int64 {
+	if size < 0 {
+		return -1
+	}
+	end := size
+	if r.end >= 0 {
+		end = min(r.end, size)
+	}
+	return max(end-r.start, 0)
+}
+
+// placement says where an upload goes: at an offset of the remote file,
+// which it creates if missing, or into a truncated one (truncate).
+type placement struct {
+	at       int64
+	truncate bool
+	append   bool
+}
+
+var truncate = placement{truncate: true}
+
+func writeAt(off int64) placement  { return placement{at: off} }
+func appendAt(off int64) placement { return placement{at: off, append: true} }
+
+func (p placement) flags() int {
+	switch {
+	case p.truncate:
+		return os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	case p.append:
+		return os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	return os.O_WRONLY | os.O_CREATE
+}
+
+// get downloads remote into the local side l: Prepare, then a connection.
+func (s *SFTP) get(ctx context.Context, remote string, l local, r byteRange) (int64, error) {
+	e := s.newEndpoint(ctx, OpRead, l)
+	if err := e.prepare(ctx); err != nil {
+		return 0, sshError(OpRead, remote, s.address(), err)
+	}
+	return s.run(ctx, OpRead, remote, func(x *session) (int64, error) {
+		n, err := s.download(ctx, x, remote, e, r)
+		e.finish(err)
+		return n, err
+	})
+}
+
 // download opens remote, then the local side (so that a missing remote
 // file leaves nothing behind), copies with concurrent reads, checks the
 // digest and commits.
-func (s *SFTP) download(x *session, remote string, open func() (io.Writer, error), commit func() error) (int64, error) {
+func (s *SFTP) download(ctx context.Context, x *session, remote string, e *endpoint, r byteRange) (int64, error) {
 	f, err := x.sftp.Open(remote)
 	if err != nil {
 		return 0, err
@@ -18,17 +75,25 @@ func (s *SFTP) download(x *session, remote string, open func() (io.Writer, error
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		total = fi.Size()
 	}
+	total = r.length(total)
 	if s.MaxSize > 0 && total > s.MaxSize {
 		return 0, ErrTooLarge
 	}
-	w, err := open()
-	if err != nil {
-		return 0, onLocalSide(err)
+	e.t.SetSize(total)
+	if err := e.open(ctx); err != nil {
+		return 0, err
+	}
+	if _, err := f.Seek(r.start, io.SeekStart); err != nil {
+		return 0, err
 	}
 	m := &meter{s: s, p: Progress{Op: OpRead, Remote: remote, Total: total}, verify: newVerifier(s.Verify), idle: x.idle}
 	m.report()
-	n, err := f.WriteTo(&meteredWriter{w: w, m: m, max: s.MaxSize})
-	if err != nil {
+	w := &meteredWriter{w: e, m: m, max: s.MaxSize, left: -1}
+	if r.end >= 0 {
+		w.left = max(r.end-r.start, 0)
+	}
+	n, err := f.WriteTo(w)
+	if err != nil && !errors.Is(err, errRangeEnd) {
 		return n, err
 	}
 	if m.verify != nil {
@@ -36,28 +101,44 @@ func (s *SFTP) download(x *session, remote string, open func() (io.Writer, error
 			return n, err
 		}
 	}
-	if commit != nil {
-		err = commit()
-	}
-	return n, err
+	return n, e.commit()
 }
 
-// upload creates remote and copies r into it with concurrent writes.
-func (s *SFTP) upload(x *session, remote string, r io.Reader) (int64, error) {
-	total := size(r)
-	f, err := x.sftp.OpenFile(remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+// put uploads the local side l to remote, placed as p says.
+func (s *SFTP) put(ctx context.Context, remote string, l local, p placement) (int64, error) {
+	e := s.newEndpoint(ctx, OpWrite, l)
+	if err := e.prepare(ctx); err != nil {
+		return 0, sshError(OpWrite, remote, s.address(), err)
+	}
+	return s.run(ctx, OpWrite, remote, func(x *session) (int64, error) {
+		return s.upload(ctx, x, remote, e, p)
+	})
+}
+
+// upload opens the local side, then remote (a local side that cannot open
+// leaves the remote file alone), and copies with concurrent writes.
+func (s *SFTP) upload(ctx context.Context, x *session, remote string, e *endpoint, p placement) (n int64, err error) {
+	defer func() { e.finish(err) }()
+	if err := e.open(ctx); err != nil {
+		return 0, err
+	}
+	f, err := x.sftp.OpenFile(remote, p.flags())
 	if err != nil {
 		return 0, err
 	}
+	if _, err := f.Seek(p.at, io.SeekStart); err != nil {
+		f.Close()
+		return 0, err
+	}
+	total, known := e.t.Size()
+	if !known {
+		total = -1
+	}
 	m := &meter{s: s, p: Progress{Op: OpWrite, Remote: remote, Total: total}, idle: x.idle}
 	m.report()
-	var src io.Reader = &meteredReader{r: r, m: m}
-	if total >= 0 {
-		// A LimitedReader tells pkg/sftp the size, which it needs to
-		// send writes concurrently.
-		src = io.LimitReader(src, total)
-	}
-	n, err := f.ReadFrom(src)
+	// Concurrent whatever the size: pkg/sftp's ReadFrom writes a reader
+	// of unknown size one request at a time.
+	n, err = f.ReadFromWithConcurrency(&meteredReader{r: e, m: m}, s.concurrency())
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -103,18 +184,32 @@ func (m *meter) report() {
 }
 
 type meteredWriter struct {
-	w   io.Writer
-	m   *meter
-	max int64 // 0: no limit
+	w    io.Writer
+	m    *meter
+	max  int64 // 0: no limit
+	left int64 // the bytes left in the range, or -1: no end
 }
 
+// errRangeEnd stops a download at the end of its byte range.
+var errRangeEnd = errors.New("end of the byte range")
+
 func (w *meteredWriter) Write(p []byte) (int, error) {
+	var end error
+	if w.left >= 0 && int64(len(p)) >= w.left {
+		p, end = p[:w.left], errRangeEnd
+	}
 	if w.max > 0 && w.m.p.Bytes+int64(len(p)) > w.max {
 		return 0, ErrTooLarge
 	}
 	n, err := w.w.Write(p)
 	w.m.add(p[:n])
-	return n, onLocalSide(err)
+	if w.left >= 0 {
+		w.left -= int64(n)
+	}
+	if err != nil {
+		return n, err
+	}
+	return n, end
 }
 
 type meteredReader struct {

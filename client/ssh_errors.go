@@ -34,9 +34,9 @@ var (
 	ErrOther = errors.New("transfer failed")
 )
 
-// SSHError is the error of a failed SFTP transfer: which way, which file,
-// which server, its class (one of the sentinels above), the server's own
-// message when it sent one, and the cause.
+// SSHError is the error of a failed SFTP transfer or file operation: which
+// operation, which file, which server, its class (one of the sentinels
+// above), the server's own message when it sent one, and the cause.
 type SSHError struct {
 	Op     Op
 	Remote string
@@ -52,11 +52,18 @@ type SSHError struct {
 
 // Error names the file, the server and the class, then the cause.
 func (e *SSHError) Error() string {
-	dir := "from"
-	if e.Op == OpWrite {
+	dir := "on"
+	switch e.Op {
+	case OpRead:
+		dir = "from"
+	case OpWrite:
 		dir = "to"
 	}
-	return fmt.Sprintf("sftp %s %q %s %s: %v: %v", e.Op, e.Remote, dir, e.Server, e.Class, e.Err)
+	cause := fmt.Sprint(e.Err)
+	if class := fmt.Sprint(e.Class); !strings.HasPrefix(cause, class) {
+		cause = class + ": " + cause // the cause often starts with the class already
+	}
+	return fmt.Sprintf("sftp %s %q %s %s: %s", e.Op, e.Remote, dir, e.Server, cause)
 }
 
 // Unwrap returns the class and the cause, so that errors.Is matches both.
