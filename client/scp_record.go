@@ -166,10 +166,14 @@ func printable(s string) string {
 	}, s)
 }
 
-// scpCommand is the remote command: scp -f or -t with the path quoted for
-// a POSIX shell, so that nothing in it is expanded or run. A path starting
-// with '-' follows "--", as OpenSSH does.
-func scpCommand(flag, remote string) string {
+// scpCommand is the remote command: scp -f (download) or -t (upload) with
+// the path quoted for a POSIX shell, so that nothing in it is expanded or
+// run. A path starting with '-' follows "--", as OpenSSH does.
+func scpCommand(op Op, remote string) string {
+	flag := "-t"
+	if op == OpRead {
+		flag = "-f"
+	}
 	sep := ""
 	if strings.HasPrefix(remote, "-") {
 		sep = "-- "

@@ -53,25 +53,25 @@ func (s *SCP) run(ctx context.Context, op Op, remote string, fn func(*scpSession
 	defer stop()
 	x.idle = s.watch(x)
 	defer x.idle.stop()
-	flag := "-t"
-	if op == OpRead {
-		flag = "-f"
-	}
 	var n int64
-	err = x.start(scpCommand(flag, remote))
+	err = x.start(scpCommand(op, remote))
 	if err == nil {
 		n, err = fn(x)
 	}
-	switch {
-	case err != nil && ctx.Err() != nil:
-		err = context.Cause(ctx)
-	case err != nil:
-		err = x.explain(x.idle.timedOut(err))
-	}
 	if err != nil {
-		return n, s.fail(op, remote, err)
+		return n, s.fail(op, remote, x.cause(ctx, err))
 	}
 	return n, nil
+}
+
+// cause says why fn failed: the context's cause when it ended, the idle
+// timeout when the watchdog closed the connection, or what the server
+// wrote on stderr when it ended without a word.
+func (x *scpSession) cause(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return x.explain(x.idle.timedOut(err))
 }
 
 // watch starts the idle watchdog, or none without an IdleTimeout.
