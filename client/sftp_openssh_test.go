@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
@@ -70,10 +69,11 @@ func runSSHD(t *testing.T, setup sshdSetup) *sshd {
 	}
 	port := freeTCPPort(t)
 	config := filepath.Join(d.dir, "sshd_config")
+	// setup.config comes first: sshd keeps the first value of a keyword.
 	writeFile(t, d.dir, "sshd_config", []byte(fmt.Sprintf(
-		"Port %d\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\n"+
-			"Subsystem sftp internal-sftp\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n%s",
-		port, filepath.Join(d.dir, "host_key"), authorized, setup.config)))
+		"%sPort %d\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\n"+
+			"Subsystem sftp internal-sftp\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n",
+		setup.config, port, filepath.Join(d.dir, "host_key"), authorized)))
 	_ = os.MkdirAll("/run/sshd", 0o755)
 	cmd := exec.Command(sshdPath, "-D", "-e", "-f", config)
 	cmd.Stderr = &testLog{t: t}
@@ -170,34 +170,3 @@ func waitListening(t *testing.T, addr string) {
 type testLog struct{ t *testing.T }
 
 func (l *testLog) Write(p []byte) (int, error) { l.t.Logf("sshd: %s", p); return len(p), nil }
-
-func TestSFTPOpenSSH(t *testing.T) {
-	c := startSSHD(t)
-	dir := t.TempDir()
-	for _, n := range sftpSizes {
-		data := randomBytes(n)
-		remote := filepath.Join(dir, fmt.Sprintf("up-%d.bin", n))
-		if _, err := c.WriteBytes(context.Background(), remote, data); err != nil {
-			t.Fatalf("%d bytes: %v", n, err)
-		}
-		if fileSHA(t, remote) != sha(data) {
-			t.Fatalf("%d bytes: the file sshd wrote differs", n)
-		}
-		local := filepath.Join(t.TempDir(), "down.bin")
-		if got, err := c.ReadFile(context.Background(), remote, local); err != nil || got != int64(n) {
-			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got, err)
-		}
-		if fileSHA(t, local) != sha(data) {
-			t.Fatalf("%d bytes: the local file differs", n)
-		}
-	}
-	local := filepath.Join(t.TempDir(), "m")
-	_, err := c.ReadFile(context.Background(), filepath.Join(dir, "missing"), local)
-	assertClass(t, err, client.ErrNotFound)
-	assertNothingAt(t, local)
-
-	c.IdentityFile = filepath.Join(t.TempDir(), "other_key")
-	writeKey(t, c.IdentityFile)
-	_, err = c.ReadBytes(context.Background(), filepath.Join(dir, "up-1.bin"))
-	assertClass(t, err, client.ErrAuthentication)
-}
