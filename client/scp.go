@@ -119,7 +119,7 @@ func (s *SCP) ReadFile(ctx context.Context, remote, name string) (int64, error) 
 func (s *SCP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error) {
 	total := size(r)
 	if total < 0 {
-		sp, err := newSpool(r, s.spoolLimit())
+		sp, err := newSpool(ctx, r, s.spoolLimit())
 		if err != nil {
 			return 0, s.fail(OpWrite, remote, err)
 		}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -20,8 +21,9 @@ type spool struct {
 }
 
 // newSpool reads r to its end, failing with ErrTooLarge beyond limit
-// bytes.
-func newSpool(r io.Reader, limit int64) (*spool, error) {
+// bytes, or with ctx's error once it is done.
+func newSpool(ctx context.Context, r io.Reader, limit int64) (*spool, error) {
+	r = ctxReader{ctx, r}
 	var mem bytes.Buffer
 	n, err := io.Copy(&mem, io.LimitReader(r, min(limit, spoolMemory)+1))
 	if err != nil {
@@ -69,4 +71,18 @@ func (sp *spool) Close() error {
 		return nil
 	}
 	return errors.Join(sp.file.Close(), os.Remove(sp.file.Name()))
+}
+
+// ctxReader stops reading once ctx is done, so that a cancelled upload
+// does not spool a long pipe to its end.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/filemux/filemux/client"
 	"github.com/filemux/filemux/daemon/daemontest"
@@ -214,4 +215,25 @@ func TestSCPBadRemotePaths(t *testing.T) {
 		_, err = c.WriteBytes(context.Background(), remote, []byte("x"))
 		assertClass(t, err, client.ErrOther)
 	}
+}
+
+// Cancelling the context ends the spool of an endless reader.
+func TestSCPSpoolCancelled(t *testing.T) {
+	_, _, c := scpServer(t, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err := c.WriteFrom(ctx, "endless.bin", slowZeros{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// slowZeros yields 1 KiB of zeros per millisecond, forever.
+type slowZeros struct{}
+
+func (slowZeros) Read(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	n := min(len(p), 1024)
+	clear(p[:n])
+	return n, nil
 }
