@@ -156,7 +156,11 @@ func (h *hostKeys) classify(err error) error {
 	if h.refusal != nil {
 		return h.refusal
 	}
-	if strings.Contains(err.Error(), "unable to authenticate") {
+	// x/crypto's keyboard-interactive gives up with "unexpected message
+	// type 51 (expected 60)" when the server answers with a failure
+	// instead of a prompt, as OpenSSH's sshd does without PAM.
+	text := err.Error()
+	if strings.Contains(text, "unable to authenticate") || strings.Contains(text, "unexpected message type 51 (expected 60)") {
 		return fmt.Errorf("%w: %v", ErrAuthentication, err)
 	}
 	return err

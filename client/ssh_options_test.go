@@ -186,3 +186,13 @@ func (r *trickle) Read(p []byte) (int, error) {
 	r.n -= k
 	return k, nil
 }
+
+// A password offered to an sshd that takes keys only (OpenSSH without PAM
+// refuses keyboard-interactive without a prompt) is an authentication
+// failure, not a protocol error.
+func TestSSHPasswordRefusedByKeyOnlySSHD(t *testing.T) {
+	d := runSSHD(t, sshdSetup{})
+	c := d.client(t)
+	c.IdentityFile, c.Password = "", "anything"
+	assertClass(t, readErr(c, filepath.Join(d.dir, "x")), client.ErrAuthentication)
+}
