@@ -47,6 +47,24 @@ func (g *guard) Send(b []byte) error {
 	return g.tr.Send(b)
 }
 
+// SendBatch sends a window with one call once the peer has answered;
+// before that every datagram counts against the first-reply budget.
+func (g *guard) SendBatch(bs [][]byte) error {
+	b, ok := g.tr.(tftp.BatchSender)
+	if !ok || !g.heard {
+		for _, p := range bs {
+			if err := g.Send(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if g.silent.Load() {
+		return errSilenced
+	}
+	return b.SendBatch(bs)
+}
+
 func (g *guard) Recv(buf []byte, deadline time.Time) (int, error) {
 	n, err := g.tr.Recv(buf, deadline)
 	if err == nil {

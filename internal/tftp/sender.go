@@ -31,6 +31,9 @@ type sender struct {
 	// readErr is the error src gave while blocks were read ahead; it ends
 	// the transfer only when the block it failed is due.
 	readErr error
+	// out collects the datagrams of one round, sent with one call when
+	// the transport can (BatchSender).
+	out [][]byte
 	// window is the current window, between 1 and p.WindowSize.
 	window int
 	// sentAt is when the last block of the current round was sent.
@@ -90,11 +93,11 @@ func (s *sender) pending(n int) bool {
 func (s *sender) send(n int) error {
 	for s.pending(n) {
 		if s.next == s.filled {
+			if s.readErr == nil {
+				s.readErr = s.fill()
+			}
 			if s.readErr != nil {
 				return s.readErr
-			}
-			if err := s.fill(); err != nil {
-				return err
 			}
 		}
 		b := s.slot(s.next)
@@ -104,10 +107,14 @@ func (s *sender) send(n int) error {
 			s.stats.Bytes += int64(len(b) - headerSize)
 			s.stats.Blocks++
 		}
-		if err := s.tr.Send(b); err != nil {
-			return err
-		}
+		s.out = append(s.out, b)
 		s.next++
+	}
+	err := sendAll(s.tr, s.out)
+	clear(s.out)
+	s.out = s.out[:0]
+	if err != nil {
+		return err
 	}
 	s.sent = max(s.sent, s.next)
 	s.sentAt = time.Now()

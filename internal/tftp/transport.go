@@ -54,6 +54,7 @@ type ConnTransport struct {
 	deadline    time.Time
 	interrupted atomic.Bool
 	unknownTID  []byte
+	batch       *mmsg
 }
 
 // NewConnTransport returns a Transport that exchanges datagrams with peer
@@ -64,6 +65,11 @@ func NewConnTransport(pc net.PacketConn, peer netip.AddrPort) *ConnTransport {
 	peer = unmap(peer)
 	t := &ConnTransport{pc: pc, peer: peer, peerAddr: net.UDPAddrFromAddrPort(peer)}
 	t.udp, _ = pc.(*net.UDPConn)
+	if t.udp != nil {
+		if rc, err := t.udp.SyscallConn(); err == nil {
+			t.batch = newMmsg(rc)
+		}
+	}
 	t.unknownTID = AppendError(nil, behaviour.CodeUnknownTID, "unknown transfer ID")
 	return t
 }
@@ -79,6 +85,22 @@ func (t *ConnTransport) Send(b []byte) error {
 	}
 	_, err := t.pc.WriteTo(b, t.peerAddr)
 	return err
+}
+
+// SendBatch sends bs to the peer in order, with one sendmmsg(2) where the
+// system has it.
+func (t *ConnTransport) SendBatch(bs [][]byte) error {
+	if t.batch != nil {
+		if ok, err := t.batch.send(bs, t.peer); ok {
+			return err
+		}
+	}
+	for _, b := range bs {
+		if err := t.Send(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Recv returns the next datagram from the peer. A stranger's datagram gets
