@@ -54,8 +54,9 @@ type SCP struct {
 	// Progress, when set, is called after each chunk reaches or leaves the
 	// local side, and once at the start. It must return quickly.
 	Progress func(Progress)
-	// Mode is the permission an upload announces, which the server applies
-	// to a file it creates; 0 means DefaultSCPMode.
+	// Mode is the permission an upload announces, which OpenSSH's scp
+	// applies (less its umask) to a file it creates; 0 means
+	// DefaultSCPMode.
 	Mode fs.FileMode
 	// SpoolLimit bounds the spool of an upload from a reader that does not
 	// tell its size: SCP announces the size before the data, so such a

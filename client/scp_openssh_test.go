@@ -57,6 +57,17 @@ func TestSCPOpenSSH(t *testing.T) {
 		}
 	}
 
+	private := *c
+	private.Mode = 0o600
+	if _, err := private.WriteBytes(context.Background(), filepath.Join(dir, "private.key"), []byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "private.key")); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("with Mode 0600 sshd created a file of mode %v", fi.Mode())
+	}
+
 	local := filepath.Join(t.TempDir(), "m")
 	_, err := c.ReadFile(context.Background(), filepath.Join(dir, "missing"), local)
 	se := assertClass(t, err, client.ErrNotFound)
