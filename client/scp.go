@@ -88,7 +88,8 @@ func (s *SCP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
 // ReadFile downloads remote into the local file name atomically: the data
 // goes to a temporary file next to it, renamed over it only once the whole
 // file arrived (and passed Verify). A failed download leaves name as it
-// was.
+// was. The file gets mode 0644, or keeps that of the file it replaces,
+// whatever mode the server announces.
 func (s *SCP) ReadFile(ctx context.Context, remote, name string) (int64, error) {
 	sink := fileSink{path: name}
 	var t behaviour.Transfer
