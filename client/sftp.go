@@ -12,7 +12,8 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Defaults of the SFTP fields, those of pkg/sftp and OpenSSH's sftp.
+// Defaults of the SFTP fields, those of pkg/sftp and OpenSSH's sftp
+// (see ChunkSize for OpenSSH's servers).
 const (
 	DefaultSFTPConcurrency = 64
 	DefaultSFTPChunkSize   = 32768
@@ -26,11 +27,16 @@ const (
 type SFTP struct {
 	SSH
 	// Concurrency is the number of requests in flight per file; 0 means
-	// DefaultSFTPConcurrency.
+	// as many as keep 2 MiB in flight, as OpenSSH's sftp does
+	// (DefaultSFTPConcurrency requests of DefaultSFTPChunkSize).
 	Concurrency int
-	// ChunkSize is the payload of one request; 0 means
-	// DefaultSFTPChunkSize. Servers other than OpenSSH's may refuse more
-	// than 32768.
+	// ChunkSize is the payload of one request. 0 means
+	// DefaultSFTPChunkSize, or the 255 KiB OpenSSH's sftp-server takes
+	// when the server is OpenSSH's (it says so in its version and in its
+	// limits@openssh.com extension), which moves the same data with an
+	// eighth of the requests. A larger ChunkSize is lowered to that for
+	// OpenSSH; other servers may send less than asked for, which fails a
+	// download whose size they announced rather than corrupt it.
 	ChunkSize int
 	// IdleTimeout, when positive, fails a transfer with ErrTimeout when no
 	// data has moved for this long after login, as happens when a device
@@ -52,9 +58,10 @@ type SFTP struct {
 
 // session is one connection with its SFTP client.
 type session struct {
-	conn *ssh.Client
-	sftp *sftp.Client
-	idle *watchdog
+	conn     *ssh.Client
+	sftp     *sftp.Client
+	idle     *watchdog
+	chunking chunking
 }
 
 func (s *SFTP) open(ctx context.Context) (*session, error) {
@@ -65,32 +72,20 @@ func (s *SFTP) open(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := sftp.NewClient(conn, s.clientOptions()...)
+	k := s.guessChunking(conn)
+	c, err := sftp.NewClient(conn, k.options()...)
+	if err == nil {
+		if fitted, ok := s.fit(c, k); !ok {
+			c.Close()
+			k = fitted
+			c, err = sftp.NewClient(conn, k.options()...)
+		}
+	}
 	if err != nil {
 		conn.Close()
 		return nil, err
 	}
-	return &session{conn: conn, sftp: c}, nil
-}
-
-func (s *SFTP) concurrency() int {
-	if s.Concurrency > 0 {
-		return s.Concurrency
-	}
-	return DefaultSFTPConcurrency
-}
-
-func (s *SFTP) clientOptions() []sftp.ClientOption {
-	n, size := s.concurrency(), s.ChunkSize
-	if size <= 0 {
-		size = DefaultSFTPChunkSize
-	}
-	return []sftp.ClientOption{
-		sftp.MaxConcurrentRequestsPerFile(n),
-		sftp.UseConcurrentReads(true),
-		sftp.UseConcurrentWrites(true),
-		sftp.MaxPacketUnchecked(size),
-	}
+	return &session{conn: conn, sftp: c, chunking: k}, nil
 }
 
 // close closes the SSH connection first: pkg/sftp's Close waits for its reader,

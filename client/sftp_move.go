@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 )
@@ -96,6 +97,11 @@ func (s *SFTP) download(ctx context.Context, x *session, remote string, e *endpo
 	if err != nil && !errors.Is(err, errRangeEnd) {
 		return n, err
 	}
+	if n < total {
+		// A server that sends less than asked for per request makes
+		// pkg/sftp splice its short replies together.
+		return n, fmt.Errorf("client: the server sent %d of the %d bytes it announced", n, total)
+	}
 	if m.verify != nil {
 		if err := m.verify.check(); err != nil {
 			return n, err
@@ -138,7 +144,7 @@ func (s *SFTP) upload(ctx context.Context, x *session, remote string, e *endpoin
 	m.report()
 	// Concurrent whatever the size: pkg/sftp's ReadFrom writes a reader
 	// of unknown size one request at a time.
-	n, err = f.ReadFromWithConcurrency(&meteredReader{r: e, m: m}, s.concurrency())
+	n, err = f.ReadFromWithConcurrency(&meteredReader{r: e, m: m}, x.chunking.concurrency)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

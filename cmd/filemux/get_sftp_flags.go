@@ -31,8 +31,8 @@ func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
 	fs.BoolVar(&f.legacy, "legacy-algorithms", false, "also offer the weak algorithms old devices need (SHA-1 key exchanges and signatures, CBC ciphers)")
 	fs.Var(&f.transferTimeout, "transfer-timeout", "give up when the whole transfer takes longer than `T` (default: no limit)")
 	fs.Var(&f.timeout, "timeout", "give up connecting and logging in after `T` (seconds, or a duration like 500ms; default 15s), and a transfer when no data moves for T")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "keep `N` requests in flight (default 64)")
-	fs.IntVar(&f.chunk, "chunk-size", 0, "move `BYTES` per request (default 32768)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "keep `N` requests in flight (default: 2 MiB worth, 64 of 32768 bytes)")
+	fs.IntVar(&f.chunk, "chunk-size", 0, "move `BYTES` per request (default 32768, or 261120 with OpenSSH's server)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	if download {
 		fs.StringVar(&f.sha256, "sha256", "", "fail unless the file's SHA-256 is `HEX`; nothing is written then")
