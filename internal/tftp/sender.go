@@ -31,6 +31,9 @@ type sender struct {
 	// readErr is the error src gave while blocks were read ahead; it ends
 	// the transfer only when the block it failed is due.
 	readErr error
+	// readAt is when the last read ahead ended: the wait for an ACK
+	// starts then at the earliest.
+	readAt time.Time
 	// out collects the datagrams of one round, sent with one call when
 	// the transport can (BatchSender).
 	out [][]byte
@@ -148,9 +151,13 @@ func (s *sender) fill() error {
 // handler is off the path of the round trip. A read error is kept for when
 // its block is due: the blocks before it still go out.
 func (s *sender) readAhead() {
+	if s.eof || s.readErr != nil || s.filled >= s.base+uint64(len(s.slots)) {
+		return
+	}
 	for !s.eof && s.readErr == nil && s.filled < s.base+uint64(len(s.slots)) {
 		s.readErr = s.fill()
 	}
+	s.readAt = time.Now()
 }
 
 // readBlock fills p from r like io.ReadFull, but an early EOF is the end of
@@ -179,8 +186,18 @@ func (s *sender) probe() time.Time {
 // awaitRound waits for the acknowledgement of the round, resending after a
 // timeout. done reports that the final block is acknowledged.
 func (s *sender) awaitRound() (done bool, err error) {
-	done, _, err = s.await(s.deadline(s.sentAt), true)
+	done, _, err = s.await(s.deadline(s.waitStart()), true)
 	return done, err
+}
+
+// waitStart is when the wait for the round's ACK began: after the round
+// was sent and the next one read ahead, so that a slow read does not pass
+// for the peer's silence.
+func (s *sender) waitStart() time.Time {
+	if s.readAt.After(s.sentAt) {
+		return s.readAt
+	}
+	return s.sentAt
 }
 
 // await waits until deadline for an ACK that moves the window. moved
@@ -257,7 +274,7 @@ func (s *sender) measure() {
 // Apprentice); half a timeout later it means the peer timed out waiting, and
 // the round is resent at once.
 func (s *sender) duplicate() (moved bool, err error) {
-	if time.Since(s.sentAt) < s.p.Timeout/2 {
+	if time.Since(s.waitStart()) < s.p.Timeout/2 {
 		return false, nil
 	}
 	return true, s.lost()
