@@ -211,6 +211,12 @@ func TestSCPServerMessage(t *testing.T) {
 	}
 	assertNothingAt(t, local)
 
+	c = hostileSCP(t, func(_ string, ch ssh.Channel) { // scp -t speaks first
+		_, _ = io.WriteString(ch, "\x01scp: /etc/x.cfg: Permission denied\n")
+	})
+	_, err = c.WriteBytes(context.Background(), "/etc/x.cfg", []byte("x"))
+	assertClass(t, err, client.ErrPermission)
+
 	c = hostileSCP(t, func(_ string, ch ssh.Channel) {
 		_, _ = io.WriteString(ch.Stderr(), "sh: 1: scp: not found\n")
 	})

@@ -87,6 +87,9 @@ func TestSCPOpenSSH(t *testing.T) {
 	_, err = other.ReadFile(context.Background(), filepath.Join(dir, "up-1.bin"), local)
 	assertClass(t, err, client.ErrAuthentication)
 	assertNothingAt(t, local)
+	other.IdentityFile, other.Password = "", "wrong password"
+	_, err = other.WriteBytes(context.Background(), filepath.Join(dir, "pw.bin"), []byte("x"))
+	assertClass(t, err, client.ErrAuthentication)
 
 	changed := *c
 	changed.KnownHostsFile = filepath.Join(t.TempDir(), "known_hosts")
