@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/filemux/filemux/client"
 	"github.com/filemux/filemux/daemon/daemontest"
@@ -171,4 +172,29 @@ func ExampleSFTP_MkdirAll() {
 	fi, _ := os.Stat(filepath.Join(root, "firmware", "v2", "images"))
 	fmt.Println(err, fi.IsDir())
 	// Output: <nil> true
+}
+
+// Old network devices offer only SHA-1 key exchanges and signatures or CBC
+// ciphers; LegacyAlgorithms adds them to what the client offers. The
+// modern ones stay first, so a modern server still gets them.
+func ExampleSSH_legacyAlgorithms() {
+	c, _, stop := exampleSFTP()
+	defer stop()
+
+	c.LegacyAlgorithms = true
+	data, err := c.ReadBytes(context.Background(), "boot.cfg")
+	fmt.Printf("%q %v\n", data, err)
+	// Output: "hostname router1\n" <nil>
+}
+
+// TransferTimeout bounds a whole transfer; IdleTimeout only the time
+// without data.
+func ExampleSSH_transferTimeout() {
+	c, _, stop := exampleSFTP()
+	defer stop()
+
+	c.TransferTimeout, c.IdleTimeout = time.Minute, 10*time.Second
+	data, err := c.ReadBytes(context.Background(), "boot.cfg")
+	fmt.Printf("%q %v\n", data, err)
+	// Output: "hostname router1\n" <nil>
 }
