@@ -8,8 +8,10 @@ import (
 )
 
 // mmsg is sendmmsg(2), which only Linux has: elsewhere a window is sent one
-// datagram at a time.
-type mmsg struct{}
+// datagram at a time, and newMmsg returns nil.
+type mmsg struct {
+	noGSO bool
+}
 
 func newMmsg(syscall.RawConn) *mmsg { return nil }
 
