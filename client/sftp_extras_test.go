@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,14 +195,18 @@ func TestSFTPHandlerViaRegistry(t *testing.T) {
 	data := randomBytes(300000)
 	writeFile(t, root, "remote.bin", data)
 	configs, other := &recorder{Memory: handlers.NewMemory()}, handlers.NewMemory()
+	peers := &peerRecorder{recorder: configs}
 	var reg registry.Registry
-	reg.MustRegister(`configs/.*`, configs)
+	reg.MustRegister(`configs/.*`, peers)
 	reg.MustRegister(`.*`, other)
 	if n, err := c.ReadHandler(context.Background(), "remote.bin", "configs/r1.cfg", &reg); err != nil || n != int64(len(data)) {
 		t.Fatalf("ReadHandler = %d, %v", n, err)
 	}
 	if got, ok := configs.Get("configs/r1.cfg"); !ok || sha(got) != sha(data) {
 		t.Fatalf("the matching handler holds %d bytes (ok %v)", len(got), ok)
+	}
+	if peers.peer.String() != c.Addr || !peers.local.IsValid() {
+		t.Errorf("Open saw peer %v and local %v, want %s", peers.peer, peers.local, c.Addr)
 	}
 	if other.Len() != 0 || configs.aborts != 0 || !configs.sizeKnown || configs.size != int64(len(data)) {
 		t.Fatalf("catch-all %d files, %d aborts, size %d (%v) at Open", other.Len(), configs.aborts, configs.size, configs.sizeKnown)
@@ -281,3 +286,14 @@ func (p *panicky) Write(t *behaviour.Transfer, b []byte, last bool) error {
 }
 
 func (p *panicky) Abort(t *behaviour.Transfer, err error) { p.recorder.Abort(t, err) }
+
+// peerRecorder records the addresses Open sees.
+type peerRecorder struct {
+	*recorder
+	peer, local netip.AddrPort
+}
+
+func (p *peerRecorder) Open(ctx context.Context, t *behaviour.Transfer) error {
+	p.peer, p.local = t.Peer, t.Local
+	return p.recorder.Open(ctx, t)
+}

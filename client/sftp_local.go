@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
+	"net/netip"
 
 	"github.com/filemux/filemux/behaviour"
 )
@@ -80,6 +82,20 @@ func (s *SFTP) newEndpoint(ctx context.Context, op Op, l local) *endpoint {
 
 func (e *endpoint) prepare(ctx context.Context) error {
 	return onLocalSide(call("Prepare", func() error { return e.h.Prepare(ctx, &e.t) }))
+}
+
+// connected tells the handler where the transfer goes, as the TFTP client
+// does.
+func (e *endpoint) connected(x *session) {
+	e.t.Peer = addrPort(x.conn.RemoteAddr())
+	e.t.Local = addrPort(x.conn.LocalAddr())
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if tcp, ok := a.(*net.TCPAddr); ok {
+		return tcp.AddrPort()
+	}
+	return netip.AddrPort{}
 }
 
 func (e *endpoint) open(ctx context.Context) error {

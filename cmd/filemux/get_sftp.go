@@ -23,7 +23,7 @@ func getSFTPUsage(w io.Writer) {
 func putSFTPUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: filemux put [flags] LOCAL|- sftp://[USER@]HOST[:PORT]/PATH")
 	fmt.Fprintln(w, "\nUploads LOCAL (- reads standard input) as PATH; a PATH ending in / gets")
-	fmt.Fprintln(w, "LOCAL's base name appended.")
+	fmt.Fprintln(w, "LOCAL's base name appended. --resume completes an upload that stopped part way.")
 }
 
 func runGetSFTP(ctx context.Context, args []string) status {
@@ -74,6 +74,9 @@ func runPutSFTP(ctx context.Context, args []string) status {
 	}
 	local := pos[0]
 	u, err := parseSFTPURL(pos[1])
+	if err == nil && f.resume && local == "-" {
+		err = fmt.Errorf("--resume needs a LOCAL file, not standard input")
+	}
 	if err == nil && strings.HasSuffix(u.file, "/") {
 		if local == "-" {
 			err = fmt.Errorf("%s names a directory: give the file name to upload standard input as", pos[1])
@@ -90,9 +93,12 @@ func runPutSFTP(ctx context.Context, args []string) status {
 	m := newMeter(os.Stderr, displayName(local, "(stdin)"), barWidth(f.quiet))
 	c.Progress, m.start = m.update, time.Now()
 	var n int64
-	if local == "-" {
+	switch {
+	case local == "-":
 		n, err = c.WriteFrom(ctx, u.file, stdin())
-	} else {
+	case f.resume:
+		n, err = c.ResumeFile(ctx, u.file, local)
+	default:
 		n, err = c.WriteFile(ctx, u.file, local)
 	}
 	m.done()

@@ -16,6 +16,7 @@ import (
 type sftpFlags struct {
 	identity, passwordFile, knownHosts string
 	acceptNew, quiet, agent, legacy    bool
+	resume                             bool
 	timeout, transferTimeout           seconds
 	concurrency, chunk                 int
 	sha256                             string
@@ -34,6 +35,9 @@ func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
 	fs.IntVar(&f.concurrency, "concurrency", 0, "keep `N` requests in flight (default: 2 MiB worth, 64 of 32768 bytes)")
 	fs.IntVar(&f.chunk, "chunk-size", 0, "move `BYTES` per request (default 32768, or 261120 with OpenSSH's server)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	if !download {
+		fs.BoolVar(&f.resume, "resume", false, "send only what the remote file lacks: its bytes are taken as LOCAL's first ones")
+	}
 	if download {
 		fs.StringVar(&f.sha256, "sha256", "", "fail unless the file's SHA-256 is `HEX`; nothing is written then")
 		fs.Var(&f.maxSize, "max-size", "refuse a file larger than `SIZE` (bytes, or with a K, M or G suffix)")

@@ -298,3 +298,21 @@ func sftpWaitListening(t *testing.T, addr string) {
 	}
 	t.Fatalf("nothing listens on %s", addr)
 }
+
+// put --resume sends only what the remote file lacks.
+func TestPutSFTPResume(t *testing.T) {
+	root, srv, login := sshServer(t)
+	work := t.TempDir()
+	data := peers.RandomBytes(2<<20 + 9)
+	writeFile(t, filepath.Join(work, "fw.bin"), data)
+	writeFile(t, filepath.Join(root, "fw.bin"), data[:700000])
+	put := append([]string{"put", "--resume"}, login...)
+	o := filemux(t, work, nil, append(put, "fw.bin", srv.URL("sftp", "fw.bin"))...).expect(t, statusOK)
+	if fileSHA(t, filepath.Join(root, "fw.bin")) != sha(data) {
+		t.Fatal("the resumed file differs")
+	}
+	if want := humanBytes(int64(len(data) - 700000)); !strings.Contains(o.stderr, want) {
+		t.Errorf("the summary %q does not say %s were sent", o.stderr, want)
+	}
+	filemux(t, work, data, append(put, "-", srv.URL("sftp", "x.bin"))...).expect(t, statusUsage)
+}
