@@ -27,8 +27,9 @@ func (r byteRange) length(size int64) int64 {
 	return max(end-r.start, 0)
 }
 
-// placement says where an upload goes: at an offset of the remote file,
-// which it creates if missing, or into a truncated one (truncate).
+// placement says where an upload goes: into a truncated remote file
+// (truncate), or from an offset on into one created if missing, opened for
+// appending when append is set (see ResumeFile).
 type placement struct {
 	at       int64
 	truncate bool
