@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/filemux/filemux/behaviour"
 )
@@ -40,6 +41,16 @@ type dirUpload struct {
 	mode      fs.FileMode
 	noReplace bool // the commit must not replace a file created meanwhile
 	ended     bool
+
+	// keep guards the decision of an SFTP upload opened on an existing
+	// file without TRUNC or APPEND: see decideKeep.
+	keep struct {
+		sync.Mutex
+		pending bool
+		dir     *Dir
+		size    int64 // the existing file's size
+		err     error
+	}
 }
 
 // openUpload checks the policy and the flags against what exists at
@@ -76,6 +87,9 @@ func (d *Dir) openUpload(t *behaviour.Transfer) error {
 			return err
 		}
 	}
+	if existing != nil && flags&(behaviour.FlagAppend|behaviour.FlagTruncate) == 0 {
+		u.keep.pending, u.keep.dir, u.keep.size = true, d, existing.Size()
+	}
 	t.State = u
 	return nil
 }
@@ -107,8 +121,9 @@ func (d *Dir) existing(name string) (fs.FileInfo, error) {
 }
 
 // allowUpload applies the write policy and the open flags. Uploads without
-// FlagTruncate still replace the whole file: they start empty, since
-// OpenSSH scp in SFTP mode opens without it and then sets the size.
+// FlagTruncate start empty, since OpenSSH scp in SFTP mode opens without it
+// and then sets the size, unless their first write says they continue the
+// file (decideKeep).
 func (d *Dir) allowUpload(existing fs.FileInfo, flags behaviour.OpenFlags) error {
 	switch {
 	case existing != nil && flags&behaviour.FlagExclusive != 0:
@@ -201,8 +216,33 @@ func (u *dirUpload) WriteAt(p []byte, off int64) (int, error) {
 	if err := u.fits(off, len(p)); err != nil {
 		return 0, err
 	}
+	if err := u.decideKeep(off); err != nil {
+		return 0, err
+	}
 	n, err := u.file.WriteAt(p, off)
 	return n, fsError(err)
+}
+
+// decideKeep settles, at the first write, what an SFTP upload opened on an
+// existing file without TRUNC or APPEND starts from. A first write at or
+// past the end of the existing file continues it (sftp's reput, a resume
+// at an offset): the temporary file gets the existing content first, or the
+// start would read as zeros. Any other first write starts an empty file,
+// as OpenSSH's scp in SFTP mode expects; its writes may arrive out of
+// order, but one past the old end can only come from a file at least as
+// long, whose own writes then cover every copied byte. Every write waits
+// for the decision, so none lands before the copy.
+func (u *dirUpload) decideKeep(off int64) error {
+	k := &u.keep
+	k.Lock()
+	defer k.Unlock()
+	if k.pending {
+		k.pending = false
+		if off > 0 && off >= k.size {
+			k.err = u.copyExisting(k.dir)
+		}
+	}
+	return k.err
 }
 
 // fits refuses n bytes at off that would grow the file past the limit.
