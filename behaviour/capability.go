@@ -68,7 +68,8 @@ type Remover interface {
 }
 
 // Renamer is implemented by handlers that can rename t.Name to newName, a
-// name already cleaned by CleanName.
+// name already cleaned by CleanName. An existing newName is refused unless
+// t.Flags holds FlagReplace.
 type Renamer interface {
 	Rename(ctx context.Context, t *Transfer, newName string) error
 }

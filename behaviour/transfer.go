@@ -82,6 +82,12 @@ const (
 	FlagExclusive
 )
 
+// FlagReplace is set on the Transfer of a rename that replaces an existing
+// target, as rename(2) does: SFTP's posix-rename@openssh.com, which
+// OpenSSH's sftp uses for its rename command. Without it a Renamer refuses
+// an existing target, as SFTP version 3's RENAME asks.
+const FlagReplace OpenFlags = 1 << 7
+
 // Param is one named capture of the route that matched a transfer.
 type Param struct {
 	Name  string

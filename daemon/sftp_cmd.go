@@ -8,7 +8,7 @@ import (
 	"github.com/pkg/sftp"
 )
 
-// Filecmd runs SETSTAT and FSETSTAT, RENAME (and posix-rename), REMOVE,
+// Filecmd runs SETSTAT and FSETSTAT, RENAME, REMOVE,
 // MKDIR and RMDIR through the handler's capabilities. Links are
 // unsupported.
 func (ss *sftpSession) Filecmd(r *sftp.Request) (err error) {
@@ -16,14 +16,8 @@ func (ss *sftpSession) Filecmd(r *sftp.Request) (err error) {
 	switch r.Method {
 	case "Setstat":
 		err = ss.setstat(r)
-	case "Rename", "PosixRename":
-		err = ss.change(r, func(ctx context.Context, h behaviour.Handler, t *behaviour.Transfer) error {
-			newName, err := ss.c.srv.cfg.names.Clean(r.Target)
-			if err != nil {
-				return err
-			}
-			return behaviour.Rename(ctx, h, t, newName)
-		})
+	case "Rename":
+		err = ss.rename(r, false)
 	case "Remove":
 		err = ss.change(r, behaviour.Remove)
 	case "Mkdir":
@@ -35,6 +29,31 @@ func (ss *sftpSession) Filecmd(r *sftp.Request) (err error) {
 	}
 	ss.logCmd(r.Method, r.Filepath, err)
 	return sftpErr(err)
+}
+
+// PosixRename runs posix-rename@openssh.com (pkg/sftp calls it instead of
+// Filecmd): a RENAME that replaces an existing target, as rename(2) does.
+// OpenSSH's sftp renames with it whenever the server offers it.
+func (ss *sftpSession) PosixRename(r *sftp.Request) (err error) {
+	defer ss.contain("sftp "+r.Method, &err)
+	err = ss.rename(r, true)
+	ss.logCmd(r.Method, r.Filepath, err)
+	return sftpErr(err)
+}
+
+// rename renames the request's path to its target; replace lets it
+// replace an existing target (behaviour.FlagReplace).
+func (ss *sftpSession) rename(r *sftp.Request, replace bool) error {
+	return ss.change(r, func(ctx context.Context, h behaviour.Handler, t *behaviour.Transfer) error {
+		newName, err := ss.c.srv.cfg.names.Clean(r.Target)
+		if err != nil {
+			return err
+		}
+		if replace {
+			t.Flags |= behaviour.FlagReplace
+		}
+		return behaviour.Rename(ctx, h, t, newName)
+	})
 }
 
 // change runs one change to the file system on the request's path.

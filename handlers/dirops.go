@@ -83,8 +83,9 @@ func (d *Dir) Remove(_ context.Context, t *behaviour.Transfer) error {
 }
 
 // Rename renames t.Name to newName, refusing to replace an existing name
-// as SFTP version 3 asks. It needs WriteAny: it both creates a name and
-// removes one.
+// as SFTP version 3 asks, unless t.Flags holds FlagReplace (POSIX rename):
+// then an existing regular file at newName is replaced in one step. It
+// needs WriteAny: it both creates a name and removes one.
 func (d *Dir) Rename(_ context.Context, t *behaviour.Transfer, newName string) error {
 	if err := d.change(t.Name, d.policy == WriteAny); err != nil {
 		return err
@@ -96,7 +97,14 @@ func (d *Dir) Rename(_ context.Context, t *behaviour.Transfer, newName string) e
 		_, err := d.root.Lstat(t.Name)
 		return fsError(err)
 	}
-	return fsError(moveNew(d.root, t.Name, newName))
+	if t.Flags&behaviour.FlagReplace == 0 {
+		return fsError(moveNew(d.root, t.Name, newName))
+	}
+	// Only a regular file is replaced: never a directory or a link.
+	if _, err := d.existing(newName); err != nil {
+		return err
+	}
+	return fsError(d.root.Rename(t.Name, newName))
 }
 
 // Mkdir creates the directory t.Name with the configured DirMode. It needs

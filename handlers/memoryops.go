@@ -102,8 +102,9 @@ func (m *Memory) Remove(_ context.Context, t *behaviour.Transfer) error {
 }
 
 // Rename renames the file t.Name to newName, refusing to replace an
-// existing name as SFTP version 3 asks. It needs WriteAny, as for a Dir:
-// it both creates a name and removes one. Directories cannot be renamed.
+// existing name as SFTP version 3 asks, unless t.Flags holds FlagReplace
+// (POSIX rename). It needs WriteAny, as for a Dir: it both creates a name
+// and removes one. Directories cannot be renamed.
 func (m *Memory) Rename(_ context.Context, t *behaviour.Transfer, newName string) error {
 	if m.cfg.Write != WriteAny {
 		return errMemWritesOff
@@ -117,7 +118,7 @@ func (m *Memory) Rename(_ context.Context, t *behaviour.Transfer, newName string
 	if err != nil || newName == t.Name {
 		return err
 	}
-	if _, exists := m.files[newName]; exists {
+	if _, exists := m.files[newName]; exists && t.Flags&behaviour.FlagReplace == 0 {
 		return errMemExists
 	}
 	if err := m.conflict(newName); err != nil {
