@@ -166,6 +166,7 @@ func (s *SCP) mode() fs.FileMode {
 // sent one.
 func (s *SCP) fail(op Op, remote string, err error) *SSHError {
 	e := sshError(op, remote, s.address(), err)
+	e.Protocol = behaviour.SCP
 	var re *scpRemoteError
 	if errors.As(err, &re) {
 		e.Message = re.msg

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/client"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
@@ -76,6 +77,9 @@ func TestSCPOwnServer(t *testing.T) {
 	se := assertClass(t, err, client.ErrNotFound)
 	if !strings.Contains(se.Message, "No such file or directory") {
 		t.Errorf("Message = %q, want the server's line", se.Message)
+	}
+	if se.Protocol != behaviour.SCP || !strings.HasPrefix(se.Error(), `scp read "missing.bin"`) {
+		t.Errorf("Protocol %v, Error() = %q, want an scp error", se.Protocol, se.Error())
 	}
 	assertNothingAt(t, local)
 }

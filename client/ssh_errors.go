@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/filemux/filemux/behaviour"
 	"github.com/pkg/sftp"
 )
 
@@ -34,13 +35,16 @@ var (
 	ErrOther = errors.New("transfer failed")
 )
 
-// SSHError is the error of a failed SFTP transfer or file operation: which
-// operation, which file, which server, its class (one of the sentinels
-// above), the server's own message when it sent one, and the cause.
+// SSHError is the error of a failed SFTP or SCP transfer or file
+// operation: which protocol and operation, which file, which server, its
+// class (one of the sentinels above), the server's own message when it sent
+// one, and the cause.
 type SSHError struct {
-	Op     Op
-	Remote string
-	Server string
+	// Protocol is behaviour.SFTP or behaviour.SCP.
+	Protocol behaviour.Protocol
+	Op       Op
+	Remote   string
+	Server   string
 	// Class is one of ErrAuthentication, ErrHostKeyMismatch,
 	// ErrHostKeyUnknown, ErrNotFound, ErrPermission, ErrTimeout,
 	// ErrConnectionRefused or ErrOther.
@@ -63,7 +67,11 @@ func (e *SSHError) Error() string {
 	if class := fmt.Sprint(e.Class); !strings.HasPrefix(cause, class) {
 		cause = class + ": " + cause // the cause often starts with the class already
 	}
-	return fmt.Sprintf("sftp %s %q %s %s: %s", e.Op, e.Remote, dir, e.Server, cause)
+	proto := behaviour.SFTP
+	if e.Protocol == behaviour.SCP {
+		proto = behaviour.SCP
+	}
+	return fmt.Sprintf("%s %s %q %s %s: %s", proto, e.Op, e.Remote, dir, e.Server, cause)
 }
 
 // Unwrap returns the class and the cause, so that errors.Is matches both.
@@ -74,7 +82,7 @@ func (e *SSHError) Timeout() bool { return e.Class == ErrTimeout }
 
 // sshError classifies err.
 func sshError(op Op, remote, server string, err error) *SSHError {
-	e := &SSHError{Op: op, Remote: remote, Server: server, Class: classify(err), Err: err}
+	e := &SSHError{Protocol: behaviour.SFTP, Op: op, Remote: remote, Server: server, Class: classify(err), Err: err}
 	var st *sftp.StatusError
 	if errors.As(err, &st) {
 		e.Message = statusMessage(st)
