@@ -124,7 +124,7 @@ func TestSFTPUsage(t *testing.T) {
 	t.Setenv("SSH_AUTH_SOCK", "")                                             // no agent either
 	filemux(t, work, nil, "get", "sftp://127.0.0.1/x").expect(t, statusUsage) // no credentials
 	o = filemux(t, work, nil, "help").expect(t, statusOK)
-	for _, want := range []string{"10  sftp: the server refused", "11  sftp: the host key"} {
+	for _, want := range []string{"10  ssh: the server refused", "11  ssh: the host key"} {
 		if !strings.Contains(o.stdout, want) {
 			t.Errorf("help lacks %q", want)
 		}

@@ -64,8 +64,8 @@ var statusHelp = map[status]string{
 	statusTimeout:     "the server stopped answering",
 	statusIntegrity:   "the file's digest is not the one given (--sha256, --md5)",
 	statusTooLarge:    "the file is larger than --max-size",
-	statusAuth:        "sftp, scp: the server refused the credentials (--identity, --password-file, --agent)",
-	statusHostKey:     "sftp: the host key is not in the known-hosts file, or differs from it",
+	statusAuth:        "ssh: the server refused the credentials (--identity, --password-file, --agent)",
+	statusHostKey:     "ssh: the host key is not in the known-hosts file, or differs from it",
 	statusInterrupted: "interrupted (SIGINT, SIGTERM); the server was told",
 }
 
