@@ -16,13 +16,20 @@ import (
 // need OpenSSH's scp program on the machine.
 func startSSHDForSCP(t *testing.T) *client.SCP {
 	t.Helper()
+	needSCP(t)
+	return &client.SCP{SSH: startSSHD(t).SSH}
+}
+
+// needSCP skips the test (fails it with CI=true) without OpenSSH's scp,
+// which sshd runs for scp -f and -t.
+func needSCP(t *testing.T) {
+	t.Helper()
 	if _, err := os.Stat("/usr/bin/scp"); err != nil {
 		if peers.Strict() {
 			t.Fatalf("/usr/bin/scp is required with CI=true: %v (.ci/run installs openssh-client)", err)
 		}
 		t.Skipf("skipping, sshd runs OpenSSH's scp, which is missing: %v (apt-get install openssh-client)", err)
 	}
-	return &client.SCP{SSH: startSSHD(t).SSH}
 }
 
 func TestSCPOpenSSH(t *testing.T) {
@@ -103,4 +110,42 @@ func TestSCPOpenSSH(t *testing.T) {
 	_, err = changed.ReadFile(context.Background(), filepath.Join(dir, "up-1.bin"), local)
 	assertClass(t, err, client.ErrHostKeyMismatch)
 	assertNothingAt(t, local)
+}
+
+// SCP as the dedicated non-root user against OpenSSH's sshd: a wrong and a
+// right password, and a directory the user may not enter, for a download
+// and an upload (OpenSSH's scp says "Permission denied").
+func TestSCPPermissionOpenSSH(t *testing.T) {
+	needSCP(t)
+	d := runSSHD(t, sshdSetup{config: "PasswordAuthentication yes\nKbdInteractiveAuthentication no\n"})
+	u, password := passwordUser(t)
+	openToOthers(t, d.dir)
+	writeFile(t, d.dir, "there.bin", []byte("there"))
+	locked := filepath.Join(d.dir, "locked")
+	if err := os.Mkdir(locked, 0o700); err != nil { // root's, closed to others
+		t.Fatal(err)
+	}
+	writeFile(t, locked, "secret.bin", []byte("secret"))
+	c := &client.SCP{SSH: d.client(t).SSH}
+	c.User, c.IdentityFile, c.Password = u.Username, "", "wrong password"
+	local := filepath.Join(t.TempDir(), "local.bin")
+	_, err := c.ReadFile(context.Background(), filepath.Join(d.dir, "there.bin"), local)
+	assertClass(t, err, client.ErrAuthentication)
+	assertNothingAt(t, local)
+
+	c.Password = password
+	if got, err := c.ReadBytes(context.Background(), filepath.Join(d.dir, "there.bin")); err != nil || string(got) != "there" {
+		t.Fatalf("with the right password: %q, %v", got, err)
+	}
+	_, err = c.ReadFile(context.Background(), filepath.Join(locked, "secret.bin"), local)
+	se := assertClass(t, err, client.ErrPermission)
+	if !strings.Contains(se.Message, "Permission denied") {
+		t.Errorf("Message = %q, want OpenSSH's line", se.Message)
+	}
+	assertNothingAt(t, local)
+	_, err = c.WriteBytes(context.Background(), filepath.Join(locked, "up.bin"), []byte("refused"))
+	assertClass(t, err, client.ErrPermission)
+	if _, err := os.Stat(filepath.Join(locked, "up.bin")); err == nil {
+		t.Fatal("the refused upload exists")
+	}
 }
