@@ -38,10 +38,9 @@ func (s *SFTP) Remove(ctx context.Context, remote string) error {
 }
 
 // Rename renames the remote oldname to newname. It uses
-// posix-rename@openssh.com where the server offers it, with which OpenSSH
-// replaces an existing newname at once, as rename(2) does; SFTP's own
-// rename, and some servers' posix-rename (filemux's daemon's), refuse to
-// replace a file.
+// posix-rename@openssh.com where the server offers it (OpenSSH and
+// filemux's daemon), which replaces an existing newname at once, as
+// rename(2) does; SFTP's own rename refuses to replace a file.
 func (s *SFTP) Rename(ctx context.Context, oldname, newname string) error {
 	return s.do(ctx, OpRename, oldname, func(x *session) error {
 		var err error
