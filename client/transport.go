@@ -25,6 +25,7 @@ type transport struct {
 	deadline    time.Time
 	interrupted atomic.Bool
 	unknownTID  []byte
+	spin        *tftp.Spinner
 }
 
 func newTransport(pc *net.UDPConn, server netip.AddrPort) *transport {
@@ -32,6 +33,7 @@ func newTransport(pc *net.UDPConn, server netip.AddrPort) *transport {
 		pc:         pc,
 		peer:       server,
 		unknownTID: tftp.AppendError(nil, behaviour.CodeUnknownTID, "unknown transfer ID"),
+		spin:       tftp.NewSpinner(pc),
 	}
 }
 
@@ -45,6 +47,15 @@ func (t *transport) Send(b []byte) error {
 // Recv returns the next datagram from the server, answering strangers.
 func (t *transport) Recv(buf []byte, deadline time.Time) (int, error) {
 	for {
+		if t.interrupted.Load() {
+			return 0, tftp.ErrInterrupted
+		}
+		if n, from, ok := t.spin.Recv(buf, deadline); ok {
+			if t.accept(unmap(from)) {
+				return n, nil
+			}
+			continue
+		}
 		if err := t.setDeadline(deadline); err != nil {
 			return 0, err
 		}

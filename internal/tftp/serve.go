@@ -74,6 +74,7 @@ var (
 func ServeRead(ctx context.Context, tr Transport, p Params, oack behaviour.Options, src Source) (Stats, error) {
 	l := newLink(ctx, tr, p, ackBufSize)
 	defer l.watch()()
+	defer track()()
 	if l.p.Mode == behaviour.Netascii {
 		src = toNetascii(src)
 	}
@@ -101,6 +102,7 @@ func ackZero(pk Packet) bool { return pk.Op == OpAck && pk.Block == 0 }
 func ServeWrite(ctx context.Context, tr Transport, p Params, oack behaviour.Options, dst Sink) (Stats, error) {
 	l := newLink(ctx, tr, p, dataBufSize(p.BlockSize))
 	defer l.watch()()
+	defer track()()
 	reply := AppendAck(nil, 0)
 	if oack.Len() > 0 {
 		reply = AppendOACK(nil, oack)

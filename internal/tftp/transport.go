@@ -55,6 +55,7 @@ type ConnTransport struct {
 	interrupted atomic.Bool
 	unknownTID  []byte
 	batch       *mmsg
+	spin        *Spinner
 }
 
 // NewConnTransport returns a Transport that exchanges datagrams with peer
@@ -69,6 +70,7 @@ func NewConnTransport(pc net.PacketConn, peer netip.AddrPort) *ConnTransport {
 		if rc, err := t.udp.SyscallConn(); err == nil {
 			t.batch = newMmsg(rc)
 		}
+		t.spin = NewSpinner(t.udp)
 	}
 	t.unknownTID = AppendError(nil, behaviour.CodeUnknownTID, "unknown transfer ID")
 	return t
@@ -109,6 +111,16 @@ func (t *ConnTransport) SendBatch(bs [][]byte) error {
 // that keeps one deadline for a whole window pays for it once.
 func (t *ConnTransport) Recv(buf []byte, deadline time.Time) (int, error) {
 	for {
+		if t.interrupted.Load() {
+			return 0, ErrInterrupted
+		}
+		if n, from, ok := t.spin.Recv(buf, deadline); ok {
+			if t.accept(from) {
+				return n, nil
+			}
+			t.answerStranger(from, buf[:n])
+			continue
+		}
 		if err := t.setDeadline(deadline); err != nil {
 			return 0, err
 		}
