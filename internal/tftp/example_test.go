@@ -224,3 +224,45 @@ func ExampleOpcode_String() {
 	fmt.Println(tftp.OpOACK, tftp.Opcode(9))
 	// Output: OACK opcode 9
 }
+
+// A Spinner polls a socket briefly before a blocking read; when it gets
+// nothing (or may not spin now), the caller reads as usual.
+func ExampleSpinner() {
+	a, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	defer a.Close()
+	b, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	defer b.Close()
+	_, _ = b.WriteToUDPAddrPort([]byte("ACK"), a.LocalAddr().(*net.UDPAddr).AddrPort())
+
+	buf := make([]byte, 16)
+	s := tftp.NewSpinner(a) // nil where spinning is not supported: Recv then reports false
+	n, _, ok := s.Recv(buf, time.Now().Add(time.Second))
+	if !ok {
+		_ = a.SetReadDeadline(time.Now().Add(time.Second))
+		n, _, _ = a.ReadFromUDPAddrPort(buf)
+	}
+	fmt.Println(string(buf[:n]))
+	// Output: ACK
+}
+
+// SendBatch sends a window of datagrams with one system call where the
+// system allows it; the peer gets them one by one, in order.
+func ExampleConnTransport_SendBatch() {
+	a, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	defer a.Close()
+	b, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	defer b.Close()
+	tr := tftp.NewConnTransport(a, b.LocalAddr().(*net.UDPAddr).AddrPort())
+	_ = tr.SendBatch([][]byte{[]byte("one"), []byte("two"), []byte("three")})
+
+	buf := make([]byte, 16)
+	_ = b.SetReadDeadline(time.Now().Add(time.Second))
+	for range 3 {
+		n, _, _ := b.ReadFromUDPAddrPort(buf)
+		fmt.Println(string(buf[:n]))
+	}
+	// Output:
+	// one
+	// two
+	// three
+}
