@@ -114,6 +114,12 @@ type Client struct {
 	// past it fails at once (ErrTooLarge; the server gets ERROR 3). 0 means
 	// no limit.
 	MaxSize int64
+	// Fsync makes ReadFile flush the downloaded file to stable storage
+	// before it renames it into place, so that a crash right after success
+	// cannot leave an empty or partial file (rsync's --fsync). Without it,
+	// as with cp, curl and scp, the rename is still atomic for every reader
+	// but the data reaches the disk when the system writes it back.
+	Fsync bool
 	// Verify, when set, checks the digest of each download: a mismatch
 	// fails the transfer with ErrIntegrity before the final write, so
 	// nothing is committed locally.

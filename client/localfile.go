@@ -13,12 +13,14 @@ import (
 )
 
 // fileSink is the local side of ReadFile: an atomic download into a path.
-// The data goes to a temporary file in the target's directory, which is
-// synced and renamed over the target by the final Write; Abort removes it.
-// Until then the target keeps its old content or does not exist.
+// The data goes to a temporary file in the target's directory, which the
+// final Write (after an fsync when sync is set) renames over the target;
+// Abort removes it. Until then the target keeps its old content or does
+// not exist.
 type fileSink struct {
 	behaviour.Base
 	path string
+	sync bool
 }
 
 // defaultFileMode is the permission of a new download, as tftp and curl
@@ -85,7 +87,11 @@ func (f fileSink) commit(tmp *os.File) error {
 	if fi, err := os.Stat(f.path); err == nil {
 		mode = fi.Mode().Perm() // a replaced file keeps its permission
 	}
-	err := errors.Join(tmp.Chmod(mode), tmp.Sync(), tmp.Close())
+	err := tmp.Chmod(mode)
+	if f.sync {
+		err = errors.Join(err, tmp.Sync())
+	}
+	err = errors.Join(err, tmp.Close())
 	if err == nil {
 		err = os.Rename(tmp.Name(), f.path)
 	}

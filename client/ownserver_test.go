@@ -142,6 +142,16 @@ func TestReadFileReplacesAtomically(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Fatalf("download left %d entries, want only the file", len(entries))
 	}
+	// With Fsync the file is flushed before the rename; the outcome is the same.
+	data = randomBytes(5000)
+	writeFile(t, root, "f", data)
+	c.Fsync = true
+	if _, err := c.ReadFile(context.Background(), "f", path); err != nil {
+		t.Fatal(err)
+	}
+	if fileSHA(t, path) != sha(data) {
+		t.Fatal("a download with Fsync did not replace the file")
+	}
 }
 
 // TestReadFileBadTarget fails before asking the server.

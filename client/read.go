@@ -14,7 +14,7 @@ import (
 // path only when the whole file arrived (and passed Verify). On failure
 // nothing is left: path keeps its old content or does not exist.
 func (c *Client) ReadFile(ctx context.Context, remote, path string) (Result, error) {
-	return c.run(ctx, OpRead, remote, local{name: path, requested: path, h: fileSink{path: path}})
+	return c.run(ctx, OpRead, remote, local{name: path, requested: path, h: fileSink{path: path, sync: c.Fsync}})
 }
 
 // ReadTo downloads the file remote into w as it arrives. On failure w has

@@ -48,6 +48,12 @@ type SCP struct {
 	// file record announces it, before the local side is opened (ErrTooLarge,
 	// class ErrOther). 0 means no limit.
 	MaxSize int64
+	// Fsync makes ReadFile flush the downloaded file to stable storage
+	// before it renames it into place, so that a crash right after success
+	// cannot leave an empty or partial file (rsync's --fsync). Without it,
+	// as with cp, curl and scp, the rename is still atomic for every reader
+	// but the data reaches the disk when the system writes it back.
+	Fsync bool
 	// Verify, when set, checks the digest of each download: a mismatch
 	// fails it with ErrIntegrity (class ErrOther) and commits nothing.
 	Verify Checksum
@@ -91,7 +97,7 @@ func (s *SCP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
 // was. The file gets mode 0644, or keeps that of the file it replaces,
 // whatever mode the server announces.
 func (s *SCP) ReadFile(ctx context.Context, remote, name string) (int64, error) {
-	sink := fileSink{path: name}
+	sink := fileSink{path: name, sync: s.Fsync}
 	var t behaviour.Transfer
 	if err := sink.Prepare(ctx, &t); err != nil {
 		return 0, s.fail(OpRead, remote, onLocalSide(err))

@@ -48,6 +48,12 @@ type SFTP struct {
 	// file that grows past it fails at once (ErrTooLarge, class ErrOther),
 	// and nothing is committed. 0 means no limit.
 	MaxSize int64
+	// Fsync makes ReadFile flush the downloaded file to stable storage
+	// before it renames it into place, so that a crash right after success
+	// cannot leave an empty or partial file (rsync's --fsync). Without it,
+	// as with cp, curl and scp, the rename is still atomic for every reader
+	// but the data reaches the disk when the system writes it back.
+	Fsync bool
 	// Verify, when set, checks the digest of each download: a mismatch
 	// fails it with ErrIntegrity (class ErrOther) and commits nothing.
 	Verify Checksum
@@ -138,7 +144,7 @@ func (s *SFTP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
 // to a temporary file next to it, renamed over it only once the whole file
 // arrived (and passed Verify). A failed download leaves name as it was.
 func (s *SFTP) ReadFile(ctx context.Context, remote, name string) (int64, error) {
-	return s.get(ctx, remote, local{name: name, requested: name, h: fileSink{path: name}}, wholeFile)
+	return s.get(ctx, remote, local{name: name, requested: name, h: fileSink{path: name, sync: s.Fsync}}, wholeFile)
 }
 
 // WriteFrom uploads r to remote, creating or truncating it, and returns the

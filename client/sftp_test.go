@@ -51,7 +51,8 @@ var sftpSizes = []int{0, 1, 5 << 20}
 
 func TestSFTPDownloadSizes(t *testing.T) {
 	root, _, c := sftpServer(t, false)
-	for _, n := range sftpSizes {
+	for i, n := range sftpSizes {
+		c.Fsync = i%2 == 1 // both ways of committing
 		data := randomBytes(n)
 		name := "down" + strings.Repeat("x", n%7) + ".bin"
 		writeFile(t, root, name, data)

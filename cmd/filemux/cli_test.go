@@ -36,7 +36,7 @@ func TestGetPutOwnDaemon(t *testing.T) {
 	data := peers.RandomBytes(300000)
 	writeFile(t, filepath.Join(root, "fw.bin"), data)
 
-	o := filemux(t, work, nil, "get", "--blksize", "1468", "--windowsize", "64", "--tsize", srv.URL("fw.bin")).expect(t, statusOK)
+	o := filemux(t, work, nil, "get", "--blksize", "1468", "--windowsize", "64", "--tsize", "--fsync", srv.URL("fw.bin")).expect(t, statusOK)
 	if got := fileSHA(t, filepath.Join(work, "fw.bin")); got != sha(data) {
 		t.Fatal("get into the default local name: content differs")
 	}

@@ -22,6 +22,7 @@ type transferFlags struct {
 	options                      optionList
 	sha256, md5                  string
 	maxSize                      byteSize
+	fsync                        bool
 }
 
 func (f *transferFlags) register(fs *flag.FlagSet, download bool) {
@@ -38,6 +39,7 @@ func (f *transferFlags) register(fs *flag.FlagSet, download bool) {
 		fs.StringVar(&f.sha256, "sha256", "", "fail unless the file's SHA-256 is `HEX`; nothing is written then")
 		fs.StringVar(&f.md5, "md5", "", "fail unless the file's MD5 is `HEX`; nothing is written then")
 		fs.Var(&f.maxSize, "max-size", "refuse a file larger than `SIZE` (bytes, or with a K, M or G suffix)")
+		fs.BoolVar(&f.fsync, "fsync", false, "flush LOCAL to disk before it is renamed into place")
 	}
 }
 
@@ -46,7 +48,7 @@ func (f *transferFlags) client(u tftpURL) (*client.Client, error) {
 	c := &client.Client{
 		Addr: u.addr, LocalAddr: f.local, BlockSize: f.blksize, WindowSize: f.windowsize,
 		Timeout: time.Duration(f.timeout), Retries: f.retries, TSize: f.tsize,
-		Mode: u.mode, Options: f.options, MaxSize: int64(f.maxSize),
+		Mode: u.mode, Options: f.options, MaxSize: int64(f.maxSize), Fsync: f.fsync,
 	}
 	if f.mode != "" {
 		m, err := parseMode(f.mode)

@@ -47,7 +47,7 @@ func (f *sftpFlags) scpClient(u sftpURL) (*client.SCP, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &client.SCP{SSH: c.SSH, IdleTimeout: c.IdleTimeout, MaxSize: c.MaxSize, Verify: c.Verify}, nil
+	return &client.SCP{SSH: c.SSH, IdleTimeout: c.IdleTimeout, MaxSize: c.MaxSize, Verify: c.Verify, Fsync: c.Fsync}, nil
 }
 
 func runGetSCP(ctx context.Context, args []string) status {

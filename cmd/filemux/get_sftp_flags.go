@@ -21,6 +21,7 @@ type sftpFlags struct {
 	concurrency, chunk                 int
 	sha256                             string
 	maxSize                            byteSize
+	fsync                              bool
 }
 
 func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
@@ -41,6 +42,7 @@ func (f *sftpFlags) register(fs *flag.FlagSet, download bool) {
 	if download {
 		fs.StringVar(&f.sha256, "sha256", "", "fail unless the file's SHA-256 is `HEX`; nothing is written then")
 		fs.Var(&f.maxSize, "max-size", "refuse a file larger than `SIZE` (bytes, or with a K, M or G suffix)")
+		fs.BoolVar(&f.fsync, "fsync", false, "flush LOCAL to disk before it is renamed into place")
 	}
 }
 
@@ -53,7 +55,7 @@ func (f *sftpFlags) client(u sftpURL) (*client.SFTP, error) {
 			Agent: f.useAgent(), LegacyAlgorithms: f.legacy, TransferTimeout: time.Duration(f.transferTimeout),
 		},
 		IdleTimeout: time.Duration(f.timeout),
-		Concurrency: f.concurrency, ChunkSize: f.chunk, MaxSize: int64(f.maxSize),
+		Concurrency: f.concurrency, ChunkSize: f.chunk, MaxSize: int64(f.maxSize), Fsync: f.fsync,
 	}
 	if c.User == "" {
 		me, err := user.Current()
