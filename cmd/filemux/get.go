@@ -20,10 +20,10 @@ func getUsage(w io.Writer) {
 
 func runGet(ctx context.Context, args []string) status {
 	if isSFTP(args) {
-		return runGetSFTP(ctx, args)
+		return runGetSSH(ctx, args, sftpScheme)
 	}
 	if isSCP(args) {
-		return runGetSCP(ctx, args)
+		return runGetSSH(ctx, args, scpScheme)
 	}
 	var f transferFlags
 	fs := newFlagSet("get", getUsage, os.Stderr)

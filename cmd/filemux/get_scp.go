@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"fmt"
 	"io"
-	"os"
-	"path"
 	"strings"
-	"time"
 
 	"github.com/filemux/filemux/client"
 )
@@ -48,77 +43,4 @@ func (f *sftpFlags) scpClient(u sftpURL) (*client.SCP, error) {
 		return nil, err
 	}
 	return &client.SCP{SSH: c.SSH, IdleTimeout: c.IdleTimeout, MaxSize: c.MaxSize, Verify: c.Verify, Fsync: c.Fsync}, nil
-}
-
-func runGetSCP(ctx context.Context, args []string) status {
-	var f sftpFlags
-	fs := newFlagSet("get", getSCPUsage, os.Stderr)
-	f.register(fs, true)
-	pos, st, ok := parseCommand(fs, args, 1, 2)
-	if !ok {
-		return st
-	}
-	u, err := parseSSHURL(pos[0], "scp")
-	local := ""
-	if err == nil && len(pos) == 2 {
-		local = pos[1]
-	} else if err == nil {
-		local, err = u.localName()
-	}
-	var c *client.SCP
-	if err == nil {
-		c, err = f.scpClient(u)
-	}
-	if err != nil {
-		return usageError(fs, "get", err)
-	}
-	m := newMeter(os.Stderr, path.Base(u.file), barWidth(f.quiet))
-	c.Progress, m.start = m.update, time.Now()
-	var n int64
-	if local == "-" {
-		out := bufio.NewWriterSize(os.Stdout, 256<<10)
-		n, err = c.ReadTo(ctx, u.file, out)
-		if ferr := out.Flush(); err == nil && ferr != nil {
-			err = fmt.Errorf("writing standard output: %w", ferr)
-		}
-	} else {
-		n, err = c.ReadFile(ctx, u.file, local)
-	}
-	m.done()
-	return report(err, f.quiet, func() string { return sftpSummary("got", u.String(), displayName(local, "(stdout)"), n, m.start) })
-}
-
-func runPutSCP(ctx context.Context, args []string) status {
-	var f sftpFlags
-	fs := newFlagSet("put", putSCPUsage, os.Stderr)
-	f.register(fs, false)
-	pos, st, ok := parseCommand(fs, args, 2, 2)
-	if !ok {
-		return st
-	}
-	local := pos[0]
-	u, err := parseSSHURL(pos[1], "scp")
-	if err == nil && strings.HasSuffix(u.file, "/") {
-		if local == "-" {
-			err = fmt.Errorf("%s names a directory: give the file name to upload standard input as", pos[1])
-		}
-		u.file += path.Base(local)
-	}
-	var c *client.SCP
-	if err == nil {
-		c, err = f.scpClient(u)
-	}
-	if err != nil {
-		return usageError(fs, "put", err)
-	}
-	m := newMeter(os.Stderr, displayName(local, "(stdin)"), barWidth(f.quiet))
-	c.Progress, m.start = m.update, time.Now()
-	var n int64
-	if local == "-" {
-		n, err = c.WriteFrom(ctx, u.file, stdin())
-	} else {
-		n, err = c.WriteFile(ctx, u.file, local)
-	}
-	m.done()
-	return report(err, f.quiet, func() string { return sftpSummary("put", displayName(local, "(stdin)"), u.String(), n, m.start) })
 }

@@ -89,6 +89,10 @@ func TestGetPutSCPFailures(t *testing.T) {
 	writeFile(t, filepath.Join(work, "x.cfg"), []byte("x"))
 	filemux(t, work, nil, "put", "--identity", ro.KeyFile, "--known-hosts", ro.KnownHostsFile, "x.cfg", ro.URL("scp", "x.cfg")).expect(t, statusAccess)
 	filemux(t, work, nil, "get", "scp://u:secret@127.0.0.1/x").expect(t, statusUsage)
+	o = filemux(t, work, nil, "put", "--resume", "--identity", ro.KeyFile, "x.cfg", ro.URL("scp", "x.cfg")).expect(t, statusUsage)
+	if !strings.Contains(o.stderr, "sftp:// only") {
+		t.Errorf("put --resume over scp://: stderr %q", o.stderr)
+	}
 }
 
 // The built command against OpenSSH's sshd, whose scp -f and -t are

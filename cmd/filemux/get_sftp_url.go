@@ -28,8 +28,6 @@ func isSFTP(args []string) bool {
 	return false
 }
 
-func parseSFTPURL(s string) (sftpURL, error) { return parseSSHURL(s, "sftp") }
-
 // parseSSHURL parses a URL of scheme (sftp or scp).
 func parseSSHURL(s, scheme string) (sftpURL, error) {
 	want := "want " + scheme + "://[USER@]HOST[:PORT]/PATH"

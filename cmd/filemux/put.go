@@ -21,10 +21,10 @@ func putUsage(w io.Writer) {
 
 func runPut(ctx context.Context, args []string) status {
 	if isSFTP(args) {
-		return runPutSFTP(ctx, args)
+		return runPutSSH(ctx, args, sftpScheme)
 	}
 	if isSCP(args) {
-		return runPutSCP(ctx, args)
+		return runPutSSH(ctx, args, scpScheme)
 	}
 	var f transferFlags
 	fs := newFlagSet("put", putUsage, os.Stderr)

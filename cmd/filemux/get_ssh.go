@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/filemux/filemux/client"
+)
+
+// sshClient is what get and put do with a client.SFTP or a client.SCP.
+type sshClient interface {
+	ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error)
+	ReadFile(ctx context.Context, remote, name string) (int64, error)
+	WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error)
+	WriteFile(ctx context.Context, remote, name string) (int64, error)
+}
+
+// resumer is the SFTP client's completion of a partial upload (put
+// --resume).
+type resumer interface {
+	ResumeFile(ctx context.Context, remote, name string) (int64, error)
+}
+
+// sshScheme is one of the URL schemes get and put take over SSH: they share
+// the flags, the URL syntax and the exit statuses, and differ in the client.
+type sshScheme struct {
+	name               string // "sftp" or "scp"
+	getUsage, putUsage func(io.Writer)
+	// client builds the client for u, reporting progress to progress.
+	client func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error)
+}
+
+var sftpScheme = sshScheme{name: "sftp", getUsage: getSFTPUsage, putUsage: putSFTPUsage,
+	client: func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error) {
+		c, err := f.client(u)
+		if err != nil {
+			return nil, err
+		}
+		c.Progress = progress
+		return c, nil
+	}}
+
+var scpScheme = sshScheme{name: "scp", getUsage: getSCPUsage, putUsage: putSCPUsage,
+	client: func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error) {
+		c, err := f.scpClient(u)
+		if err != nil {
+			return nil, err
+		}
+		c.Progress = progress
+		return c, nil
+	}}
+
+// runGetSSH is get with an sftp:// or scp:// URL.
+func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
+	var f sftpFlags
+	fs := newFlagSet("get", sc.getUsage, os.Stderr)
+	f.register(fs, true)
+	pos, st, ok := parseCommand(fs, args, 1, 2)
+	if !ok {
+		return st
+	}
+	u, err := parseSSHURL(pos[0], sc.name)
+	local := ""
+	if err == nil && len(pos) == 2 {
+		local = pos[1]
+	} else if err == nil {
+		local, err = u.localName()
+	}
+	m := newMeter(os.Stderr, path.Base(u.file), barWidth(f.quiet))
+	var c sshClient
+	if err == nil {
+		c, err = sc.client(&f, u, m.update)
+	}
+	if err != nil {
+		return usageError(fs, "get", err)
+	}
+	m.start = time.Now()
+	var n int64
+	if local == "-" {
+		out := bufio.NewWriterSize(os.Stdout, 256<<10)
+		n, err = c.ReadTo(ctx, u.file, out)
+		if ferr := out.Flush(); err == nil && ferr != nil {
+			err = fmt.Errorf("writing standard output: %w", ferr)
+		}
+	} else {
+		n, err = c.ReadFile(ctx, u.file, local)
+	}
+	m.done()
+	return report(err, f.quiet, func() string { return sftpSummary("got", u.String(), displayName(local, "(stdout)"), n, m.start) })
+}
+
+// runPutSSH is put with an sftp:// or scp:// URL.
+func runPutSSH(ctx context.Context, args []string, sc sshScheme) status {
+	var f sftpFlags
+	fs := newFlagSet("put", sc.putUsage, os.Stderr)
+	f.register(fs, false)
+	pos, st, ok := parseCommand(fs, args, 2, 2)
+	if !ok {
+		return st
+	}
+	local := pos[0]
+	u, err := parseSSHURL(pos[1], sc.name)
+	if err == nil && f.resume && local == "-" {
+		err = errors.New("--resume needs a LOCAL file, not standard input")
+	}
+	if err == nil && strings.HasSuffix(u.file, "/") {
+		if local == "-" {
+			err = fmt.Errorf("%s names a directory: give the file name to upload standard input as", pos[1])
+		}
+		u.file += path.Base(local)
+	}
+	m := newMeter(os.Stderr, displayName(local, "(stdin)"), barWidth(f.quiet))
+	var c sshClient
+	if err == nil {
+		c, err = sc.client(&f, u, m.update)
+	}
+	r, canResume := c.(resumer)
+	if err == nil && f.resume && !canResume {
+		err = fmt.Errorf("--resume works with sftp:// only, not %s://", sc.name)
+	}
+	if err != nil {
+		return usageError(fs, "put", err)
+	}
+	m.start = time.Now()
+	var n int64
+	switch {
+	case local == "-":
+		n, err = c.WriteFrom(ctx, u.file, stdin())
+	case f.resume:
+		n, err = r.ResumeFile(ctx, u.file, local)
+	default:
+		n, err = c.WriteFile(ctx, u.file, local)
+	}
+	m.done()
+	return report(err, f.quiet, func() string { return sftpSummary("put", displayName(local, "(stdin)"), u.String(), n, m.start) })
+}
+
+// sftpSummary is the line get and put print at the end of an SSH transfer.
+func sftpSummary(verb, from, to string, n int64, start time.Time) string {
+	d := time.Since(start)
+	rate := float64(n) / max(d.Seconds(), 1e-6)
+	return fmt.Sprintf("%s %s -> %s: %s in %s (%s/s)", verb, from, to, humanBytes(n), d.Round(time.Millisecond), humanBytes(int64(rate)))
+}
