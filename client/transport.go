@@ -47,29 +47,33 @@ func (t *transport) Send(b []byte) error {
 // Recv returns the next datagram from the server, answering strangers.
 func (t *transport) Recv(buf []byte, deadline time.Time) (int, error) {
 	for {
-		if t.interrupted.Load() {
-			return 0, tftp.ErrInterrupted
-		}
-		if n, from, ok := t.spin.Recv(buf, deadline); ok {
-			if t.accept(unmap(from)) {
-				return n, nil
-			}
-			continue
-		}
-		if err := t.setDeadline(deadline); err != nil {
-			return 0, err
-		}
-		n, from, err := t.pc.ReadFromUDPAddrPort(buf)
+		n, from, err := t.next(buf, deadline)
 		if err != nil {
-			if t.interrupted.Load() {
-				return 0, tftp.ErrInterrupted
-			}
 			return 0, err
 		}
-		if t.accept(unmap(from)) {
+		if t.accept(from) {
 			return n, nil
 		}
 	}
+}
+
+// next returns the next datagram from anyone: polled for briefly when the
+// Spinner allows, else read under the deadline.
+func (t *transport) next(buf []byte, deadline time.Time) (int, netip.AddrPort, error) {
+	if t.interrupted.Load() {
+		return 0, netip.AddrPort{}, tftp.ErrInterrupted
+	}
+	if n, from, ok := t.spin.Recv(buf, deadline); ok {
+		return n, from, nil
+	}
+	if err := t.setDeadline(deadline); err != nil {
+		return 0, netip.AddrPort{}, err
+	}
+	n, from, err := t.pc.ReadFromUDPAddrPort(buf)
+	if err != nil && t.interrupted.Load() {
+		err = tftp.ErrInterrupted
+	}
+	return n, unmap(from), err
 }
 
 func (t *transport) setDeadline(d time.Time) error {

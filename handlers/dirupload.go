@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/filemux/filemux/behaviour"
 )
@@ -46,7 +47,7 @@ type dirUpload struct {
 	// file without TRUNC or APPEND: see decideKeep.
 	keep struct {
 		sync.Mutex
-		pending bool
+		pending atomic.Bool // the decision is still to be taken
 		dir     *Dir
 		size    int64 // the existing file's size
 		err     error
@@ -88,7 +89,8 @@ func (d *Dir) openUpload(t *behaviour.Transfer) error {
 		}
 	}
 	if existing != nil && flags&(behaviour.FlagAppend|behaviour.FlagTruncate) == 0 {
-		u.keep.pending, u.keep.dir, u.keep.size = true, d, existing.Size()
+		u.keep.dir, u.keep.size = d, existing.Size()
+		u.keep.pending.Store(true)
 	}
 	t.State = u
 	return nil
@@ -225,22 +227,25 @@ func (u *dirUpload) WriteAt(p []byte, off int64) (int, error) {
 
 // decideKeep settles, at the first write, what an SFTP upload opened on an
 // existing file without TRUNC or APPEND starts from. A first write at or
-// past the end of the existing file continues it (sftp's reput, a resume
-// at an offset): the temporary file gets the existing content first, or the
-// start would read as zeros. Any other first write starts an empty file,
+// past the end of the existing file continues it (a resume at an offset):
+// the temporary file gets the existing content first, or the start would
+// read as zeros. Any other first write starts an empty file,
 // as OpenSSH's scp in SFTP mode expects; its writes may arrive out of
 // order, but one past the old end can only come from a file at least as
 // long, whose own writes then cover every copied byte. Every write waits
 // for the decision, so none lands before the copy.
 func (u *dirUpload) decideKeep(off int64) error {
 	k := &u.keep
+	if !k.pending.Load() {
+		return k.err // written before pending was cleared
+	}
 	k.Lock()
 	defer k.Unlock()
-	if k.pending {
-		k.pending = false
+	if k.pending.Load() {
 		if off > 0 && off >= k.size {
 			k.err = u.copyExisting(k.dir)
 		}
+		k.pending.Store(false)
 	}
 	return k.err
 }

@@ -151,13 +151,19 @@ func (s *sender) fill() error {
 // handler is off the path of the round trip. A read error is kept for when
 // its block is due: the blocks before it still go out.
 func (s *sender) readAhead() {
-	if s.eof || s.readErr != nil || s.filled >= s.base+uint64(len(s.slots)) {
+	if !s.roomAhead() {
 		return
 	}
-	for !s.eof && s.readErr == nil && s.filled < s.base+uint64(len(s.slots)) {
+	for s.roomAhead() {
 		s.readErr = s.fill()
 	}
 	s.readAt = time.Now()
+}
+
+// roomAhead reports whether a block can be read ahead: src has more, and
+// its slot is not one of the unacknowledged blocks.
+func (s *sender) roomAhead() bool {
+	return !s.eof && s.readErr == nil && s.filled < s.base+uint64(len(s.slots))
 }
 
 // readBlock fills p from r like io.ReadFull, but an early EOF is the end of

@@ -60,7 +60,7 @@ func NewSpinner(pc *net.UDPConn) *Spinner {
 // is false when nothing came (or spinning is not allowed now): the caller
 // then reads as usual.
 func (s *Spinner) Recv(buf []byte, deadline time.Time) (n int, from netip.AddrPort, ok bool) {
-	if s == nil || !spinAllowed() {
+	if s == nil || s.raw == nil || !spinAllowed() {
 		return 0, netip.AddrPort{}, false
 	}
 	return s.spin(buf, deadline)

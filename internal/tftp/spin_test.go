@@ -60,6 +60,10 @@ func TestSpinnerReceives(t *testing.T) {
 func TestSpinnerStepsAsideForOthers(t *testing.T) {
 	a, b := listenUDP(t), listenUDP(t)
 	s := NewSpinner(a)
+	var zero Spinner // never spins, and does not fail when it may
+	if _, _, ok := zero.Recv(make([]byte, 10), time.Now().Add(time.Millisecond)); ok {
+		t.Fatal("the zero Spinner received")
+	}
 	for range runtime.GOMAXPROCS(0)/2 + 1 {
 		defer track()()
 	}

@@ -111,24 +111,8 @@ func (t *ConnTransport) SendBatch(bs [][]byte) error {
 // that keeps one deadline for a whole window pays for it once.
 func (t *ConnTransport) Recv(buf []byte, deadline time.Time) (int, error) {
 	for {
-		if t.interrupted.Load() {
-			return 0, ErrInterrupted
-		}
-		if n, from, ok := t.spin.Recv(buf, deadline); ok {
-			if t.accept(from) {
-				return n, nil
-			}
-			t.answerStranger(from, buf[:n])
-			continue
-		}
-		if err := t.setDeadline(deadline); err != nil {
-			return 0, err
-		}
-		n, from, err := t.read(buf)
+		n, from, err := t.next(buf, deadline)
 		if err != nil {
-			if t.interrupted.Load() {
-				return 0, ErrInterrupted
-			}
 			return 0, err
 		}
 		if t.accept(from) {
@@ -136,6 +120,25 @@ func (t *ConnTransport) Recv(buf []byte, deadline time.Time) (int, error) {
 		}
 		t.answerStranger(from, buf[:n])
 	}
+}
+
+// next returns the next datagram from anyone: polled for briefly when the
+// Spinner allows, else read under the deadline.
+func (t *ConnTransport) next(buf []byte, deadline time.Time) (int, netip.AddrPort, error) {
+	if t.interrupted.Load() {
+		return 0, netip.AddrPort{}, ErrInterrupted
+	}
+	if n, from, ok := t.spin.Recv(buf, deadline); ok {
+		return n, from, nil
+	}
+	if err := t.setDeadline(deadline); err != nil {
+		return 0, netip.AddrPort{}, err
+	}
+	n, from, err := t.read(buf)
+	if err != nil && t.interrupted.Load() {
+		err = ErrInterrupted
+	}
+	return n, from, err
 }
 
 func (t *ConnTransport) setDeadline(d time.Time) error {
