@@ -18,6 +18,9 @@ type bench struct {
 	sums    map[string]string
 	specs   []serverSpec
 	log     func(format string, args ...any)
+	// pin places servers and clients on CPUs of their own (-pin); nil
+	// lets them share every CPU.
+	pin *placement
 }
 
 // result is a scenario's outcome on one server.
@@ -77,6 +80,13 @@ func (b *bench) runScenario(sc scenario) []result {
 		if err != nil {
 			results[i].err = err
 			continue
+		}
+		if b.pin != nil {
+			if err := pin(s.pid, &b.pin.server); err != nil {
+				_ = s.close()
+				results[i].err = err
+				continue
+			}
 		}
 		s.track(sp.forks)
 		results[i].idleKiB = statusKB(s.pid, "VmRSS")

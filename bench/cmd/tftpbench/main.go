@@ -16,6 +16,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/filemux/filemux/internal/peers"
@@ -34,11 +36,13 @@ func main() {
 func run() error {
 	rounds := flag.Int("rounds", 3, "rounds of every scenario (the median is reported)")
 	sizeMiB := flag.Int("size", 64, "MiB of the file the single clients download")
-	flag.IntVar(&stormClients, "storm", 500, "concurrent clients of the storm")
+	flag.IntVar(&stormClients, "storm", 500, "concurrent clients of each storm")
 	stormMiB := flag.Int("storm-size", 1, "MiB each storm client downloads")
 	tftpserve := flag.String("tftpserve", "", "path of the tftpserve binary (bench/cmd/tftpserve)")
 	rawudp := flag.String("rawudp", "", "path of the rawudp binary (bench/rawudp)")
 	quiet := flag.Bool("q", false, "print only the tables")
+	only := flag.String("only", "", "run only the scenarios whose name contains this text")
+	pinCPUs := flag.Bool("pin", false, "run the servers on the last CPU and the clients on the others")
 	flag.Parse()
 	if *tftpserve == "" || *rawudp == "" {
 		return fmt.Errorf("give -tftpserve and -rawudp (bench/tftp.sh does)")
@@ -55,6 +59,14 @@ func run() error {
 		return err
 	}
 	defer cleanup()
+	if *pinCPUs {
+		if b.pin, err = newPlacement(); err != nil {
+			return err
+		}
+		if err := pin(os.Getpid(), &b.pin.clients); err != nil {
+			return err
+		}
+	}
 	size := *sizeMiB << 20
 	if err := b.writeFiles(size, *stormMiB<<20); err != nil {
 		return err
@@ -62,13 +74,21 @@ func run() error {
 	start := time.Now()
 	var outs []outcome
 	for _, sc := range scenarios(size, *stormMiB<<20) {
+		if !strings.Contains(sc.name, *only) {
+			continue
+		}
+		if b.pin != nil {
+			sc.name += " [pinned]"
+		}
 		b.log("%s", sc.name)
 		outs = append(outs, outcome{sc: sc, results: b.runScenario(sc)})
 	}
-	b.log("raw UDP baseline")
-	raw, err := b.runRaw(*rawudp, size)
-	if err != nil {
-		return err
+	var raw map[string]float64
+	if *only == "" || slices.ContainsFunc(outs, func(o outcome) bool { return o.sc.target == "window64" }) {
+		b.log("raw UDP baseline")
+		if raw, err = b.runRaw(*rawudp, size); err != nil {
+			return err
+		}
 	}
 	report(outs, raw, b, time.Since(start))
 	return nil
@@ -105,6 +125,7 @@ func scenarios(size, stormSize int) []scenario {
 		clientScenario("atftp blksize 1468, windowsize 64", "window64", peers.ATFTP, peers.Request{BlockSize: 1468, WindowSize: 64}, size),
 		clientScenario("node tftp windowSize 64 (blksize 1468)", "", peers.NodeClient, peers.Request{WindowSize: 64}, size),
 		stormScenario(stormClients, stormSize),
+		processStormScenario(stormClients, stormSize),
 	}
 }
 
@@ -114,7 +135,11 @@ func report(outs []outcome, raw map[string]float64, b *bench, took time.Duration
 		names[i] = s.name
 	}
 	w := os.Stdout
-	fmt.Fprintf(w, "\nTFTP over loopback, %d rounds per scenario, alternating servers (took %v)\n\n", b.rounds, took.Round(time.Second))
+	fmt.Fprintf(w, "\nTFTP over loopback, %d rounds per scenario, alternating servers (took %v)\n", b.rounds, took.Round(time.Second))
+	if b.pin != nil {
+		fmt.Fprintf(w, "[pinned]: %s\n", b.pin.desc)
+	}
+	fmt.Fprintln(w)
 	printThroughput(w, outs, names)
 	fmt.Fprintln(w)
 	printResources(w, outs, names)

@@ -98,6 +98,9 @@ func printMethods(w io.Writer, outs []outcome) {
 }
 
 func printRaw(w io.Writer, raw map[string]float64) {
+	if raw == nil {
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "raw UDP baseline (median MB/s)\t\t")
 	for _, c := range rawConfigs {

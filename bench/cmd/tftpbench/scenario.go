@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,58 @@ func stormScenario(n, size int) scenario {
 			mbps: float64(ok*size) / wall.Seconds() / 1e6,
 		}
 	}}
+}
+
+// processStormScenario has n curl processes fetch the small file at once:
+// the storm of independent devices, each a process of its own, where
+// stormScenario is n clients sharing one Go runtime. Each download goes
+// to curl's standard output and is checked there.
+func processStormScenario(n, size int) scenario {
+	name := fmt.Sprintf("storm: %d curl processes x %d MiB (blksize 1468)", n, size>>20)
+	return scenario{name: name, target: "storm", file: "small.bin", size: size, do: func(b *bench, s *server) measure {
+		curl, err := peers.Lookup("curl")
+		if err != nil {
+			return measure{err: err, failures: n}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cpu0 := s.cpu()
+		start := time.Now()
+		var failed atomic.Int64
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := curlFetch(ctx, curl, s, b.sums["small.bin"]); err != nil {
+					failed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		wall := time.Since(start)
+		waitChildrenGone(s.pid)
+		ok := n - int(failed.Load())
+		return measure{
+			wall: wall, cpu: s.cpu() - cpu0, failures: int(failed.Load()),
+			mbps: float64(ok*size) / wall.Seconds() / 1e6,
+		}
+	}}
+}
+
+// curlFetch downloads small.bin with one curl process into a hash.
+func curlFetch(ctx context.Context, curl string, s *server, want string) error {
+	h := sha256.New()
+	cmd := exec.CommandContext(ctx, curl, "-sS", "--tftp-blksize", "1468", "-o", "-",
+		"tftp://"+s.addr.String()+"/small.bin")
+	cmd.Stdout = h
+	if err := cmd.Run(); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fmt.Errorf("sha256 %s, want %s", got, want)
+	}
+	return nil
 }
 
 func stormFetch(s *server, want string) error {

@@ -59,15 +59,15 @@ func checkStorm(w io.Writer, o outcome) {
 			best, bestName = pw, r.server
 		}
 	}
-	verdict(w, failures == 0, "storm: filemux failures %d, want 0", failures)
-	verdict(w, best > 0 && wall <= best, "storm: filemux wall %.2fs vs best peer %s %.2fs (median)",
-		wall.Seconds(), bestName, best.Seconds())
+	verdict(w, failures == 0, "%s: filemux failures %d, want 0", o.sc.name, failures)
+	verdict(w, best > 0 && wall <= best, "%s: filemux wall %.2fs vs best peer %s %.2fs (median)",
+		o.sc.name, wall.Seconds(), bestName, best.Seconds())
 	n := len(fm.runs)
 	if n > 0 {
 		clients := stormClients
 		perTransfer := float64(fm.peakKiB-fm.idleKiB) / float64(clients)
-		fmt.Fprintf(w, "  info  storm: filemux peak RSS %.1f MiB, idle %.1f MiB: about %.0f KiB per concurrent transfer (%d clients)\n",
-			float64(fm.peakKiB)/1024, float64(fm.idleKiB)/1024, perTransfer, clients)
+		fmt.Fprintf(w, "  info  %s: filemux peak RSS %.1f MiB, idle %.1f MiB: about %.0f KiB per concurrent transfer (%d clients)\n",
+			o.sc.name, float64(fm.peakKiB)/1024, float64(fm.idleKiB)/1024, perTransfer, clients)
 	}
 }
 
