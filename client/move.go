@@ -15,7 +15,7 @@ import (
 // interrupts the handshake. The socket is closed when move returns, or after
 // the dally that a download's final ACK may need.
 func (x *transfer) move(ctx context.Context, first reply, stop func() bool) error {
-	x.sizeBuffer()
+	x.tuneReceive()
 	if x.op == OpWrite {
 		defer x.pc.Close()
 		defer stop()
@@ -45,13 +45,22 @@ func (x *transfer) move(ctx context.Context, first reply, stop func() bool) erro
 	return nil
 }
 
-// sizeBuffer makes the socket's receive buffer hold a window of blocks
+// tuneReceive makes the socket's receive buffer hold a window of blocks
 // twice over (the kernel counts more than the payload per datagram), so that
 // a window is not dropped before the receiver reads it. The system may cap
 // it (net.core.rmem_max); a smaller buffer only costs retransmissions.
-func (x *transfer) sizeBuffer() {
+//
+// A windowed download also stops polling (tftp.Spinner): inside a window the
+// blocks follow each other within microseconds and are queued when the
+// receiver comes back, while polling through the server's pause after each
+// ACK takes the CPU the server needs to send the next window, and every
+// poll that gives up parks and wakes the receiver mid-window, which
+// preempts the server. Against atftpd at windowsize 16 (64 MiB, 7 pairs of
+// runs, twice) this raised the speed from 0.82x atftp's to 0.87x–0.91x.
+func (x *transfer) tuneReceive() {
 	if x.op == OpRead && x.p.WindowSize > 1 {
 		_ = x.pc.SetReadBuffer(min(4*x.p.WindowSize*(x.p.BlockSize+512), 16<<20))
+		x.tr.spin = nil
 	}
 }
 
