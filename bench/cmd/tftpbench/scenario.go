@@ -67,27 +67,7 @@ func clientScenario(name, target string, c peers.ClientKind, r peers.Request, si
 func stormScenario(n, size int) scenario {
 	name := fmt.Sprintf("storm: %d clients x %d MiB (pin/tftp, blksize 1468)", n, size>>20)
 	return scenario{name: name, target: "storm", file: "small.bin", size: size, do: func(b *bench, s *server) measure {
-		cpu0 := s.cpu()
-		start := time.Now()
-		var failed atomic.Int64
-		var wg sync.WaitGroup
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := stormFetch(s, b.sums["small.bin"]); err != nil {
-					failed.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		wall := time.Since(start)
-		waitChildrenGone(s.pid)
-		ok := n - int(failed.Load())
-		return measure{
-			wall: wall, cpu: s.cpu() - cpu0, failures: int(failed.Load()),
-			mbps: float64(ok*size) / wall.Seconds() / 1e6,
-		}
+		return runStorm(s, n, size, func() error { return stormFetch(s, b.sums["small.bin"]) })
 	}}
 }
 
@@ -104,28 +84,31 @@ func processStormScenario(n, size int) scenario {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		cpu0 := s.cpu()
-		start := time.Now()
-		var failed atomic.Int64
-		var wg sync.WaitGroup
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := curlFetch(ctx, curl, s, b.sums["small.bin"]); err != nil {
-					failed.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		wall := time.Since(start)
-		waitChildrenGone(s.pid)
-		ok := n - int(failed.Load())
-		return measure{
-			wall: wall, cpu: s.cpu() - cpu0, failures: int(failed.Load()),
-			mbps: float64(ok*size) / wall.Seconds() / 1e6,
-		}
+		return runStorm(s, n, size, func() error { return curlFetch(ctx, curl, s, b.sums["small.bin"]) })
 	}}
+}
+
+// runStorm runs fetch n times at once against s and measures the storm.
+func runStorm(s *server, n, size int, fetch func() error) measure {
+	cpu0 := s.cpu()
+	start := time.Now()
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if err := fetch(); err != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	waitChildrenGone(s.pid)
+	ok := n - int(failed.Load())
+	return measure{
+		wall: wall, cpu: s.cpu() - cpu0, failures: int(failed.Load()),
+		mbps: float64(ok*size) / wall.Seconds() / 1e6,
+	}
 }
 
 // curlFetch downloads small.bin with one curl process into a hash.
