@@ -26,6 +26,11 @@ type transport struct {
 	interrupted atomic.Bool
 	unknownTID  []byte
 	spin        *tftp.Spinner
+	// midWindow limits polling to the datagrams after the first since the
+	// last Send: inside a window, not in the server's pause after an ACK
+	// (see transfer.tuneReceive). since counts those datagrams.
+	midWindow bool
+	since     int
 }
 
 func newTransport(pc *net.UDPConn, server netip.AddrPort) *transport {
@@ -40,6 +45,7 @@ func newTransport(pc *net.UDPConn, server netip.AddrPort) *transport {
 // Send sends b to the server: to its transfer ID once known, to its
 // well-known port before.
 func (t *transport) Send(b []byte) error {
+	t.since = 0
 	_, err := t.pc.WriteToUDPAddrPort(b, t.peer)
 	return err
 }
@@ -63,8 +69,11 @@ func (t *transport) next(buf []byte, deadline time.Time) (int, netip.AddrPort, e
 	if t.interrupted.Load() {
 		return 0, netip.AddrPort{}, tftp.ErrInterrupted
 	}
-	if n, from, ok := t.spin.Recv(buf, deadline); ok {
-		return n, from, nil
+	if !t.midWindow || t.since > 0 {
+		if n, from, ok := t.spin.Recv(buf, deadline); ok {
+			t.since++
+			return n, from, nil
+		}
 	}
 	if err := t.setDeadline(deadline); err != nil {
 		return 0, netip.AddrPort{}, err
@@ -72,6 +81,9 @@ func (t *transport) next(buf []byte, deadline time.Time) (int, netip.AddrPort, e
 	n, from, err := t.pc.ReadFromUDPAddrPort(buf)
 	if err != nil && t.interrupted.Load() {
 		err = tftp.ErrInterrupted
+	}
+	if err == nil {
+		t.since++
 	}
 	return n, unmap(from), err
 }
