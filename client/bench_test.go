@@ -29,7 +29,7 @@ var benchServers = []struct {
 	shapes []benchShape
 }{
 	{peers.TFTPDHPA, []benchShape{{512, 1}, {1468, 1}, {8192, 1}, {65464, 1}}},
-	{peers.ATFTPD, []benchShape{{512, 1}, {1468, 1}, {1468, 16}, {8192, 16}}},
+	{peers.ATFTPD, []benchShape{{512, 1}, {1468, 1}, {1468, 16}, {1468, 64}, {8192, 16}}},
 }
 
 // benchClients are the other clients: tftp-hpa's tftp (no options at all,
