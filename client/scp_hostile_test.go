@@ -3,12 +3,8 @@ package client_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,95 +12,16 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/internal/sshtest"
 	"golang.org/x/crypto/ssh"
 )
 
-// scpScript is what a hostile server does with the exec channel of one
-// session: it gets the command line, the client's output and the channel.
-type scpScript func(command string, ch ssh.Channel)
-
-// hostileSCP starts an SSH server on loopback that accepts any password
-// and answers every exec request with script, and returns a client for it.
-func hostileSCP(t *testing.T, script scpScript) *client.SCP {
+// hostileSCP starts a scripted SSH server (sshtest.Server) and returns a
+// client for it.
+func hostileSCP(t *testing.T, script sshtest.Script) *client.SCP {
 	t.Helper()
-	_, key, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ssh.NewSignerFromKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &ssh.ServerConfig{PasswordCallback: func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) { return nil, nil }}
-	cfg.AddHostKey(signer)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveHostile(conn, cfg, script)
-		}
-	}()
-	kh := filepath.Join(t.TempDir(), "known_hosts")
-	line := "[127.0.0.1]:" + strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:") + " " + string(ssh.MarshalAuthorizedKey(signer.PublicKey()))
-	if err := os.WriteFile(kh, []byte(line), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return &client.SCP{SSH: client.SSH{Addr: ln.Addr().String(), User: "u", Password: "p", KnownHostsFile: kh}}
-}
-
-func serveHostile(conn net.Conn, cfg *ssh.ServerConfig, script scpScript) {
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	_, chans, reqs, err := ssh.NewServerConn(conn, cfg)
-	if err != nil {
-		return
-	}
-	go ssh.DiscardRequests(reqs)
-	for nc := range chans {
-		ch, requests, err := nc.Accept()
-		if err != nil {
-			return
-		}
-		go func() {
-			for req := range requests {
-				if req.Type != "exec" || len(req.Payload) < 4 {
-					_ = req.Reply(false, nil)
-					continue
-				}
-				_ = req.Reply(true, nil)
-				script(string(req.Payload[4:]), ch)
-				status := make([]byte, 4)
-				binary.BigEndian.PutUint32(status, 1)
-				_, _ = ch.SendRequest("exit-status", false, status)
-				ch.Close()
-			}
-		}()
-	}
-}
-
-// sends answers the client's go-ahead with out, then reads what the client
-// says until it closes or a second passes.
-func sends(out string) scpScript {
-	return func(_ string, ch ssh.Channel) {
-		var b [1]byte
-		if _, err := io.ReadFull(ch, b[:]); err != nil {
-			return
-		}
-		_, _ = io.WriteString(ch, out)
-		done := make(chan struct{})
-		go func() { _, _ = io.Copy(io.Discard, ch); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(time.Second):
-		}
-	}
+	addr, kh := sshtest.Server(t, script)
+	return &client.SCP{SSH: client.SSH{Addr: addr, User: "u", Password: "p", KnownHostsFile: kh}}
 }
 
 // A server that names another file, a path, or an unusable name, that
@@ -137,7 +54,7 @@ func TestSCPHostileServer(t *testing.T) {
 	for name, out := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c := hostileSCP(t, sends(out))
+			c := hostileSCP(t, sshtest.Sends(out))
 			c.MaxSize = 1 << 20
 			base := t.TempDir()
 			target := filepath.Join(base, "t", "x.cfg")
@@ -174,10 +91,10 @@ func TestSCPHostileServerControl(t *testing.T) {
 	c := hostileSCP(t, func(command string, ch ssh.Channel) {
 		commands <- command
 		if strings.Contains(command, "-x.cfg") {
-			sends("C0600 5 -x.cfg\nhello\x00")(command, ch)
+			sshtest.Sends("C0600 5 -x.cfg\nhello\x00")(command, ch)
 			return
 		}
-		sends("T1700000000 0 1700000000 0\nC0600 5 it's x.cfg\nhello\x00")(command, ch)
+		sshtest.Sends("T1700000000 0 1700000000 0\nC0600 5 it's x.cfg\nhello\x00")(command, ch)
 	})
 	target := filepath.Join(t.TempDir(), "got.cfg")
 	n, err := c.ReadFile(context.Background(), "d i/it's x.cfg", target)
@@ -202,7 +119,7 @@ func TestSCPHostileServerControl(t *testing.T) {
 // The server's warning reaches the error as its Message, without the
 // control characters it held, and picks the class.
 func TestSCPServerMessage(t *testing.T) {
-	c := hostileSCP(t, sends("\x01scp: dir/x.cfg: No such file or directory\x1b[0m\n"))
+	c := hostileSCP(t, sshtest.Sends("\x01scp: dir/x.cfg: No such file or directory\x1b[0m\n"))
 	local := filepath.Join(t.TempDir(), "x.cfg")
 	_, err := c.ReadFile(context.Background(), "dir/x.cfg", local)
 	se := assertClass(t, err, client.ErrNotFound)
