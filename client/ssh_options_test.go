@@ -3,8 +3,6 @@ package client_test
 import (
 	"context"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +12,7 @@ import (
 	"github.com/filemux/filemux/client"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
-	"github.com/filemux/filemux/internal/peers"
+	"github.com/filemux/filemux/internal/sshtest"
 )
 
 // Each case is an sshd that offers only one kind of legacy algorithm for
@@ -61,40 +59,6 @@ func readErr(c *client.SFTP, remote string) error {
 	return err
 }
 
-// startAgent runs OpenSSH's ssh-agent on a socket of its own, loads the
-// keys with ssh-add, and returns the socket.
-func startAgent(t *testing.T, keys ...string) string {
-	t.Helper()
-	agentPath, err := exec.LookPath("ssh-agent")
-	if err != nil {
-		if peers.Strict() {
-			t.Fatalf("ssh-agent is required with CI=true: %v (.ci/run installs openssh-client)", err)
-		}
-		t.Skipf("skipping, ssh-agent is not available: %v", err)
-	}
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	cmd := exec.Command(agentPath, "-D", "-a", sock)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(5 * time.Second)
-	for _, err := os.Stat(sock); err != nil; _, err = os.Stat(sock) {
-		if time.Now().After(deadline) {
-			t.Fatalf("ssh-agent did not create %s", sock)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	for _, key := range keys {
-		add := exec.Command("ssh-add", key)
-		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-		if out, err := add.CombinedOutput(); err != nil {
-			t.Fatalf("ssh-add %s: %v: %s", key, err, out)
-		}
-	}
-	return sock
-}
-
 // The agent's keys log in to OpenSSH's sshd with no key file nor password,
 // by AgentSocket and by $SSH_AUTH_SOCK; an agent holding only other keys is
 // refused with ErrAuthentication.
@@ -104,7 +68,7 @@ func TestSSHAgentOpenSSH(t *testing.T) {
 	remote := filepath.Join(d.dir, "agent.bin")
 	c := d.client(t)
 	c.IdentityFile, c.Agent = "", true
-	c.AgentSocket = startAgent(t, d.key)
+	c.AgentSocket = sshtest.Agent(t, d.key)
 	if got, err := c.ReadBytes(context.Background(), remote); err != nil || string(got) != "by agent" {
 		t.Fatalf("AgentSocket: %q, %v", got, err)
 	}
@@ -115,7 +79,7 @@ func TestSSHAgentOpenSSH(t *testing.T) {
 	}
 	other := filepath.Join(t.TempDir(), "other")
 	writeKey(t, other)
-	c.AgentSocket = startAgent(t, other)
+	c.AgentSocket = sshtest.Agent(t, other)
 	assertClass(t, readErr(c, remote), client.ErrAuthentication)
 
 	c.Agent = false // the agent is never used unless asked for
@@ -131,7 +95,7 @@ func TestSSHAgentOwnServer(t *testing.T) {
 	mem.Put("a.bin", []byte("ours"))
 	srv := daemontest.NewSSH(t, mem)
 	c := sshClient(srv.Addr().String(), srv.User, "", srv.KnownHostsFile)
-	c.Agent, c.AgentSocket = true, startAgent(t, srv.KeyFile)
+	c.Agent, c.AgentSocket = true, sshtest.Agent(t, srv.KeyFile)
 	if got, err := c.ReadBytes(context.Background(), "a.bin"); err != nil || string(got) != "ours" {
 		t.Fatalf("%q, %v", got, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/internal/peers"
+	"github.com/filemux/filemux/internal/sshtest"
 )
 
 // sshServer starts our SSH server on a fresh directory that takes every
@@ -159,7 +160,7 @@ func TestGetSFTPAgent(t *testing.T) {
 	root, srv, _ := sshServer(t)
 	writeFile(t, filepath.Join(root, "a.bin"), []byte("agent"))
 	work := t.TempDir()
-	t.Setenv("SSH_AUTH_SOCK", sftpAgent(t, srv.KeyFile))
+	t.Setenv("SSH_AUTH_SOCK", sshtest.Agent(t, srv.KeyFile))
 	filemux(t, work, nil, "get", "--known-hosts", srv.KnownHostsFile, srv.URL("sftp", "a.bin")).expect(t, statusOK)
 	if b, _ := os.ReadFile(filepath.Join(work, "a.bin")); string(b) != "agent" {
 		t.Fatalf("got %q", b)
@@ -169,40 +170,6 @@ func TestGetSFTPAgent(t *testing.T) {
 		srv.URL("sftp", "a.bin"), "b.bin").expect(t, statusOK)
 	t.Setenv("SSH_AUTH_SOCK", "")
 	filemux(t, work, nil, "get", "--known-hosts", srv.KnownHostsFile, srv.URL("sftp", "a.bin"), "c.bin").expect(t, statusUsage)
-}
-
-// sftpAgent runs OpenSSH's ssh-agent on a socket of its own with the keys
-// loaded, and returns the socket.
-func sftpAgent(t *testing.T, keys ...string) string {
-	t.Helper()
-	path, err := exec.LookPath("ssh-agent")
-	if err != nil {
-		if peers.Strict() {
-			t.Fatalf("ssh-agent is required with CI=true: %v", err)
-		}
-		t.Skipf("skipping, ssh-agent is not available: %v", err)
-	}
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	cmd := exec.Command(path, "-D", "-a", sock)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(5 * time.Second)
-	for _, err := os.Stat(sock); err != nil; _, err = os.Stat(sock) {
-		if time.Now().After(deadline) {
-			t.Fatalf("ssh-agent did not create %s", sock)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	for _, key := range keys {
-		add := exec.Command("ssh-add", key)
-		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-		if out, err := add.CombinedOutput(); err != nil {
-			t.Fatalf("ssh-add: %v: %s", err, out)
-		}
-	}
-	return sock
 }
 
 // An OpenSSH sshd that offers only SHA-1 key exchange and an ssh-rsa host

@@ -1,6 +1,7 @@
-// Package sshtest runs scripted SSH servers on loopback for tests: a
-// server that says what a test wants on an exec channel, however wrong, to
-// check that a client refuses it.
+// Package sshtest holds SSH helpers for tests: scripted SSH servers on
+// loopback (a server that says what a test wants on an exec channel,
+// however wrong, to check that a client refuses it) and OpenSSH's
+// ssh-agent loaded with keys.
 package sshtest
 
 import (
@@ -10,11 +11,13 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/filemux/filemux/internal/peers"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -106,4 +109,46 @@ func Sends(out string) Script {
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// Agent runs OpenSSH's ssh-agent on a socket of its own until the test
+// ends, loads keys (private key files) with ssh-add, and returns the
+// socket. Without ssh-agent the test is skipped, or fails under CI=true.
+func Agent(t testing.TB, keys ...string) string {
+	t.Helper()
+	path, err := exec.LookPath("ssh-agent")
+	if err != nil {
+		if peers.Strict() {
+			t.Fatalf("ssh-agent is required with CI=true: %v (.ci/run installs openssh-client)", err)
+		}
+		t.Skipf("skipping, ssh-agent is not available: %v", err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	cmd := exec.Command(path, "-D", "-a", sock)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	// The agent binds its socket before it listens: wait until it accepts
+	// a connection, not just until the file exists.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		conn, err := net.Dial("unix", sock)
+		if err == nil {
+			conn.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ssh-agent does not accept connections on %s: %v", sock, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, key := range keys {
+		add := exec.Command("ssh-add", key)
+		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+		if out, err := add.CombinedOutput(); err != nil {
+			t.Fatalf("ssh-add %s: %v: %s", key, err, out)
+		}
+	}
+	return sock
 }
