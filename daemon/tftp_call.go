@@ -97,6 +97,14 @@ func (x *transfer) panicked(what string, r any) error {
 		Err: fmt.Errorf("daemon: handler %s panicked: %v", what, r)}
 }
 
+// abortOnce calls abort unless the handler had its ending or was aborted
+// already: Abort runs at most once per transfer.
+func (x *transfer) abortOnce(cause error) {
+	if x.opened && !x.ended.Load() && x.aborted.CompareAndSwap(false, true) {
+		x.abort(cause)
+	}
+}
+
 // abort calls the handler's Abort, containing a panic. It is not timed:
 // nothing of the transfer is left to cancel.
 func (x *transfer) abort(cause error) {
@@ -216,6 +224,17 @@ func (s *source) account(n int, err error, max int) (int, error) {
 type sink struct{ x *transfer }
 
 func (k sink) Write(p []byte, last bool) error {
+	err := k.write(p, last)
+	if err != nil {
+		// The engine sends ERROR as soon as this returns: the handler
+		// cleans up first, so that a peer told of the failure finds
+		// nothing of its upload left (not even a temporary file).
+		k.x.abortOnce(err)
+	}
+	return err
+}
+
+func (k sink) write(p []byte, last bool) error {
 	x := k.x
 	if max := x.s.cfg.maxSize; max > 0 && x.bytes.Load()+int64(len(p)) > max {
 		return errTooLarge

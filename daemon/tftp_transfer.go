@@ -33,6 +33,7 @@ type transfer struct {
 	opened  bool                            // Open returned nil
 	counted bool                            // holds a place under the limits; guarded by s.mu
 	ended   atomic.Bool                     // the handler's ending happened (io.EOF read or commit)
+	aborted atomic.Bool                     // the handler's Abort ran
 	killed  atomic.Pointer[behaviour.Error] // the daemon ended the transfer itself
 	bytes   atomic.Int64                    // file bytes through the handler
 	mu      sync.Mutex                      // guards accepted
@@ -78,8 +79,8 @@ func (x *transfer) run() {
 	if !dally {
 		x.s.detach(x)
 	}
-	if cause != nil && x.opened && !x.ended.Load() {
-		x.abort(cause)
+	if cause != nil {
+		x.abortOnce(cause)
 	}
 	x.report(st, x.outcome(err, cause, started), cause)
 	if dally {
