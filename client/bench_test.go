@@ -1,13 +1,14 @@
 package client_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,11 +39,14 @@ var benchClients = []peers.ClientKind{peers.TFTPHPA, peers.ATFTP, peers.Curl}
 
 // BenchmarkDownload64MiB downloads a 64 MiB file from tftpd-hpa and atftpd
 // with this client and with tftp-hpa's tftp, atftp and curl, at every shape
-// each server supports, into a local file each time. Each shape logs the
-// time of every client and the ratio of the fastest other client's time to
-// ours (above 1: we are faster). Run it with
+// each server supports, into a local file each time. Every iteration of a
+// shape is one round: each client downloads once, in an order that turns
+// round by round, so that the machine's drift reaches every client alike.
+// Each shape reports every client's median time and the median of the
+// rounds' ratios of the fastest other client's time to ours (above 1: we
+// are faster). Run it with
 //
-//	go test -run '^$' -bench Download64MiB -benchtime 3x ./client/
+//	go test -run '^$' -bench Download64MiB -benchtime 10x ./client/
 func BenchmarkDownload64MiB(b *testing.B) {
 	for _, s := range benchServers {
 		b.Run(s.kind.String(), func(b *testing.B) {
@@ -58,25 +62,29 @@ func BenchmarkDownload64MiB(b *testing.B) {
 	}
 }
 
-// benchShapeRun measures every client that can ask for shape sh, then logs
-// the comparison.
+// benchClient is one client of a shape's rounds.
+type benchClient struct {
+	name     string
+	local    string
+	download func() error
+	times    []time.Duration // one per round; zero after it failed
+	failed   error
+}
+
+// benchShapeRun runs rounds of downloads by every client that can ask for
+// shape sh, then reports the comparison.
 func benchShapeRun(b *testing.B, srv *peers.Server, sh benchShape) {
-	times := map[string]time.Duration{}
-	b.Run("filemux", func(b *testing.B) {
-		c := &client.Client{Addr: srv.Addr.String(), BlockSize: sh.blksize, WindowSize: sh.window}
-		if sh.blksize == 512 && sh.window == 1 {
-			c.BlockSize = 0 // RFC 1350 without options, as tftp-hpa's tftp
-		}
-		local := filepath.Join(b.TempDir(), "big.bin")
-		d, err := benchLoop(b, local, func() error {
-			_, err := c.ReadFile(context.Background(), "big.bin", local)
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		times["filemux"] = d
-	})
+	dir := b.TempDir()
+	c := &client.Client{Addr: srv.Addr.String(), BlockSize: sh.blksize, WindowSize: sh.window}
+	if sh.blksize == 512 && sh.window == 1 {
+		c.BlockSize = 0 // RFC 1350 without options, as tftp-hpa's tftp
+	}
+	ours := &benchClient{name: "filemux", local: filepath.Join(dir, "filemux.bin")}
+	ours.download = func() error {
+		_, err := c.ReadFile(context.Background(), "big.bin", ours.local)
+		return err
+	}
+	clients := []*benchClient{ours}
 	for _, k := range benchClients {
 		r := peers.Request{Server: srv.Addr, Remote: "big.bin", BlockSize: sh.blksize, Timeout: time.Minute}
 		if sh.window > 1 {
@@ -88,70 +96,85 @@ func benchShapeRun(b *testing.B, srv *peers.Server, sh benchShape) {
 		if k.Supports(r) != nil {
 			continue
 		}
-		b.Run(k.String(), func(b *testing.B) {
-			peers.Need(b, k.Programs()...)
-			r.Local = filepath.Join(b.TempDir(), "big.bin")
-			d, err := benchLoop(b, r.Local, func() error { return peers.Download(context.Background(), k, r).Err })
+		peers.Need(b, k.Programs()...)
+		r.Local = filepath.Join(dir, k.String()+".bin")
+		clients = append(clients, &benchClient{name: k.String(), local: r.Local, download: func() error {
+			return peers.Download(context.Background(), k, r).Err
+		}})
+	}
+	round := 0
+	for b.Loop() {
+		for i := range clients {
+			bc := clients[(round+i)%len(clients)]
+			d, err := benchOnce(b, bc)
+			if err != nil && bc == ours {
+				b.Fatal(err)
+			}
 			if err != nil {
 				// Another client failing is a finding, not our failure.
-				b.Skipf("%v failed: %v", k, err)
+				bc.failed = err
 			}
-			times[k.String()] = d
-		})
+			bc.times = append(bc.times, d)
+		}
+		round++
 	}
-	b.Log(compare(times))
+	report(b, clients)
 }
 
-// benchLoop runs download b.N times and returns the mean time of one
-// download, or the first error. Every download writes a new file: local is
-// removed before each, untimed, as the first download of a file finds it.
-// Replacing the file of the previous download would time the eviction of
-// 64 MiB just written (a wait for the write-back the file system started
-// when that file was closed or renamed into place), not the client.
-func benchLoop(b *testing.B, local string, download func() error) (time.Duration, error) {
-	b.SetBytes(benchSize)
-	var total time.Duration
-	n := 0
-	for b.Loop() {
-		b.StopTimer()
-		if err := os.Remove(local); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return 0, err
-		}
-		b.StartTimer()
-		start := time.Now()
-		if err := download(); err != nil {
-			return 0, err
-		}
-		total += time.Since(start)
-		n++
+// benchOnce times one download of bc into a new file: the file of its last
+// download is removed first, untimed, as the first download of a file
+// finds it. Replacing that file would time the eviction of 64 MiB just
+// written (a wait for the write-back the file system started when it was
+// closed or renamed into place), not the client.
+func benchOnce(b *testing.B, bc *benchClient) (time.Duration, error) {
+	if bc.failed != nil {
+		return 0, bc.failed
 	}
-	return total / time.Duration(max(n, 1)), nil
+	b.StopTimer()
+	if err := os.Remove(bc.local); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		b.Fatal(err)
+	}
+	b.StartTimer()
+	start := time.Now()
+	err := bc.download()
+	return time.Since(start), err
 }
 
-// compare formats the times and the ratio of the fastest other client's
-// time to ours.
-func compare(times map[string]time.Duration) string {
-	ours, ok := times["filemux"]
-	if !ok {
-		return "filemux did not run"
-	}
-	names := make([]string, 0, len(times))
-	for name := range times {
-		names = append(names, name)
-	}
-	sort.Slice(names, func(i, j int) bool { return times[names[i]] < times[names[j]] })
+// report logs and reports every client's median time and the median of the
+// rounds' ratios of the fastest other client's time to ours.
+func report(b *testing.B, clients []*benchClient) {
+	ours := clients[0]
 	var parts []string
-	fastest := ""
-	for _, name := range names {
-		mbs := float64(benchSize) / (1 << 20) / times[name].Seconds()
-		parts = append(parts, fmt.Sprintf("%s %.0f ms (%.1f MiB/s)", name, float64(times[name].Milliseconds()), mbs))
-		if name != "filemux" && fastest == "" {
-			fastest = name
+	var fastest *benchClient
+	for _, bc := range clients {
+		if bc.failed != nil {
+			parts = append(parts, fmt.Sprintf("%s failed: %v", bc.name, bc.failed))
+			continue
+		}
+		m := median(bc.times)
+		b.ReportMetric(float64(m.Milliseconds()), bc.name+"-ms")
+		parts = append(parts, fmt.Sprintf("%s %d ms (%.1f MiB/s)", bc.name, m.Milliseconds(), float64(benchSize)/(1<<20)/m.Seconds()))
+		if bc != ours && (fastest == nil || m < median(fastest.times)) {
+			fastest = bc
 		}
 	}
 	out := strings.Join(parts, ", ")
-	if fastest != "" {
-		out += fmt.Sprintf("; fastest other: %s, ratio %.2f", fastest, times[fastest].Seconds()/ours.Seconds())
+	if fastest != nil {
+		ratios := make([]float64, len(ours.times))
+		for i := range ours.times {
+			ratios[i] = fastest.times[i].Seconds() / ours.times[i].Seconds()
+		}
+		r := median(ratios)
+		b.ReportMetric(r, "ratio")
+		out += fmt.Sprintf("; fastest other: %s, median ratio of %d rounds %.2f", fastest.name, len(ratios), r)
 	}
-	return out
+	b.ReportMetric(0, "ns/op") // a round is several downloads: its time means nothing
+	b.Log(out)
+}
+
+// median returns the median of xs (the lower middle one of an even count).
+func median[T cmp.Ordered](xs []T) T {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/tftp"
 )
 
 // fileSink is the local side of ReadFile: an atomic download into a path.
@@ -52,8 +53,25 @@ type download struct {
 	buf *bufio.Writer
 }
 
-// writeBuffer is the size of the gathering buffer.
-const writeBuffer = 256 << 10
+// writeBuffer is the size of the gathering buffer, and windowWriteBuffer
+// its size when the server sends windows (RFC 7440).
+//
+// In lock-step every flush holds back one ACK, however large, so flushes
+// are made rare. In a window the blocks keep coming during a flush and
+// queue up, and a large flush can still be draining that queue when the
+// window's last block arrives, holding back the ACK while the server waits
+// for it. Captured on loopback from atftpd at windowsize 64 and blksize
+// 1468: with 256 KiB flushes one window in ten waited 22-100 us from its
+// last DATA to our ACK (atftp: 12-19 us); with 16 KiB flushes 9-13 us.
+// `filemux get` alternating with atftp (median of the rounds' ratios,
+// atftp's time / ours): windowsize 16 0.97 -> 1.06, windowsize 64 0.95 ->
+// 1.00. In lock-step, 16 KiB flushes cost 6-10% against 256 KiB (curl's
+// time / ours from tftpd-hpa: 1.55 -> 1.46 at blksize 1468, 1.47 -> 1.31
+// at 65464).
+const (
+	writeBuffer       = 256 << 10
+	windowWriteBuffer = 16 << 10
+)
 
 // Open creates the temporary file, hidden, next to the target, so that the
 // final rename stays within one file system.
@@ -63,7 +81,11 @@ func (f fileSink) Open(_ context.Context, t *behaviour.Transfer) error {
 	if err != nil {
 		return err
 	}
-	t.State = &download{tmp: tmp, buf: bufio.NewWriterSize(tmp, writeBuffer)}
+	size := writeBuffer
+	if w, _ := t.Options.Get(tftp.OptWindowSize); w != "" && w != "1" {
+		size = windowWriteBuffer
+	}
+	t.State = &download{tmp: tmp, buf: bufio.NewWriterSize(tmp, size)}
 	return nil
 }
 
