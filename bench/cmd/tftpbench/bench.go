@@ -99,7 +99,9 @@ func (b *bench) runScenario(sc scenario) []result {
 			if servers[i] == nil {
 				continue
 			}
+			servers[i].measuring(true)
 			r := sc.do(b, servers[i])
+			servers[i].measuring(false)
 			b.log("  round %d %-10s %8.1f MB/s  wall %7.3fs  cpu %6.2fs  failures %d %v",
 				round+1, b.specs[i].name, r.mbps, r.wall.Seconds(), r.cpu.Seconds(), r.failures, errText(r.err))
 			results[i].runs = append(results[i].runs, r)

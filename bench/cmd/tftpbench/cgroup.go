@@ -57,6 +57,21 @@ func (c *cgroup) add(pid int) error {
 	return os.WriteFile(filepath.Join(c.dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644)
 }
 
+// procs returns the processes in the cgroup now.
+func (c *cgroup) procs() []int {
+	b, err := os.ReadFile(filepath.Join(c.dir, "cgroup.procs"))
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 // cpu returns the CPU time used by every process that ever ran in the
 // cgroup.
 func (c *cgroup) cpu() time.Duration {

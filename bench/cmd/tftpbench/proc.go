@@ -83,12 +83,12 @@ func groupMembers(pgid int) []int {
 	return pids
 }
 
-// groupRSS is the memory of a process group now, in KiB: the sum of the
-// members' proportional set sizes, so that pages the forked processes share
-// count once.
-func groupRSS(pgid int) int64 {
+// groupRSS is the memory of a group of processes now, in KiB: the sum of
+// the members' proportional set sizes, so that pages the forked processes
+// share count once.
+func groupRSS(members []int) int64 {
 	var sum int64
-	for _, pid := range groupMembers(pgid) {
+	for _, pid := range members {
 		sum += pss(pid)
 	}
 	return sum

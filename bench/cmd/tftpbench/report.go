@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -23,15 +24,38 @@ func (o outcome) byServer(name string) (result, bool) {
 	return result{}, false
 }
 
-func ratio(a, b float64) string {
-	if b == 0 {
+// roundRatio returns the median over the rounds of val(a's run) / val(b's
+// run), the runs of one round having followed each other, so that the
+// machine's drift over the rounds touches both alike; ok is false when no
+// round has a value for both. A failed run has no value.
+func roundRatio(a, b result, val func(measure) float64) (r float64, ok bool) {
+	var rs []float64
+	for i := range min(len(a.runs), len(b.runs)) {
+		x, y := a.runs[i], b.runs[i]
+		if x.failures > 0 || y.failures > 0 || x.err != nil || y.err != nil || val(x) <= 0 || val(y) <= 0 {
+			continue
+		}
+		rs = append(rs, val(x)/val(y))
+	}
+	if len(rs) == 0 {
+		return 0, false
+	}
+	slices.Sort(rs)
+	return rs[(len(rs)-1)/2], true
+}
+
+func rate(m measure) float64  { return m.mbps }
+func speed(m measure) float64 { return 1 / m.wall.Seconds() }
+
+func ratio(r float64, ok bool) string {
+	if !ok {
 		return "-"
 	}
-	return fmt.Sprintf("%.2fx", a/b)
+	return fmt.Sprintf("%.2fx", r)
 }
 
 // printThroughput prints the median MB/s of every server and filemux's
-// ratio against each peer.
+// ratio against each peer (the median of the rounds' ratios).
 func printThroughput(w io.Writer, outs []outcome, servers []string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := []string{"scenario (median MB/s)"}
@@ -42,11 +66,9 @@ func printThroughput(w io.Writer, outs []outcome, servers []string) {
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, o := range outs {
 		row := []string{o.sc.name}
-		rates := map[string]float64{}
 		for _, name := range servers {
 			r, _ := o.byServer(name)
 			mbps, _, _, failures := r.median()
-			rates[name] = mbps
 			cell := fmt.Sprintf("%.1f", mbps)
 			if r.err != nil {
 				cell = "error"
@@ -55,8 +77,10 @@ func printThroughput(w io.Writer, outs []outcome, servers []string) {
 			}
 			row = append(row, cell)
 		}
+		ours, _ := o.byServer(servers[0])
 		for _, p := range servers[1:] {
-			row = append(row, ratio(rates[servers[0]], rates[p]))
+			peer, _ := o.byServer(p)
+			row = append(row, ratio(roundRatio(ours, peer, rate)))
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}

@@ -20,48 +20,55 @@ func printTargets(w io.Writer, outs []outcome, raw map[string]float64) {
 	fmt.Fprintln(w, "targets:")
 	for _, o := range outs {
 		fm, _ := o.byServer("filemux")
-		rate, _, _, _ := fm.median()
+		mbps, _, _, _ := fm.median()
 		switch o.sc.target {
 		case "lockstep":
-			checkRatio(w, o, rate, "tftpd-hpa", lockStepVsHPA)
+			checkRatio(w, o, mbps, "tftpd-hpa", lockStepVsHPA)
 		case "window16":
-			checkRatio(w, o, rate, "atftpd", window16VsATFTPD)
+			checkRatio(w, o, mbps, "atftpd", window16VsATFTPD)
 		case "window64":
-			checkRatio(w, o, rate, "atftpd", window64VsATFTPD)
+			checkRatio(w, o, mbps, "atftpd", window64VsATFTPD)
 			rawRate := raw["raw UDP window 64, 1468 B"]
-			verdict(w, rate >= window64VsRaw*rawRate, "%s: %.1f MB/s is %.0f%% of raw UDP window 64 (%.1f), want >= %.0f%%",
-				o.sc.name, rate, 100*rate/rawRate, rawRate, 100*window64VsRaw)
+			verdict(w, mbps >= window64VsRaw*rawRate, "%s: %.1f MB/s is %.0f%% of raw UDP window 64 (%.1f), want >= %.0f%%",
+				o.sc.name, mbps, 100*mbps/rawRate, rawRate, 100*window64VsRaw)
 		case "storm":
 			checkStorm(w, o)
 		}
 	}
 }
 
-func checkRatio(w io.Writer, o outcome, rate float64, peer string, want float64) {
+// checkRatio wants the median of the rounds' ratios of filemux's rate to
+// the peer's at least want.
+func checkRatio(w io.Writer, o outcome, mbps float64, peer string, want float64) {
+	fm, _ := o.byServer("filemux")
 	p, _ := o.byServer(peer)
 	peerRate, _, _, _ := p.median()
-	verdict(w, peerRate > 0 && rate >= want*peerRate, "%s: filemux %.1f vs %s %.1f MB/s = %s, want >= %.1fx",
-		o.sc.name, rate, peer, peerRate, ratio(rate, peerRate), want)
+	r, ok := roundRatio(fm, p, rate)
+	verdict(w, ok && r >= want, "%s: filemux %.1f vs %s %.1f MB/s (medians), rounds' ratio %s, want >= %.1fx",
+		o.sc.name, mbps, peer, peerRate, ratio(r, ok), want)
 }
 
 // checkStorm wants no failure and a wall time no worse than the best peer
-// that served every client.
+// (by median) that served every client: the median of the rounds' ratios
+// of the peer's wall time to filemux's at least 1.
 func checkStorm(w io.Writer, o outcome) {
 	fm, _ := o.byServer("filemux")
 	_, _, wall, failures := fm.median()
 	best, bestName := time.Duration(0), ""
+	var bestResult result
 	for _, r := range o.results {
 		_, _, pw, pf := r.median()
 		if r.server == "filemux" || pf > 0 || r.err != nil {
 			continue
 		}
 		if best == 0 || pw < best {
-			best, bestName = pw, r.server
+			best, bestName, bestResult = pw, r.server, r
 		}
 	}
 	verdict(w, failures == 0, "%s: filemux failures %d, want 0", o.sc.name, failures)
-	verdict(w, best > 0 && wall <= best, "%s: filemux wall %.2fs vs best peer %s %.2fs (median)",
-		o.sc.name, wall.Seconds(), bestName, best.Seconds())
+	r, ok := roundRatio(fm, bestResult, speed)
+	verdict(w, best > 0 && ok && r >= 1, "%s: filemux wall %.2fs vs best peer %s %.2fs (medians), rounds' ratio of %s's wall to ours %s",
+		o.sc.name, wall.Seconds(), bestName, best.Seconds(), bestName, ratio(r, ok))
 	n := len(fm.runs)
 	if n > 0 {
 		clients := stormClients
