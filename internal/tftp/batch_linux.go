@@ -37,9 +37,19 @@ type mmsg struct {
 // gsoBytes bounds the payload of one segmented send: the whole buffer must
 // fit one IP datagram before it is cut. maxSegments is the kernel's
 // UDP_MAX_SEGMENTS.
+//
+// firstSegments bounds the first segmented send of a batch. The kernel cuts
+// a send into all its datagrams before the first reaches the peer, so a
+// peer waiting for a window starts on it sooner when the window's first
+// send is short; the rest follow in full-sized sends while it works. atftp
+// fetching 64 MiB from our daemon at windowsize 64 (blksize 1468, 20-30
+// rounds alternating with atftpd, median of the rounds' ratios): 1.11-1.14x
+// atftpd's speed with 44 datagrams in every send, 1.15-1.23x with 8 in
+// the first.
 const (
-	gsoBytes    = 65000
-	maxSegments = 64
+	gsoBytes      = 65000
+	maxSegments   = 64
+	firstSegments = 8
 )
 
 // newMmsg returns a batch sender for the socket behind rc, or nil when the
@@ -151,8 +161,9 @@ func (m *mmsg) prepare(bs [][]byte) {
 
 // prepareGSO groups bs into segmented messages: runs of datagrams of the
 // first one's size, the last of a run possibly shorter, each run within
-// gsoBytes and maxSegments. It reports false when segmenting gains nothing
-// (a single datagram, or datagrams too large to group).
+// gsoBytes and maxSegments, the first within firstSegments. It reports
+// false when segmenting gains nothing (a single datagram, or datagrams too
+// large to group).
 func (m *mmsg) prepareGSO(bs [][]byte) bool {
 	size := len(bs[0])
 	per := min(gsoBytes/size, maxSegments)
@@ -170,8 +181,8 @@ func (m *mmsg) prepareGSO(bs [][]byte) bool {
 	m.ensure(len(bs))
 	m.msgs = m.msgs[:0]
 	space := unix.CmsgSpace(2)
-	for i := 0; i < len(bs); i += per {
-		run := bs[i:min(i+per, len(bs))]
+	for i, n := 0, min(per, firstSegments); i < len(bs); i, n = i+n, per {
+		run := bs[i:min(i+n, len(bs))]
 		for j, b := range run {
 			m.iovs[i+j] = unix.Iovec{Base: unsafe.SliceData(b)}
 			m.iovs[i+j].SetLen(len(b))
