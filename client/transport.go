@@ -31,6 +31,9 @@ type transport struct {
 	// (see transfer.tuneReceive). since counts those datagrams.
 	midWindow bool
 	since     int
+	// sent counts the bytes sent since the last datagram received, for
+	// the Spinner's budget (tftp.Spinner.RecvAfter).
+	sent int
 }
 
 func newTransport(pc *net.UDPConn, server netip.AddrPort) *transport {
@@ -46,6 +49,7 @@ func newTransport(pc *net.UDPConn, server netip.AddrPort) *transport {
 // well-known port before.
 func (t *transport) Send(b []byte) error {
 	t.since = 0
+	t.sent += len(b)
 	_, err := t.pc.WriteToUDPAddrPort(b, t.peer)
 	return err
 }
@@ -70,8 +74,9 @@ func (t *transport) next(buf []byte, deadline time.Time) (int, netip.AddrPort, e
 		return 0, netip.AddrPort{}, tftp.ErrInterrupted
 	}
 	if !t.midWindow || t.since > 0 {
-		if n, from, ok := t.spin.Recv(buf, deadline); ok {
+		if n, from, ok := t.spin.RecvAfter(buf, deadline, t.sent); ok {
 			t.since++
+			t.sent = 0
 			return n, from, nil
 		}
 	}
@@ -84,6 +89,7 @@ func (t *transport) next(buf []byte, deadline time.Time) (int, netip.AddrPort, e
 	}
 	if err == nil {
 		t.since++
+		t.sent = 0
 	}
 	return n, unmap(from), err
 }

@@ -22,7 +22,18 @@ import (
 // wait spins at most spinBudget; and a peer that keeps answering later than
 // the budget (a real network, a slow client) is no longer spun for, except
 // for a probe now and then.
-const spinBudget = 50 * time.Microsecond
+//
+// A wait for the answer to a window, or to a large block, is longer by the
+// time the peer takes to copy what was sent: the budget grows by perKiB
+// (about a copy into a file at 500 MB/s) per KiB sent since the last
+// datagram received, up to maxSpinBudget. Our daemon against tftpd-hpa,
+// curl in lock-step at blksize 65464 (24 rounds, median of the rounds'
+// ratios): 1.02x with 50 us for every wait, 1.07x with 50 + 128 us.
+const (
+	spinBudget    = 50 * time.Microsecond
+	perKiB        = 2 * time.Microsecond
+	maxSpinBudget = 500 * time.Microsecond
+)
 
 // running counts the transfers of the process inside ServeRead and
 // ServeWrite.
@@ -60,19 +71,25 @@ func NewSpinner(pc *net.UDPConn) *Spinner {
 // is false when nothing came (or spinning is not allowed now): the caller
 // then reads as usual.
 func (s *Spinner) Recv(buf []byte, deadline time.Time) (n int, from netip.AddrPort, ok bool) {
+	return s.RecvAfter(buf, deadline, 0)
+}
+
+// RecvAfter is Recv for the answer to sent bytes: the peer answers once it
+// has taken them in, so the budget grows by perKiB for each KiB of them.
+func (s *Spinner) RecvAfter(buf []byte, deadline time.Time, sent int) (n int, from netip.AddrPort, ok bool) {
 	if s == nil || s.raw == nil || !spinAllowed() {
 		return 0, netip.AddrPort{}, false
 	}
-	return s.spin(buf, deadline)
+	return s.spin(buf, deadline, min(spinBudget+time.Duration(sent>>10)*perKiB, maxSpinBudget))
 }
 
-// spin is Recv without the process-wide limit.
-func (s *Spinner) spin(buf []byte, deadline time.Time) (n int, from netip.AddrPort, ok bool) {
+// spin is RecvAfter without the process-wide limit.
+func (s *Spinner) spin(buf []byte, deadline time.Time, budget time.Duration) (n int, from netip.AddrPort, ok bool) {
 	if s.skip > 0 {
 		s.skip--
 		return 0, netip.AddrPort{}, false
 	}
-	until := time.Now().Add(spinBudget)
+	until := time.Now().Add(budget)
 	if !deadline.IsZero() && deadline.Before(until) {
 		until = deadline
 	}

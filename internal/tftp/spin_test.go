@@ -24,17 +24,17 @@ func TestSpinnerReceives(t *testing.T) {
 			if _, err := b.WriteToUDPAddrPort([]byte("hello"), addrOf(a)); err != nil {
 				t.Fatal(err)
 			}
-			n, from, ok := s.spin(buf, time.Now().Add(time.Second))
+			n, from, ok := s.spin(buf, time.Now().Add(time.Second), spinBudget)
 			for i := 0; !ok && i < 100; i++ { // the datagram may take a moment on a loaded machine
 				s.skip = 0
-				n, from, ok = s.spin(buf, time.Now().Add(time.Second))
+				n, from, ok = s.spin(buf, time.Now().Add(time.Second), spinBudget)
 			}
 			if !ok || string(buf[:n]) != "hello" || from != addrOf(b) {
 				t.Fatalf("spin = %q from %v, %v; want %q from %v", buf[:n], from, ok, "hello", addrOf(b))
 			}
 			s.misses, s.skip = 0, 0
 			start := time.Now()
-			if _, _, ok := s.spin(buf, time.Now().Add(time.Second)); ok {
+			if _, _, ok := s.spin(buf, time.Now().Add(time.Second), spinBudget); ok {
 				t.Fatal("spin received a datagram nobody sent")
 			}
 			if d := time.Since(start); d > 100*spinBudget {
@@ -47,7 +47,7 @@ func TestSpinnerReceives(t *testing.T) {
 				t.Fatal(err)
 			}
 			time.Sleep(10 * time.Millisecond)
-			if _, _, ok := s.spin(buf, time.Time{}); ok {
+			if _, _, ok := s.spin(buf, time.Time{}, spinBudget); ok {
 				t.Error("spun during the back-off")
 			}
 		})

@@ -56,6 +56,9 @@ type ConnTransport struct {
 	unknownTID  []byte
 	batch       *mmsg
 	spin        *Spinner
+	// sent counts the bytes sent since the last datagram received, for
+	// the Spinner's budget.
+	sent int
 }
 
 // NewConnTransport returns a Transport that exchanges datagrams with peer
@@ -81,6 +84,11 @@ func (t *ConnTransport) Peer() netip.AddrPort { return t.peer }
 
 // Send sends b to the peer.
 func (t *ConnTransport) Send(b []byte) error {
+	t.sent += len(b)
+	return t.write(b)
+}
+
+func (t *ConnTransport) write(b []byte) error {
 	if t.udp != nil {
 		_, err := t.udp.WriteToUDPAddrPort(b, t.peer)
 		return err
@@ -92,13 +100,16 @@ func (t *ConnTransport) Send(b []byte) error {
 // SendBatch sends bs to the peer in order, with one sendmmsg(2) where the
 // system has it.
 func (t *ConnTransport) SendBatch(bs [][]byte) error {
+	for _, b := range bs {
+		t.sent += len(b)
+	}
 	if t.batch != nil {
 		if ok, err := t.batch.send(bs, t.peer); ok {
 			return err
 		}
 	}
 	for _, b := range bs {
-		if err := t.Send(b); err != nil {
+		if err := t.write(b); err != nil {
 			return err
 		}
 	}
@@ -128,13 +139,17 @@ func (t *ConnTransport) next(buf []byte, deadline time.Time) (int, netip.AddrPor
 	if t.interrupted.Load() {
 		return 0, netip.AddrPort{}, ErrInterrupted
 	}
-	if n, from, ok := t.spin.Recv(buf, deadline); ok {
+	if n, from, ok := t.spin.RecvAfter(buf, deadline, t.sent); ok {
+		t.sent = 0
 		return n, from, nil
 	}
 	if err := t.setDeadline(deadline); err != nil {
 		return 0, netip.AddrPort{}, err
 	}
 	n, from, err := t.read(buf)
+	if err == nil {
+		t.sent = 0
+	}
 	if err != nil && t.interrupted.Load() {
 		err = ErrInterrupted
 	}
