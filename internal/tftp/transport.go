@@ -42,7 +42,9 @@ var ErrInterrupted = errors.New("tftp: transport interrupted")
 // datagram from any other address or port is answered with ERROR 5 (unknown
 // transfer ID) and otherwise ignored, so a stranger cannot disturb the
 // transfer. When the PacketConn is a *net.UDPConn it uses the
-// allocation-free netip paths.
+// allocation-free netip paths. Send, unlike the other methods, may be
+// called from another goroutine while the transfer runs (a daemon's final
+// ERROR when it kills a transfer).
 type ConnTransport struct {
 	pc       net.PacketConn
 	udp      *net.UDPConn
@@ -57,8 +59,9 @@ type ConnTransport struct {
 	batch       *mmsg
 	spin        *Spinner
 	// sent counts the bytes sent since the last datagram received, for
-	// the Spinner's budget.
-	sent int
+	// the Spinner's budget. It is atomic because a daemon may send a
+	// final ERROR from another goroutine while the transfer runs.
+	sent atomic.Int64
 }
 
 // NewConnTransport returns a Transport that exchanges datagrams with peer
@@ -84,7 +87,7 @@ func (t *ConnTransport) Peer() netip.AddrPort { return t.peer }
 
 // Send sends b to the peer.
 func (t *ConnTransport) Send(b []byte) error {
-	t.sent += len(b)
+	t.sent.Add(int64(len(b)))
 	return t.write(b)
 }
 
@@ -100,9 +103,11 @@ func (t *ConnTransport) write(b []byte) error {
 // SendBatch sends bs to the peer in order, with one sendmmsg(2) where the
 // system has it.
 func (t *ConnTransport) SendBatch(bs [][]byte) error {
+	n := 0
 	for _, b := range bs {
-		t.sent += len(b)
+		n += len(b)
 	}
+	t.sent.Add(int64(n))
 	if t.batch != nil {
 		if ok, err := t.batch.send(bs, t.peer); ok {
 			return err
@@ -139,8 +144,8 @@ func (t *ConnTransport) next(buf []byte, deadline time.Time) (int, netip.AddrPor
 	if t.interrupted.Load() {
 		return 0, netip.AddrPort{}, ErrInterrupted
 	}
-	if n, from, ok := t.spin.RecvAfter(buf, deadline, t.sent); ok {
-		t.sent = 0
+	if n, from, ok := t.spin.RecvAfter(buf, deadline, int(t.sent.Load())); ok {
+		t.sent.Store(0)
 		return n, from, nil
 	}
 	if err := t.setDeadline(deadline); err != nil {
@@ -148,7 +153,7 @@ func (t *ConnTransport) next(buf []byte, deadline time.Time) (int, netip.AddrPor
 	}
 	n, from, err := t.read(buf)
 	if err == nil {
-		t.sent = 0
+		t.sent.Store(0)
 	}
 	if err != nil && t.interrupted.Load() {
 		err = ErrInterrupted
