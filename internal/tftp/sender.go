@@ -46,8 +46,13 @@ type sender struct {
 }
 
 // readAheadBytes bounds the blocks read from src beyond the window while
-// the sender waits for an ACK: at least one block, at most a window.
-const readAheadBytes = 64 << 10
+// the sender waits for an ACK: at least one block, at most a window. The
+// blocks not read ahead are read after the ACK, before the next window
+// goes out, while the peer waits: at 64 KiB a window of 64 blocks of 1468
+// bytes had 20 of them to read then. atftp fetching 64 MiB from our daemon
+// at windowsize 64, alternating with atftpd for 24 rounds, twice: 1.10x and
+// 1.18x atftpd's speed with 64 KiB, 1.20x and 1.26x with 128 KiB.
+const readAheadBytes = 128 << 10
 
 func newSender(l *link, src io.Reader) *sender {
 	s := &sender{link: l, src: src, base: 1, next: 1, sent: 1, filled: 1, window: l.p.WindowSize}
