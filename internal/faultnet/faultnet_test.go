@@ -92,8 +92,11 @@ func TestNetworkDeadlineAndClose(t *testing.T) {
 	if err := <-errc; !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("error %v", err)
 	}
-	go func() { _, _, err := a.ReadFrom(make([]byte, 1)); errc <- err }()
+	// Close ends a reader that waits without a deadline. The past deadline
+	// is cleared before the read starts: a read that began first would
+	// rightly fail on it.
 	_ = a.SetReadDeadline(time.Time{})
+	go func() { _, _, err := a.ReadFrom(make([]byte, 1)); errc <- err }()
 	time.Sleep(10 * time.Millisecond)
 	a.Close()
 	if err := <-errc; !errors.Is(err, net.ErrClosed) {
