@@ -21,7 +21,7 @@ func (x *transfer) move(ctx context.Context, first reply, stop func() bool) erro
 		defer stop()
 		return x.upload(ctx)
 	}
-	l := &downlink{transport: x.tr}
+	l := &downlink{ConnTransport: x.tr}
 	if first.op == tftp.OpData {
 		l.pending, l.mute = first.packet, true
 	}
@@ -64,7 +64,7 @@ func (x *transfer) move(ctx context.Context, first reply, stop func() bool) erro
 func (x *transfer) tuneReceive() {
 	if x.op == OpRead && x.p.WindowSize > 1 {
 		_ = x.pc.SetReadBuffer(min(4*x.p.WindowSize*(x.p.BlockSize+512), 16<<20))
-		x.tr.midWindow = true
+		x.tr.PollMidWindow()
 	}
 }
 
@@ -79,7 +79,7 @@ func (x *transfer) tuneReceive() {
 // sent through the whole retry budget, the upload is reported as a success,
 // marked Result.Unconfirmed.
 func (x *transfer) upload(ctx context.Context) error {
-	l := &uplink{transport: x.tr} // the handshake acknowledged block 0
+	l := &uplink{ConnTransport: x.tr} // the handshake acknowledged block 0
 	st, err := tftp.ServeRead(ctx, l, x.p, behaviour.Options{}, source{x})
 	x.record(st)
 	if errors.Is(err, tftp.ErrTimeout) && x.ended && st.Blocks >= 2 && l.lastAck == uint16(st.Blocks-1) {
@@ -91,12 +91,12 @@ func (x *transfer) upload(ctx context.Context) error {
 
 // uplink remembers the last ACK the server sent during an upload.
 type uplink struct {
-	*transport
+	*tftp.ConnTransport
 	lastAck uint16
 }
 
 func (l *uplink) Recv(buf []byte, deadline time.Time) (int, error) {
-	n, err := l.transport.Recv(buf, deadline)
+	n, err := l.ConnTransport.Recv(buf, deadline)
 	if err == nil && n == 4 && binary.BigEndian.Uint16(buf) == uint16(tftp.OpAck) {
 		l.lastAck = binary.BigEndian.Uint16(buf[2:])
 	}
@@ -107,7 +107,7 @@ func (l *uplink) Recv(buf []byte, deadline time.Time) (int, error) {
 // end of a write, a DATA 1 that already answered the request, and swallows
 // the ACK 0 the receiver would open with.
 type downlink struct {
-	*transport
+	*tftp.ConnTransport
 	pending []byte
 	mute    bool
 }
@@ -117,7 +117,7 @@ func (l *downlink) Send(b []byte) error {
 		l.mute = false
 		return nil
 	}
-	return l.transport.Send(b)
+	return l.ConnTransport.Send(b)
 }
 
 func (l *downlink) Recv(buf []byte, deadline time.Time) (int, error) {
@@ -126,5 +126,5 @@ func (l *downlink) Recv(buf []byte, deadline time.Time) (int, error) {
 		l.pending = nil
 		return n, nil
 	}
-	return l.transport.Recv(buf, deadline)
+	return l.ConnTransport.Recv(buf, deadline)
 }

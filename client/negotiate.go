@@ -10,7 +10,7 @@ import (
 // negotiate fixes the transfer's parameters from the server's first reply
 // and gives the local handler's Transfer the options the server accepted.
 func (x *transfer) negotiate(first reply) error {
-	x.res.Server = x.tr.server().String()
+	x.res.Server = x.tr.Peer().String()
 	x.p = x.s.base
 	x.t.Options = behaviour.Options{}
 	if first.op == tftp.OpOACK {

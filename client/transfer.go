@@ -20,7 +20,7 @@ type transfer struct {
 	t   behaviour.Transfer
 	req tftp.Request
 	pc  *net.UDPConn
-	tr  *transport
+	tr  *tftp.ConnTransport
 	p   tftp.Params
 
 	opened, ended bool
@@ -73,7 +73,7 @@ func (x *transfer) run(ctx context.Context, remote string, l local) error {
 	if err != nil {
 		return err
 	}
-	x.pc, x.tr = pc, newTransport(pc, x.s.server)
+	x.pc, x.tr = pc, tftp.NewClientTransport(pc, x.s.server)
 	stop := context.AfterFunc(ctx, x.tr.Interrupt)
 	first, err := x.handshake(ctx)
 	if err == nil {
@@ -98,7 +98,7 @@ func (x *transfer) run(ctx context.Context, remote string, l local) error {
 // refuse tells the server why the client will not go on, once the server
 // has a transfer ID to tell, unless the server itself ended the transfer.
 func (x *transfer) refuse(err error) {
-	if !x.tr.learned || isServerError(err) {
+	if !x.tr.Learned() || isServerError(err) {
 		return
 	}
 	_ = x.tr.Send(tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)))

@@ -50,9 +50,10 @@ type ConnTransport struct {
 	udp      *net.UDPConn
 	peer     netip.AddrPort
 	peerAddr net.Addr
-	// learnPort makes the first datagram from the peer's address fix the
-	// peer's port: a client learns the server's transfer ID that way.
-	learnPort   bool
+	// learning is set while a client waits for the server's first
+	// datagram: the first from the server's address fixes its port, the
+	// server's transfer ID (see NewClientTransport).
+	learning    bool
 	deadline    time.Time
 	interrupted atomic.Bool
 	unknownTID  []byte
@@ -62,6 +63,10 @@ type ConnTransport struct {
 	// the Spinner's budget. It is atomic because a daemon may send a
 	// final ERROR from another goroutine while the transfer runs.
 	sent atomic.Int64
+	// midWindow limits polling to the datagrams after the first since the
+	// last Send (see PollMidWindow); since counts those datagrams.
+	midWindow bool
+	since     int
 }
 
 // NewConnTransport returns a Transport that exchanges datagrams with peer
@@ -82,12 +87,40 @@ func NewConnTransport(pc net.PacketConn, peer netip.AddrPort) *ConnTransport {
 	return t
 }
 
-// Peer returns the address and port datagrams are exchanged with.
+// NewClientTransport returns the Transport of a client's transfer with the
+// server at server, its well-known address. The request goes there, and the
+// first datagram back from the server's IP address fixes the server's
+// transfer ID (RFC 1350 section 4): from then on datagrams come from and go
+// to that address and port only, and a stranger is answered as Recv
+// describes. Until then a datagram from another IP address is dropped
+// unanswered, since the client has no transfer ID to defend yet.
+func NewClientTransport(pc *net.UDPConn, server netip.AddrPort) *ConnTransport {
+	t := NewConnTransport(pc, server)
+	t.learning = true
+	return t
+}
+
+// Peer returns the address and port datagrams are exchanged with: for a
+// client's transport, the server's well-known address until Learned.
 func (t *ConnTransport) Peer() netip.AddrPort { return t.peer }
+
+// Learned reports whether the peer's transfer ID is known: always, except
+// for a client's transport before the server's first datagram.
+func (t *ConnTransport) Learned() bool { return !t.learning }
+
+// PollMidWindow makes Recv poll (see Spinner) only for the datagrams after
+// the first since the last Send: for a receiver of windows, whose datagrams
+// follow each other within microseconds inside a window, while polling
+// through the sender's pause after each ACK would take the CPU the sender
+// needs. Call it before the transfer starts.
+func (t *ConnTransport) PollMidWindow() { t.midWindow = true }
 
 // Send sends b to the peer.
 func (t *ConnTransport) Send(b []byte) error {
 	t.sent.Add(int64(len(b)))
+	if t.midWindow {
+		t.since = 0
+	}
 	return t.write(b)
 }
 
@@ -108,6 +141,9 @@ func (t *ConnTransport) SendBatch(bs [][]byte) error {
 		n += len(b)
 	}
 	t.sent.Add(int64(n))
+	if t.midWindow {
+		t.since = 0
+	}
 	if t.batch != nil {
 		if ok, err := t.batch.send(bs, t.peer); ok {
 			return err
@@ -134,7 +170,9 @@ func (t *ConnTransport) Recv(buf []byte, deadline time.Time) (int, error) {
 		if t.accept(from) {
 			return n, nil
 		}
-		t.answerStranger(from, buf[:n])
+		if !t.learning {
+			t.answerStranger(from, buf[:n])
+		}
 	}
 }
 
@@ -144,21 +182,29 @@ func (t *ConnTransport) next(buf []byte, deadline time.Time) (int, netip.AddrPor
 	if t.interrupted.Load() {
 		return 0, netip.AddrPort{}, ErrInterrupted
 	}
-	if n, from, ok := t.spin.RecvAfter(buf, deadline, int(t.sent.Load())); ok {
-		t.sent.Store(0)
-		return n, from, nil
+	if !t.midWindow || t.since > 0 {
+		if n, from, ok := t.spin.RecvAfter(buf, deadline, int(t.sent.Load())); ok {
+			t.received()
+			return n, from, nil
+		}
 	}
 	if err := t.setDeadline(deadline); err != nil {
 		return 0, netip.AddrPort{}, err
 	}
 	n, from, err := t.read(buf)
 	if err == nil {
-		t.sent.Store(0)
+		t.received()
 	}
 	if err != nil && t.interrupted.Load() {
 		err = ErrInterrupted
 	}
 	return n, from, err
+}
+
+// received counts a datagram read, for the poll's budget and PollMidWindow.
+func (t *ConnTransport) received() {
+	t.sent.Store(0)
+	t.since++
 }
 
 func (t *ConnTransport) setDeadline(d time.Time) error {
@@ -191,16 +237,18 @@ func (t *ConnTransport) read(buf []byte) (int, netip.AddrPort, error) {
 	return n, addrPortOf(addr), nil
 }
 
+// accept reports whether a datagram from from belongs to the transfer; a
+// client's transport learns the server's transfer ID from the first.
 func (t *ConnTransport) accept(from netip.AddrPort) bool {
-	if from == t.peer {
-		return true
+	if !t.learning {
+		return from == t.peer
 	}
-	if t.learnPort && from.Addr() == t.peer.Addr() {
-		t.learnPort = false
-		t.peer, t.peerAddr = from, net.UDPAddrFromAddrPort(from)
-		return true
+	if from.Addr() != t.peer.Addr() {
+		return false
 	}
-	return false
+	t.learning = false
+	t.peer, t.peerAddr = from, net.UDPAddrFromAddrPort(from)
+	return true
 }
 
 // answerStranger sends ERROR 5 to a stranger, as Recv describes.
