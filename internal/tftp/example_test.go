@@ -266,3 +266,30 @@ func ExampleConnTransport_SendBatch() {
 	// two
 	// three
 }
+
+// A client's transport sends the request to the server's well-known port
+// and learns the server's transfer ID from its first answer, which comes
+// from another port (RFC 1350 section 4).
+func ExampleNewClientTransport() {
+	c, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	defer c.Close()
+	wellKnown, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	defer wellKnown.Close()
+	tid, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	defer tid.Close()
+	tr := tftp.NewClientTransport(c, wellKnown.LocalAddr().(*net.UDPAddr).AddrPort())
+
+	_ = tr.Send(tftp.AppendRequest(nil, tftp.Request{Op: tftp.OpRRQ, Filename: "f", Mode: behaviour.Octet}))
+	buf := make([]byte, 516)
+	_ = wellKnown.SetReadDeadline(time.Now().Add(time.Second))
+	n, client, _ := wellKnown.ReadFromUDPAddrPort(buf)
+	req, _ := tftp.ParseRequest(buf[:n])
+	fmt.Println("request for", req.Filename, "learned:", tr.Learned())
+
+	_, _ = tid.WriteToUDPAddrPort(tftp.AppendData(nil, 1, []byte("hi")), client)
+	n, err := tr.Recv(buf, time.Now().Add(time.Second))
+	fmt.Printf("%q %v, learned: %v, peer is the new port: %v\n", buf[:n], err, tr.Learned(), tr.Peer() == tid.LocalAddr().(*net.UDPAddr).AddrPort())
+	// Output:
+	// request for f learned: false
+	// "\x00\x03\x00\x01hi" <nil>, learned: true, peer is the new port: true
+}
