@@ -173,3 +173,26 @@ func ExamplePortRange() {
 	fmt.Println(d.Ports)
 	// Output: 50000-50099
 }
+
+// The main loop of a program that serves TFTP until it is told to stop: in
+// a real main, ctx comes from signal.NotifyContext(context.Background(),
+// os.Interrupt, syscall.SIGTERM) and an SSHService runs beside the TFTP one.
+func ExampleRun() {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	d := &daemon.TFTP{Handler: behaviour.Bytes([]byte("startup-config\n")), RefuseWrites: true}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- daemon.Run(ctx, 2*time.Second, daemon.TFTPService(d, pc)) }()
+
+	if err := fetch(pc.LocalAddr().String(), "sw1-confg", os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+	stop() // the signal: running transfers get 2 s to finish
+	fmt.Println(<-done)
+	// Output:
+	// startup-config
+	// <nil>
+}

@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -111,14 +112,25 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer closeDir()
-	s := servers{grace: cfg.Grace, tftp: &daemon.TFTP{
+	pc, err := net.ListenPacket("udp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	services := []daemon.Service{daemon.TFTPService(&daemon.TFTP{
 		Handler:     h,
 		Logger:      cfg.Logger,
 		MaxSize:     cfg.MaxSize,
 		RefuseReads: true,
-	}}
+	}, pc)}
+	var sshAddr netip.AddrPort
 	if cfg.SSH != "" {
-		s.ssh = &daemon.SSH{
+		ln, err := net.Listen("tcp", cfg.SSH)
+		if err != nil {
+			pc.Close()
+			return err
+		}
+		sshAddr = ln.Addr().(*net.TCPAddr).AddrPort()
+		services = append(services, daemon.SSHService(&daemon.SSH{
 			Handler:            h,
 			Logger:             cfg.Logger,
 			MaxSize:            cfg.MaxSize,
@@ -127,9 +139,12 @@ func run(ctx context.Context, cfg config) error {
 			AuthorizedKeysFile: cfg.AuthorizedKeysFile,
 			AuthorizedKeys:     cfg.AuthorizedKeys,
 			PasswordFile:       cfg.PasswordFile,
-		}
+		}, ln))
 	}
-	return s.run(ctx, cfg.Listen, cfg.SSH, cfg.Ready)
+	if cfg.Ready != nil {
+		cfg.Ready(pc.LocalAddr().(*net.UDPAddr).AddrPort(), sshAddr)
+	}
+	return daemon.Run(ctx, cfg.Grace, services...)
 }
 
 // collector returns the routes that store pushed configs in cfg.Dir, with

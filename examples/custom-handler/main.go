@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -70,25 +69,8 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- d.Serve(pc) }()
 	if cfg.Ready != nil {
 		cfg.Ready(pc.LocalAddr().(*net.UDPAddr).AddrPort())
 	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	grace := cfg.Grace
-	if grace <= 0 {
-		grace = 5 * time.Second
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	_ = d.Shutdown(sctx) // transfers still running are aborted: nothing to report
-	if err := <-done; !errors.Is(err, daemon.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return daemon.Run(ctx, cfg.Grace, daemon.TFTPService(d, pc))
 }

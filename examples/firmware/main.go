@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -98,23 +99,37 @@ func run(ctx context.Context, cfg config) error {
 	store.Put(name+".sha256", []byte(digestLine(img, name)))
 	cfg.Logger.Info("firmware loaded", "name", name, "bytes", len(img))
 
-	s := servers{grace: cfg.Grace, tftp: &daemon.TFTP{
+	pc, err := net.ListenPacket("udp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	services := []daemon.Service{daemon.TFTPService(&daemon.TFTP{
 		Handler: store,
 		Logger:  cfg.Logger,
 		// Devices that negotiate windowsize get up to 64 blocks in
 		// flight: on a LAN, an image arrives many times faster.
 		MaxWindowSize: 64,
 		RefuseWrites:  true,
-	}}
+	}, pc)}
+	var sftpAddr netip.AddrPort
 	if cfg.SFTP != "" {
-		s.ssh = &daemon.SSH{
+		ln, err := net.Listen("tcp", cfg.SFTP)
+		if err != nil {
+			pc.Close()
+			return err
+		}
+		sftpAddr = ln.Addr().(*net.TCPAddr).AddrPort()
+		services = append(services, daemon.SSHService(&daemon.SSH{
 			Handler:            store,
 			Logger:             cfg.Logger,
 			HostKeyFile:        cfg.HostKeyFile,
 			HostKeys:           cfg.HostKeys,
 			AuthorizedKeysFile: cfg.AuthorizedKeysFile,
 			AuthorizedKeys:     cfg.AuthorizedKeys,
-		}
+		}, ln))
 	}
-	return s.run(ctx, cfg.Listen, cfg.SFTP, cfg.Ready)
+	if cfg.Ready != nil {
+		cfg.Ready(pc.LocalAddr().(*net.UDPAddr).AddrPort(), sftpAddr)
+	}
+	return daemon.Run(ctx, cfg.Grace, services...)
 }

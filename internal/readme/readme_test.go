@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,13 +45,28 @@ func codeBlocks(text, lang string) []string {
 	return out
 }
 
+// TestGoSnippetIsVerbatim: each snippet file's functions, joined, are one
+// of README's go blocks, so README's Go compiles.
 func TestGoSnippetIsVerbatim(t *testing.T) {
-	src, err := os.ReadFile("snippet_test.go")
+	blocks := codeBlocks(readme(t), "go")
+	for _, file := range []string{"snippet_test.go", "snippet_run_test.go"} {
+		want := snippetFuncs(t, file)
+		if !slices.Contains(blocks, want) {
+			t.Errorf("README has no ```go block equal to the functions of %s:\n%s\nREADME's go blocks: %q", file, want, blocks)
+		}
+	}
+}
+
+// snippetFuncs returns the functions of file, verbatim, joined by blank
+// lines.
+func snippetFuncs(t *testing.T, file string) string {
+	t.Helper()
+	src, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "snippet_test.go", src, 0)
+	f, err := parser.ParseFile(fset, file, src, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,14 +76,7 @@ func TestGoSnippetIsVerbatim(t *testing.T) {
 			funcs = append(funcs, string(src[fset.Position(fd.Pos()).Offset:fset.Position(fd.End()).Offset]))
 		}
 	}
-	want := strings.Join(funcs, "\n\n") + "\n"
-	blocks := codeBlocks(readme(t), "go")
-	for _, b := range blocks {
-		if b == want {
-			return
-		}
-	}
-	t.Errorf("README has no ```go block equal to the functions of snippet_test.go:\n%s\nREADME's go blocks: %q", want, blocks)
+	return strings.Join(funcs, "\n\n") + "\n"
 }
 
 func TestGoSnippetServes(t *testing.T) {
