@@ -3,8 +3,6 @@ package daemon_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"net"
 	"net/netip"
@@ -29,10 +27,7 @@ type runPair struct {
 func startRun(t *testing.T, ctx context.Context, grace time.Duration, d *daemon.TFTP, h behaviour.Handler) *runPair {
 	t.Helper()
 	d.Handler = h
-	_, hostKey, _ := ed25519.GenerateKey(rand.Reader)
-	_, userKey, _ := ed25519.GenerateKey(rand.Reader)
-	host, _ := ssh.NewSignerFromKey(hostKey)
-	user, _ := ssh.NewSignerFromKey(userKey)
+	host, user := newExampleSigner(), newExampleSigner()
 	s := &daemon.SSH{Handler: h, HostKeys: []ssh.Signer{host}, AuthorizedKeys: []ssh.PublicKey{user.PublicKey()}}
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
