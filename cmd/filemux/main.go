@@ -1,4 +1,4 @@
-// Command filemux serves and fetches virtual files over TFTP.
+// Command filemux serves and fetches virtual files over TFTP, SFTP and SCP.
 //
 //	filemux get [flags] tftp://HOST[:PORT]/PATH[;mode=netascii] [LOCAL|-]
 //	filemux put [flags] LOCAL|- tftp://HOST[:PORT]/PATH[;mode=netascii]
@@ -6,11 +6,13 @@
 //	filemux put [flags] LOCAL|- sftp://[USER@]HOST[:PORT]/PATH
 //	filemux get [flags] scp://[USER@]HOST[:PORT]/PATH [LOCAL|-]
 //	filemux put [flags] LOCAL|- scp://[USER@]HOST[:PORT]/PATH
-//	filemux serve [--tftp ADDR]... [--root DIR] [--writable]
+//	filemux serve [--tftp ADDR]... [--sftp ADDR]... [--root DIR] [--writable]
+//	filemux serve --config FILE
 //
-// get and put are a TFTP client (RFC 1350, 2347, 2348, 2349, 7440) that
-// does not trust the server; serve runs filemux's TFTP daemon. Run
-// "filemux help" for the flags and the exit statuses.
+// get and put are a TFTP client (RFC 1350, 2347, 2348, 2349, 7440) and an
+// SFTP and SCP client, none of which trusts the server; serve runs
+// filemux's TFTP daemon and its SSH server (SFTP and SCP) on the same
+// routes. Run "filemux help" for the flags and the exit statuses.
 package main
 
 import (
@@ -34,9 +36,9 @@ var commands []command
 func init() {
 	// Filled here rather than in the declaration: help refers to commands.
 	commands = []command{
-		{"get", "download a file from a TFTP server", runGet},
-		{"put", "upload a file to a TFTP server", runPut},
-		{"serve", "serve files over TFTP", runServe},
+		{"get", "download a file (tftp://, sftp://, scp://)", runGet},
+		{"put", "upload a file (tftp://, sftp://, scp://)", runPut},
+		{"serve", "serve files over TFTP, SFTP and SCP", runServe},
 		{"check", "validate a serve configuration file", runCheck},
 		{"match", "show the route a file name gets", runMatch},
 		{"help", "show this help", runHelp},
