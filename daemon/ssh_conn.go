@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -69,11 +70,16 @@ func (c *sshConn) serve() {
 func (c *sshConn) handshake() (<-chan ssh.NewChannel, <-chan *ssh.Request, error) {
 	cfg := c.srv.cfg
 	_ = c.nc.SetDeadline(time.Now().Add(cfg.handshake))
-	sc, chans, reqs, err := ssh.NewServerConn(c.nc, cfg.ssh)
+	sc, chans, reqs, err := ssh.NewServerConn(c.nc, c.loginConfig())
+	c.srv.preauth.done(c)
 	if err != nil {
 		return nil, nil, err
 	}
 	_ = c.nc.SetDeadline(time.Time{})
+	if reason := c.srv.logins.enter(c); reason != "" {
+		c.refuseLogin(sc, chans, reqs, reason)
+		return nil, nil, errors.New("daemon: ssh login refused: " + reason)
+	}
 	c.sc, c.user = sc, sc.User()
 	c.handler = cfg.handler
 	if cfg.handlerFor != nil {
