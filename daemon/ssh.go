@@ -166,6 +166,20 @@ type SSH struct {
 	// silent connections first, and a login in progress survives a flood.
 	// The zero value means DefaultSSHMaxStartups, 10:30:100.
 	MaxStartups SSHStartups
+	// BanThreshold is the number of failed logins from one address, within
+	// BanWindow, that ban it for BanDuration: its new connections are
+	// closed on arrival, before any handshake, and its unauthenticated
+	// ones at once; its logged-in connections stay. A wrong password
+	// scores one; refused keys score one per connection that never logs
+	// in, never a connection that logs in after offering other keys;
+	// connections that never try to authenticate score nothing. 0 means
+	// 10; a negative value never bans.
+	BanThreshold int
+	// BanWindow is how long a failed login counts toward BanThreshold. 0
+	// means 10 minutes.
+	BanWindow time.Duration
+	// BanDuration is how long a ban lasts. 0 means 10 minutes.
+	BanDuration time.Duration
 	// MaxSessions bounds the session channels of one connection (each
 	// runs one sftp or scp). 0 means 10.
 	MaxSessions int

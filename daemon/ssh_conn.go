@@ -70,8 +70,9 @@ func (c *sshConn) serve() {
 func (c *sshConn) handshake() (<-chan ssh.NewChannel, <-chan *ssh.Request, error) {
 	cfg := c.srv.cfg
 	_ = c.nc.SetDeadline(time.Now().Add(cfg.handshake))
-	sc, chans, reqs, err := ssh.NewServerConn(c.nc, c.loginConfig())
-	c.srv.preauth.done(c)
+	conf, tries := c.loginConfig()
+	sc, chans, reqs, err := ssh.NewServerConn(c.nc, conf)
+	c.srv.handshakeEnded(c, tries, err)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -113,6 +113,19 @@ func (p *sshPreauth) progress(c *sshConn) *sshProgress {
 	return &sshProgress{}
 }
 
+// from returns the unauthenticated connections of one address.
+func (p *sshPreauth) from(a netip.Addr) []*sshConn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var list []*sshConn
+	for c := range p.pending {
+		if c.peer.Addr() == a {
+			list = append(list, c)
+		}
+	}
+	return list
+}
+
 func (p *sshPreauth) count() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -161,6 +161,9 @@ func TestSSHLoginDuringSilentFloodFromOneAddress(t *testing.T) {
 		t.Errorf("after %d silent connections: %d unauthenticated held, %d shed; want at most %d held and some shed",
 			f.dialled.Load(), g.Preauth, g.Shed, full)
 	}
+	if g.FailedLogins != 0 || g.Bans != 0 {
+		t.Errorf("silent connections were scored as failed logins: %+v", g)
+	}
 }
 
 // 300 silent connections from 30 addresses leave logins working, from a

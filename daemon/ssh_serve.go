@@ -21,10 +21,11 @@ type sshServer struct {
 	stop   context.CancelFunc
 	done   chan struct{} // closed when Serve may return
 
-	// The defences against hostile load: the pre-auth budget and the
-	// authenticated limits.
-	preauth *sshPreauth
-	logins  *sshLogins
+	// The defences against hostile load: the pre-auth budget, the
+	// failed-login bans, the authenticated limits.
+	preauth  *sshPreauth
+	defender *sshDefender
+	logins   *sshLogins
 
 	mu        sync.Mutex
 	conns     map[*sshConn]struct{}
@@ -85,6 +86,7 @@ func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {
 		cfg:       cfg,
 		budget:    newSSHBudget(cfg.maxBuffered),
 		preauth:   newSSHPreauth(cfg.guard.startups),
+		defender:  newSSHDefender(cfg.guard.banThreshold, cfg.guard.banWindow, cfg.guard.banFor),
 		logins:    newSSHLogins(cfg.maxConns, cfg.maxPerAddr),
 		ln:        ln,
 		addr:      sshAddrOf(ln.Addr()),
@@ -198,11 +200,17 @@ func (s *sshServer) isDraining() bool {
 	return s.draining
 }
 
-// admit starts serving nc. The connection counts against the pre-auth
-// budget (MaxStartups) until it authenticates, and may shed an idler one;
-// the authenticated limits apply when it logs in.
+// admit starts serving nc, unless its address is banned: then it is
+// closed before any handshake work. The connection counts against the
+// pre-auth budget (MaxStartups) until it authenticates, and may shed an
+// idler one; the authenticated limits apply when it logs in.
 func (s *sshServer) admit(nc net.Conn) {
 	peer := sshAddrOf(nc.RemoteAddr())
+	if s.defender.isBanned(peer.Addr(), time.Now()) {
+		s.cfg.log.Debug("ssh connection refused", "peer", peer, "reason", "banned")
+		nc.Close()
+		return
+	}
 	s.mu.Lock()
 	if s.draining {
 		s.mu.Unlock()
