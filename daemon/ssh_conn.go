@@ -51,7 +51,7 @@ func (c *sshConn) serve() {
 	defer c.recoverPanic("connection")
 	chans, reqs, err := c.handshake()
 	if err != nil {
-		c.srv.cfg.log.Info("ssh handshake failed", "peer", c.peer, "err", err)
+		c.logHandshakeFailure(err)
 		return
 	}
 	c.srv.cfg.log.Info("ssh login", "peer", c.peer, "user", c.user,

@@ -28,8 +28,9 @@ type sshDefender struct {
 	failures map[netip.Addr][]time.Time // within the window, oldest first
 	bans     map[netip.Addr]time.Time   // until when
 
-	failed atomic.Uint64
-	banned atomic.Uint64
+	failed  atomic.Uint64
+	banned  atomic.Uint64
+	refused atomic.Uint64 // connections of banned addresses
 }
 
 func newSSHDefender(threshold int, window, banFor time.Duration) *sshDefender {
@@ -45,6 +46,9 @@ func (d *sshDefender) isBanned(a netip.Addr, now time.Time) bool {
 	if ok && !now.Before(until) {
 		delete(d.bans, a)
 		return false
+	}
+	if ok {
+		d.refused.Add(1)
 	}
 	return ok
 }

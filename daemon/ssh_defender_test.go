@@ -85,8 +85,8 @@ func TestSSHFailedLoginsBanAddress(t *testing.T) {
 	if _, err := sshLoginFrom(s, "127.0.0.2", right); err != nil {
 		t.Errorf("another address during the ban: %v", err)
 	}
-	if g := s.SSH.Guard(); g.Bans != 1 || g.Banned != 1 || g.FailedLogins < threshold {
-		t.Errorf("guard during the ban: %+v, want 1 ban, 1 banned, at least %d failures", g, threshold)
+	if g := s.SSH.Guard(); g.Bans != 1 || g.Banned != 1 || g.FailedLogins < threshold || g.Refused < 2 {
+		t.Errorf("guard during the ban: %+v, want 1 ban, 1 banned, at least %d failures and 2 refused", g, threshold)
 	}
 	for {
 		_, err := sshLoginFrom(s, "127.0.0.1", right)

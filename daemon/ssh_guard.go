@@ -1,8 +1,10 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -41,6 +43,9 @@ type SSHGuard struct {
 	Bans uint64
 	// Banned is the number of addresses banned now.
 	Banned int
+	// Refused counts the connections of banned addresses, closed on
+	// arrival.
+	Refused uint64
 }
 
 // Guard returns a snapshot of the defences; the zero SSHGuard before
@@ -56,7 +61,19 @@ func (d *SSH) Guard() SSHGuard {
 		FailedLogins: s.defender.failed.Load(),
 		Bans:         s.defender.banned.Load(),
 		Banned:       s.defender.bannedNow(time.Now()),
+		Refused:      s.defender.refused.Load(),
 	}
+}
+
+// logHandshakeFailure logs a handshake that failed. Connections the
+// server shed or closed for a ban log at debug level only: an attacker
+// makes as many of them as it likes, and the metrics count them.
+func (c *sshConn) logHandshakeFailure(err error) {
+	level := slog.LevelInfo
+	if r := c.closeReason(); r == errSSHShed || r == errSSHBanned {
+		level, err = slog.LevelDebug, r
+	}
+	c.srv.cfg.log.Log(context.Background(), level, "ssh handshake failed", "peer", c.peer, "err", err)
 }
 
 // sshGuardSettings are the defences' fields with their defaults applied.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strconv"
@@ -152,11 +153,15 @@ func checkLogin(t *testing.T, s *daemontest.SSHServer, source string, limit time
 // neither block a login from that address nor from another: the
 // newcomer is never the one shed.
 func TestSSHLoginDuringSilentFloodFromOneAddress(t *testing.T) {
-	s := sshFloodServer(t)
+	logs := &logRecorder{}
+	s := sshFloodServer(t, func(d *daemon.SSH) { d.Logger = logs.logger() })
 	f := startSSHFlood(t, s.Addr(), []string{"127.0.0.1"}, 300)
 	checkLogin(t, s, "127.0.0.1", 2*time.Second)
 	checkLogin(t, s, "127.0.0.2", 2*time.Second)
 	g := s.SSH.Guard()
+	if n := len(logs.atLeast(slog.LevelInfo)) - len(logs.find("ssh login")); n > 0 {
+		t.Errorf("%d records at info level or above besides the logins, for %d shed connections: %+v", n, g.Shed, logs.atLeast(slog.LevelInfo))
+	}
 	if full := daemon.DefaultSSHMaxStartups.Full; g.Preauth > full || g.Shed == 0 {
 		t.Errorf("after %d silent connections: %d unauthenticated held, %d shed; want at most %d held and some shed",
 			f.dialled.Load(), g.Preauth, g.Shed, full)

@@ -306,7 +306,7 @@ func TestSSHGuardMetrics(t *testing.T) {
 	defer admin.Close()
 	eventually(t, admin.URL+"/metrics", map[string]float64{
 		"filemux_ssh_preauth": 0, "filemux_ssh_failed_logins_total": 0, "filemux_ssh_bans_total": 0, "filemux_ssh_banned_addresses": 0,
-		"filemux_ssh_preauth_shed_total": 0,
+		"filemux_ssh_preauth_shed_total": 0, "filemux_ssh_banned_connections_total": 0,
 	})
 	silent, err := net.Dial("tcp", srv.Addr().String())
 	if err != nil {
@@ -322,5 +322,11 @@ func TestSSHGuardMetrics(t *testing.T) {
 	}
 	eventually(t, admin.URL+"/metrics", map[string]float64{
 		"filemux_ssh_preauth": 0, "filemux_ssh_failed_logins_total": 2, "filemux_ssh_bans_total": 1, "filemux_ssh_banned_addresses": 1,
+		"filemux_ssh_banned_connections_total": 0,
 	})
+	if c, err := net.Dial("tcp", srv.Addr().String()); err == nil {
+		_, _ = io.Copy(io.Discard, c) // closed at once
+		c.Close()
+	}
+	eventually(t, admin.URL+"/metrics", map[string]float64{"filemux_ssh_banned_connections_total": 1})
 }

@@ -19,6 +19,8 @@ var (
 		"Addresses banned after failed SSH logins (ban_threshold).", nil, nil)
 	sshBannedDesc = prometheus.NewDesc(namespace+"_ssh_banned_addresses",
 		"Addresses banned now.", nil, nil)
+	sshRefusedDesc = prometheus.NewDesc(namespace+"_ssh_banned_connections_total",
+		"Connections of banned addresses, closed on arrival.", nil, nil)
 )
 
 // sshGuardCollector reads the watched servers' SSH.Guard at each scrape.
@@ -26,7 +28,7 @@ var (
 type sshGuardCollector struct{ m *Metrics }
 
 func (c sshGuardCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{sshPreauthDesc, sshShedDesc, sshFailedDesc, sshBansDesc, sshBannedDesc} {
+	for _, d := range []*prometheus.Desc{sshPreauthDesc, sshShedDesc, sshFailedDesc, sshBansDesc, sshBannedDesc, sshRefusedDesc} {
 		ch <- d
 	}
 }
@@ -43,12 +45,14 @@ func (c sshGuardCollector) Collect(ch chan<- prometheus.Metric) {
 		sum.FailedLogins += g.FailedLogins
 		sum.Bans += g.Bans
 		sum.Banned += g.Banned
+		sum.Refused += g.Refused
 	}
 	ch <- prometheus.MustNewConstMetric(sshPreauthDesc, prometheus.GaugeValue, float64(sum.Preauth))
 	ch <- prometheus.MustNewConstMetric(sshShedDesc, prometheus.CounterValue, float64(sum.Shed))
 	ch <- prometheus.MustNewConstMetric(sshFailedDesc, prometheus.CounterValue, float64(sum.FailedLogins))
 	ch <- prometheus.MustNewConstMetric(sshBansDesc, prometheus.CounterValue, float64(sum.Bans))
 	ch <- prometheus.MustNewConstMetric(sshBannedDesc, prometheus.GaugeValue, float64(sum.Banned))
+	ch <- prometheus.MustNewConstMetric(sshRefusedDesc, prometheus.CounterValue, float64(sum.Refused))
 }
 
 // watchGuard adds an SSH server's defences to the ssh metrics.
