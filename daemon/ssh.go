@@ -126,7 +126,11 @@ type SSH struct {
 	MaxAuthTries int
 
 	// HandshakeTimeout bounds the key exchange and authentication of a new
-	// connection. 0 means 30 seconds.
+	// connection: the longest a connection that never logs in holds a
+	// pre-auth slot. 0 means 10 seconds, ample for scripts and devices
+	// (old gear's group14 key exchange and RSA signature take a second or
+	// two) but short for a person typing a password at a prompt: give
+	// them a minute.
 	HandshakeTimeout time.Duration
 	// IdleTimeout closes a connection whose sessions have moved no data for
 	// this long. 0 means 10 minutes; a negative value means never.
@@ -140,12 +144,42 @@ type SSH struct {
 	// means 3.
 	KeepAliveMax int
 
-	// MaxConnections bounds the connections served at once; more are
-	// closed on arrival. 0 means 100.
+	// MaxConnections bounds the authenticated connections served at once.
+	// Connections count once they log in, so that connections that never
+	// do cannot take the slots (MaxStartups bounds those): a login over
+	// the limit has its first channel refused with "too many connections"
+	// (resource shortage), and is closed. 0 means 100.
 	MaxConnections int
-	// MaxPerAddress bounds the connections from one client address. 0
-	// means 10.
+	// MaxPerAddress bounds the authenticated connections from one client
+	// address, as MaxConnections does ("too many connections from this
+	// address"). 0 means 10.
 	MaxPerAddress int
+	// MaxStartups bounds the connections that have not authenticated yet,
+	// apart from the limits above. Past Start, a new connection sheds one
+	// held, with a chance rising from Rate percent to 100 at Full; more
+	// than Full are never held. The connection shed is never the newcomer
+	// (refusing newcomers hands the server to whoever holds the most
+	// silent connections): it is, at the address holding the most
+	// unauthenticated connections, the one whose peer got least far
+	// (silent, then talking, then authenticating) and sent nothing for
+	// the longest. So one source, or everyone behind one NAT, sheds its own
+	// silent connections first, and a login in progress survives a flood.
+	// The zero value means DefaultSSHMaxStartups, 10:30:100.
+	MaxStartups SSHStartups
+	// BanThreshold is the number of failed logins from one address, within
+	// BanWindow, that ban it for BanDuration: its new connections are
+	// closed on arrival, before any handshake, and its unauthenticated
+	// ones at once; its logged-in connections stay. A wrong password
+	// scores one; refused keys score one per connection that never logs
+	// in, never a connection that logs in after offering other keys;
+	// connections that never try to authenticate score nothing. 0 means
+	// 10; a negative value never bans.
+	BanThreshold int
+	// BanWindow is how long a failed login counts toward BanThreshold. 0
+	// means 10 minutes.
+	BanWindow time.Duration
+	// BanDuration is how long a ban lasts. 0 means 10 minutes.
+	BanDuration time.Duration
 	// MaxSessions bounds the session channels of one connection (each
 	// runs one sftp or scp). 0 means 10.
 	MaxSessions int
@@ -208,7 +242,7 @@ type SSHStats struct {
 // Defaults of the SSH fields.
 const (
 	DefaultSSHMaxAuthTries      = 6
-	DefaultSSHHandshakeTimeout  = 30 * time.Second
+	DefaultSSHHandshakeTimeout  = 10 * time.Second
 	DefaultSSHIdleTimeout       = 10 * time.Minute
 	DefaultSSHKeepAliveInterval = 30 * time.Second
 	DefaultSSHKeepAliveMax      = 3

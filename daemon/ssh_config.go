@@ -41,6 +41,7 @@ type sshSettings struct {
 	onRequest    func(SSHStats) error
 	onSuccess    func(SSHStats)
 	onFailure    func(SSHStats)
+	guard        sshGuardSettings
 }
 
 // settings validates the fields, applies the defaults, loads or generates
@@ -72,6 +73,7 @@ func (d *SSH) settings() (*sshSettings, error) {
 		onRequest:    d.OnRequest,
 		onSuccess:    d.OnSuccess,
 		onFailure:    d.OnFailure,
+		guard:        d.guardSettings(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -119,7 +121,7 @@ func (d *SSH) validate() error {
 	for _, k := range d.HostKeys {
 		check(k == nil, "HostKeys holds a nil key")
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, d.guardErrors()...)...)
 }
 
 // hostKeys loads (or generates) the key files and adds HostKeys.

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -50,7 +51,7 @@ func (c *sshConn) serve() {
 	defer c.recoverPanic("connection")
 	chans, reqs, err := c.handshake()
 	if err != nil {
-		c.srv.cfg.log.Info("ssh handshake failed", "peer", c.peer, "err", err)
+		c.logHandshakeFailure(err)
 		return
 	}
 	c.srv.cfg.log.Info("ssh login", "peer", c.peer, "user", c.user,
@@ -69,11 +70,17 @@ func (c *sshConn) serve() {
 func (c *sshConn) handshake() (<-chan ssh.NewChannel, <-chan *ssh.Request, error) {
 	cfg := c.srv.cfg
 	_ = c.nc.SetDeadline(time.Now().Add(cfg.handshake))
-	sc, chans, reqs, err := ssh.NewServerConn(c.nc, cfg.ssh)
+	conf, tries := c.loginConfig()
+	sc, chans, reqs, err := ssh.NewServerConn(c.nc, conf)
+	c.srv.handshakeEnded(c, tries, err)
 	if err != nil {
 		return nil, nil, err
 	}
 	_ = c.nc.SetDeadline(time.Time{})
+	if reason := c.srv.logins.enter(c); reason != "" {
+		c.refuseLogin(sc, chans, reqs, reason)
+		return nil, nil, errors.New("daemon: ssh login refused: " + reason)
+	}
 	c.sc, c.user = sc, sc.User()
 	c.handler = cfg.handler
 	if cfg.handlerFor != nil {

@@ -21,9 +21,14 @@ type sshServer struct {
 	stop   context.CancelFunc
 	done   chan struct{} // closed when Serve may return
 
+	// The defences against hostile load: the pre-auth budget, the
+	// failed-login bans, the authenticated limits.
+	preauth  *sshPreauth
+	defender *sshDefender
+	logins   *sshLogins
+
 	mu        sync.Mutex
 	conns     map[*sshConn]struct{}
-	perAddr   map[netip.Addr]int
 	transfers map[*sshTransfer]struct{}
 	draining  bool
 }
@@ -80,11 +85,13 @@ func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {
 	s := &sshServer{
 		cfg:       cfg,
 		budget:    newSSHBudget(cfg.maxBuffered),
+		preauth:   newSSHPreauth(cfg.guard.startups),
+		defender:  newSSHDefender(cfg.guard.banThreshold, cfg.guard.banWindow, cfg.guard.banFor),
+		logins:    newSSHLogins(cfg.maxConns, cfg.maxPerAddr),
 		ln:        ln,
 		addr:      sshAddrOf(ln.Addr()),
 		done:      make(chan struct{}),
 		conns:     make(map[*sshConn]struct{}),
-		perAddr:   make(map[netip.Addr]int),
 		transfers: make(map[*sshTransfer]struct{}),
 	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
@@ -193,41 +200,42 @@ func (s *sshServer) isDraining() bool {
 	return s.draining
 }
 
-// admit applies the connection limits and starts serving nc.
+// admit starts serving nc, unless its address is banned: then it is
+// closed before any handshake work. The connection counts against the
+// pre-auth budget (MaxStartups) until it authenticates, and may shed an
+// idler one; the authenticated limits apply when it logs in.
 func (s *sshServer) admit(nc net.Conn) {
 	peer := sshAddrOf(nc.RemoteAddr())
-	s.mu.Lock()
-	refused := ""
-	switch {
-	case s.draining:
-		refused = "shutting down"
-	case len(s.conns) >= s.cfg.maxConns:
-		refused = "too many connections"
-	case s.perAddr[peer.Addr()] >= s.cfg.maxPerAddr:
-		refused = "too many connections from this address"
-	}
-	if refused != "" {
-		s.mu.Unlock()
-		s.cfg.log.Warn("ssh connection refused", "peer", peer, "reason", refused)
+	if s.defender.isBanned(peer.Addr(), time.Now()) {
+		s.cfg.log.Debug("ssh connection refused", "peer", peer, "reason", "banned")
 		nc.Close()
 		return
 	}
-	c := newSSHConn(s, nc)
+	s.mu.Lock()
+	if s.draining {
+		s.mu.Unlock()
+		s.cfg.log.Warn("ssh connection refused", "peer", peer, "reason", "shutting down")
+		nc.Close()
+		return
+	}
+	prog := newSSHProgress(nc)
+	c := newSSHConn(s, prog)
 	s.conns[c] = struct{}{}
-	s.perAddr[peer.Addr()]++
 	s.mu.Unlock()
+	if victim := s.preauth.add(c, prog); victim != nil {
+		s.cfg.log.Debug("ssh pre-auth connection shed", "peer", victim.peer, "for", peer)
+		victim.close(errSSHShed)
+	}
 	go c.serve()
 }
 
 // forget removes an ended connection.
 func (s *sshServer) forget(c *sshConn) {
+	s.preauth.done(c)
+	s.logins.leave(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
-	a := c.peer.Addr()
-	if s.perAddr[a]--; s.perAddr[a] <= 0 {
-		delete(s.perAddr, a)
-	}
 }
 
 // track registers a running transfer; it refuses while shutting down.

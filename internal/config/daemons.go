@@ -52,7 +52,8 @@ func (f *File) SSHDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.SS
 			MaxConnections: s.MaxConnections, MaxPerAddress: s.MaxPerAddress, MaxSessions: s.MaxSessions,
 			MaxHandles: s.MaxHandles, MaxSize: int64(s.MaxSize), ReadAhead: int(s.ReadAhead),
 			ReorderLimit: int(s.ReorderLimit), SpoolMemory: int(s.SpoolMemory), SpoolDir: f.resolve(s.SpoolDir),
-			MaxSpool: int64(s.MaxSpool),
+			MaxSpool: int64(s.MaxSpool), MaxStartups: s.MaxStartups.SSHStartups, BanThreshold: never(s.BanThreshold),
+			BanWindow: time.Duration(s.BanWindow), BanDuration: time.Duration(s.BanDuration),
 		}
 	}
 	return out

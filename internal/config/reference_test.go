@@ -187,6 +187,8 @@ func typeName(t reflect.Type) string {
 		return "debug, info, warn or error"
 	case reflect.TypeFor[PortPolicy]():
 		return "random, single or LO-HI"
+	case reflect.TypeFor[Startups]():
+		return "start:rate:full"
 	case reflect.TypeFor[handlers.WritePolicy]():
 		return "none, create, overwrite or any"
 	case reflect.TypeFor[handlers.InventoryFormat]():

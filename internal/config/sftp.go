@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/filemux/filemux/daemon"
+)
 
 // SFTP configures the SSH server that serves SFTP and SCP: one listener
 // per address, all serving the same routes. Public keys, passwords, or
@@ -26,7 +30,10 @@ type SFTP struct {
 	LegacyAlgorithms bool `yaml:"legacy_algorithms"`
 	// MaxAuthTries bounds the authentication attempts of a connection.
 	MaxAuthTries int `yaml:"max_auth_tries"`
-	// HandshakeTimeout bounds the key exchange and authentication.
+	// HandshakeTimeout bounds the key exchange and authentication: the
+	// longest a connection that never logs in holds a pre-auth slot.
+	// Enough for scripts and network devices; give people who type a
+	// password at a prompt a minute.
 	HandshakeTimeout Duration `yaml:"handshake_timeout"`
 	// IdleTimeout closes a connection that moved no data for this long;
 	// 0 never does.
@@ -36,10 +43,32 @@ type SFTP struct {
 	KeepAliveInterval Duration `yaml:"keepalive_interval"`
 	// KeepAliveMax is the number of unanswered keepalives tolerated.
 	KeepAliveMax int `yaml:"keepalive_max"`
-	// MaxConnections bounds the connections served at once.
+	// MaxConnections bounds the logged-in connections served at once; a
+	// login over it has its session refused with "too many connections".
+	// Connections that have not logged in yet count against max_startups
+	// instead.
 	MaxConnections int `yaml:"max_connections"`
-	// MaxPerAddress bounds the connections from one client address.
+	// MaxPerAddress bounds the logged-in connections from one client
+	// address, as max_connections does.
 	MaxPerAddress int `yaml:"max_per_address"`
+	// MaxStartups bounds the connections that have not logged in yet,
+	// "start:rate:full" as OpenSSH's MaxStartups: past start, each new
+	// connection sheds one held, with a chance rising from rate percent to
+	// 100 at full. The one shed is never the newcomer but the idlest
+	// unauthenticated connection of the address holding the most, so a
+	// login gets through a flood of silent connections, even from the
+	// flood's address.
+	MaxStartups Startups `yaml:"max_startups"`
+	// BanThreshold is the number of failed logins from one address within
+	// ban_window that ban it for ban_duration: its new connections are
+	// closed on arrival. A wrong password scores one; refused keys score
+	// one per connection that never logs in; connections that never try
+	// to log in score nothing. 0 never bans.
+	BanThreshold int `yaml:"ban_threshold"`
+	// BanWindow is how long a failed login counts toward ban_threshold.
+	BanWindow Duration `yaml:"ban_window"`
+	// BanDuration is how long a ban lasts.
+	BanDuration Duration `yaml:"ban_duration"`
 	// MaxSessions bounds the sessions (each one sftp or scp) of a
 	// connection.
 	MaxSessions int `yaml:"max_sessions"`
@@ -68,12 +97,16 @@ type SFTP struct {
 // of the configuration can show them.
 func (s *SFTP) defaults() {
 	s.MaxAuthTries = 6
-	s.HandshakeTimeout = Duration(30 * time.Second)
+	s.HandshakeTimeout = Duration(10 * time.Second)
 	s.IdleTimeout = Duration(10 * time.Minute)
 	s.KeepAliveInterval = Duration(30 * time.Second)
 	s.KeepAliveMax = 3
 	s.MaxConnections = 100
 	s.MaxPerAddress = 10
+	s.MaxStartups = Startups{daemon.DefaultSSHMaxStartups}
+	s.BanThreshold = 10
+	s.BanWindow = Duration(10 * time.Minute)
+	s.BanDuration = Duration(10 * time.Minute)
 	s.MaxSessions = 10
 	s.MaxHandles = 64
 	s.ReadAhead = 8 << 20

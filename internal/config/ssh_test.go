@@ -81,3 +81,28 @@ routes:
 		t.Errorf("sftp read: %q, %v", b, err)
 	}
 }
+
+// The defences against hostile load reach the SSH servers: max_startups
+// in OpenSSH's forms, and ban_threshold 0 turning bans off.
+func TestSSHDaemonsGuard(t *testing.T) {
+	for _, tt := range []struct {
+		yaml      string
+		startups  daemon.SSHStartups
+		threshold int
+		window    time.Duration
+	}{
+		{"", daemon.DefaultSSHMaxStartups, 10, 10 * time.Minute},
+		{"  max_startups: 5:50:20\n  ban_threshold: 3\n  ban_window: 1m\n", daemon.SSHStartups{Start: 5, Rate: 50, Full: 20}, 3, time.Minute},
+		{"  max_startups: 30\n  ban_threshold: 0\n", daemon.SSHStartups{Start: 30, Rate: 100, Full: 30}, -1, 10 * time.Minute},
+	} {
+		path := setup(t, "sftp:\n  listen: [\"127.0.0.1:0\"]\n  host_key: k\n  password_file: pw\n"+tt.yaml+
+			"routes: [{match: x, memory: {}}]\n", map[string]string{"pw": "ops:$2a$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n"})
+		f, _, reg := serve(t, path, config.BuildOptions{})
+		d := f.SSHDaemons(reg, nil)[0]
+		if d.MaxStartups != tt.startups || d.BanThreshold != tt.threshold || d.BanWindow != tt.window ||
+			d.BanDuration != 10*time.Minute || d.HandshakeTimeout != 10*time.Second {
+			t.Errorf("%q: max startups %v, ban threshold %d, window %v, duration %v, handshake %v", tt.yaml,
+				d.MaxStartups, d.BanThreshold, d.BanWindow, d.BanDuration, d.HandshakeTimeout)
+		}
+	}
+}

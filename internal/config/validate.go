@@ -97,6 +97,7 @@ func (s *SFTP) validate(r *report, path string, f *File) {
 	if s.HandshakeTimeout <= 0 {
 		r.at(path+".handshake_timeout", "must be more than 0")
 	}
+	s.validateGuard(r, path)
 }
 
 func checkListen(r *report, path string, addrs []string) {

@@ -35,6 +35,7 @@ type Metrics struct {
 
 	mu      sync.Mutex
 	sources []func() []daemon.Stats
+	guards  []func() daemon.SSHGuard
 }
 
 // New returns the metrics, registered with the Go and process collectors.
@@ -55,6 +56,7 @@ func New(opts Options) *Metrics {
 	m.reloadOK.Set(1)
 	m.reg.MustRegister(m.transfers, m.bytes, m.retransmits, m.refused, m.reloads, m.duration, m.reloadOK,
 		activeCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(sshGuardCollector{m})
 	return m
 }
 
@@ -124,11 +126,14 @@ func (m *Metrics) TFTPHooks(d *daemon.TFTP) {
 }
 
 // SSHHooks makes the SSH server d report its SFTP and SCP transfers to
-// m, as TFTPHooks does for a TFTP daemon. Call it before d serves.
+// m, as TFTPHooks does for a TFTP daemon, and its defences against hostile
+// load (SSH.Guard: the ssh_preauth gauge, the shed, failed-login and ban
+// counters, the banned-addresses gauge). Call it before d serves.
 func (m *Metrics) SSHHooks(d *daemon.SSH) {
 	record := func(s daemon.SSHStats) { m.Record(s.Stats) }
 	d.OnSuccess = chainSSH(d.OnSuccess, record)
 	d.OnFailure = chainSSH(d.OnFailure, record)
+	m.watchGuard(d.Guard)
 	m.Watch(func() []daemon.Stats {
 		active := d.Active()
 		out := make([]daemon.Stats, len(active))

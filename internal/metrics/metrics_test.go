@@ -24,6 +24,7 @@ import (
 	"github.com/filemux/filemux/internal/metrics"
 	"github.com/filemux/filemux/registry"
 	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
 )
 
 // scrape fetches url and returns its samples by "name{k="v",...}" as the
@@ -290,4 +291,42 @@ func TestMetricsFromSSH(t *testing.T) {
 		`filemux_transfer_bytes_total{access="read",protocol="sftp",route="pub"}`:              16,
 		`filemux_active_transfers{access="read",protocol="sftp"}`:                              0,
 	})
+}
+
+// The SSH server's defences show: a silent connection in ssh_preauth, a
+// wrong password as a failed login and, at the threshold, a ban.
+func TestSSHGuardMetrics(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	srv := daemontest.NewSSH(t, behaviour.Bytes(nil), func(d *daemon.SSH) {
+		m.SSHHooks(d)
+		d.Passwords = map[string]string{"ops": "$2a$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234"}
+		d.BanThreshold = 2
+	})
+	admin := httptest.NewServer(m.Handler(metrics.Endpoints{}))
+	defer admin.Close()
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		"filemux_ssh_preauth": 0, "filemux_ssh_failed_logins_total": 0, "filemux_ssh_bans_total": 0, "filemux_ssh_banned_addresses": 0,
+		"filemux_ssh_preauth_shed_total": 0, "filemux_ssh_banned_connections_total": 0,
+	})
+	silent, err := net.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	eventually(t, admin.URL+"/metrics", map[string]float64{"filemux_ssh_preauth": 1})
+	cfg := srv.ClientConfig()
+	cfg.User, cfg.Auth = "ops", []ssh.AuthMethod{ssh.RetryableAuthMethod(ssh.Password("guess"), 2)}
+	if c, err := ssh.Dial("tcp", srv.Addr().String(), cfg); err == nil {
+		c.Close()
+		t.Fatal("a guessed password logged in")
+	}
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		"filemux_ssh_preauth": 0, "filemux_ssh_failed_logins_total": 2, "filemux_ssh_bans_total": 1, "filemux_ssh_banned_addresses": 1,
+		"filemux_ssh_banned_connections_total": 0,
+	})
+	if c, err := net.Dial("tcp", srv.Addr().String()); err == nil {
+		_, _ = io.Copy(io.Discard, c) // closed at once
+		c.Close()
+	}
+	eventually(t, admin.URL+"/metrics", map[string]float64{"filemux_ssh_banned_connections_total": 1})
 }

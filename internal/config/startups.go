@@ -1,0 +1,39 @@
+package config
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/filemux/filemux/daemon"
+)
+
+// Startups bounds the SSH connections that have not authenticated yet,
+// as OpenSSH's MaxStartups: "start:rate:full" (past start, each new
+// connection sheds an idle unauthenticated one with a chance rising from
+// rate percent to 100 at full; never more than full are held), or a
+// single number N, meaning N:100:N.
+type Startups struct{ daemon.SSHStartups }
+
+// UnmarshalText parses the limits with daemon.ParseSSHStartups.
+func (s *Startups) UnmarshalText(text []byte) error {
+	v, err := daemon.ParseSSHStartups(string(text))
+	if err != nil {
+		return fmt.Errorf("%q is not start:rate:full (such as 10:30:100, with start <= full and a rate of 0 to 100) or a number", text)
+	}
+	s.SSHStartups = v
+	return nil
+}
+
+// MarshalText returns the form start:rate:full.
+func (s Startups) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// validateGuard checks the keys of the defences against hostile load.
+func (s *SFTP) validateGuard(r *report, path string) {
+	checkRange(r, path+".ban_threshold", s.BanThreshold, 0, math.MaxInt32)
+	if s.BanThreshold > 0 && s.BanWindow <= 0 {
+		r.at(path+".ban_window", "must be more than 0 (or set ban_threshold to 0 to never ban)")
+	}
+	if s.BanThreshold > 0 && s.BanDuration <= 0 {
+		r.at(path+".ban_duration", "must be more than 0 (or set ban_threshold to 0 to never ban)")
+	}
+}
