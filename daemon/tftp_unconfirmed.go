@@ -1,0 +1,93 @@
+package daemon
+
+import (
+	"errors"
+	"sync/atomic"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// errShed ends an unconfirmed transfer to make room for a newer request.
+var errShed = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "timed out",
+	Err: errors.New("daemon: shed unanswered to make room under MaxUnconfirmed")}
+
+// counters are the daemon's defence counters; they outlive each Serve, so
+// that a restart does not reset what Counters reports.
+type counters struct {
+	shed    atomic.Int64
+	bounded atomic.Int64
+}
+
+// TFTPCounters show how the daemon meets hostile load; Counters returns
+// them.
+type TFTPCounters struct {
+	// Unconfirmed is the number of transfers whose peer has not answered
+	// yet, now (see MaxUnconfirmed).
+	Unconfirmed int
+	// Shed counts the unconfirmed transfers ended to make room for newer
+	// requests since the daemon was made.
+	Shed int64
+	// Bounded counts the transfers whose options the unproven-peer bound
+	// cut (windowsize or timeout dropped, blksize lowered; see
+	// TrustedNetworks).
+	Bounded int64
+}
+
+// Counters returns the daemon's defence counters.
+func (d *TFTP) Counters() TFTPCounters {
+	c := TFTPCounters{Shed: d.ctr.shed.Load(), Bounded: d.ctr.bounded.Load()}
+	if s := d.server(); s != nil {
+		s.mu.Lock()
+		c.Unconfirmed = s.pending.Len()
+		s.mu.Unlock()
+	}
+	return c
+}
+
+// hold puts a new transfer into the unconfirmed budget and returns the
+// oldest one it sheds to make room, or nil. The caller holds s.mu and
+// kills the shed transfer after unlocking.
+func (s *server) hold(x *transfer) *transfer {
+	x.pend = s.pending.PushBack(x)
+	if s.pending.Len() <= s.cfg.maxPending {
+		return nil
+	}
+	old := s.pending.Front().Value.(*transfer)
+	s.unhold(old)
+	s.cfg.ctr.shed.Add(1)
+	return old
+}
+
+// unhold takes x out of the unconfirmed budget. The caller holds s.mu.
+func (s *server) unhold(x *transfer) {
+	if x.pend != nil {
+		s.pending.Remove(x.pend)
+		x.pend = nil
+	}
+}
+
+// confirm moves x from the unconfirmed budget to a place under
+// MaxTransfers and MaxPerClient, at its peer's first datagram; it returns
+// the ERROR 3 for the peer when none is free. It runs on x's goroutine. A
+// draining daemon lets x go on, as it does every transfer that runs.
+func (s *server) confirm(x *transfer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unhold(x)
+	if x.counted {
+		return nil
+	}
+	addr := x.t.Peer.Addr()
+	if err := s.slotFree(addr); err != nil {
+		x.lateRefusal = true
+		return err
+	}
+	x.counted = true
+	s.counted++
+	s.clients[addr]++
+	return nil
+}
+
+// shed ends an unconfirmed transfer quietly: its peer, if there is one,
+// never answered, and a word to it would only feed a spoofed victim.
+func (x *transfer) shed() { x.kill(errShed, true) }
