@@ -46,7 +46,10 @@ import (
 // ERROR, so it lives at most (1+FirstReplyRetries) x Timeout, 3 s by
 // default. Unconfirmed transfers have a budget of their own, MaxUnconfirmed,
 // outside MaxTransfers and MaxPerClient: a flood of requests that nobody
-// answers sheds its own oldest entries and never refuses a new client. A
+// answers sheds its own old entries and never refuses a new client. The
+// one shed is, among the 16 oldest, the oldest of the address that holds
+// the most, so that a flood from a few addresses sheds its own requests
+// first, and one from forged addresses all different sheds the oldest. A
 // transfer takes its place under MaxTransfers and MaxPerClient when its peer
 // first answers; if none is free then, the peer gets ERROR 3. A request that
 // arrives while MaxTransfers confirmed transfers run gets ERROR 3 at once.
@@ -114,7 +117,7 @@ type TFTP struct {
 	MaxPerClient int
 	// MaxUnconfirmed is the number of transfers whose peer has not
 	// answered yet that the daemon holds at once, apart from MaxTransfers
-	// and MaxPerClient. When it is reached, the oldest of them is shed
+	// and MaxPerClient. When it is reached, one of the oldest is shed
 	// (ended without a word, its handler's Abort runs) to make room for
 	// the new request. 0 means 1000; see the type's doc.
 	MaxUnconfirmed int

@@ -37,6 +37,7 @@ type server struct {
 	clients    map[netip.Addr]int           // counted transfers per peer address
 	counted    int                          // transfers counted under MaxTransfers
 	pending    list.List                    // unconfirmed transfers, oldest first
+	pendingBy  map[netip.Addr]int           // unconfirmed transfers per peer address
 	draining   bool
 	stopErr    error
 	lastActive time.Time
@@ -110,6 +111,7 @@ func newServer(cfg *settings, pc net.PacketConn) *server {
 		joins:      make(map[joinKey]*transfer),
 		routes:     make(map[netip.AddrPort]*transfer),
 		clients:    make(map[netip.Addr]int),
+		pendingBy:  make(map[netip.Addr]int),
 		lastActive: time.Now(),
 	}
 	s.single = cfg.ports.kind == portSingle || s.sock.udp == nil

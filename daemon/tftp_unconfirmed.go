@@ -44,25 +44,57 @@ func (d *TFTP) Counters() TFTPCounters {
 	return c
 }
 
-// hold puts a new transfer into the unconfirmed budget and returns the
-// oldest one it sheds to make room, or nil. The caller holds s.mu and
-// kills the shed transfer after unlocking.
+// shedScan is how many of the oldest unconfirmed transfers the choice of
+// the one to shed looks at.
+const shedScan = 16
+
+// hold puts a new transfer into the unconfirmed budget and returns the one
+// it sheds to make room, or nil. The caller holds s.mu and kills the shed
+// transfer after unlocking.
 func (s *server) hold(x *transfer) *transfer {
 	x.pend = s.pending.PushBack(x)
+	s.pendingBy[x.t.Peer.Addr()]++
 	if s.pending.Len() <= s.cfg.maxPending {
 		return nil
 	}
-	old := s.pending.Front().Value.(*transfer)
+	old := s.victim()
 	s.unhold(old)
 	s.cfg.ctr.shed.Add(1)
 	return old
 }
 
+// victim picks the transfer to shed: among the shedScan oldest, the oldest
+// of the address that holds the most unconfirmed transfers. A flood from a
+// few addresses thus sheds its own requests before an older one of a
+// client elsewhere; a flood from forged addresses all different sheds the
+// oldest. The caller holds s.mu.
+func (s *server) victim() *transfer {
+	var pick *transfer
+	most := 0
+	e := s.pending.Front()
+	for range shedScan {
+		if e == nil {
+			break
+		}
+		x := e.Value.(*transfer)
+		if n := s.pendingBy[x.t.Peer.Addr()]; n > most {
+			pick, most = x, n
+		}
+		e = e.Next()
+	}
+	return pick
+}
+
 // unhold takes x out of the unconfirmed budget. The caller holds s.mu.
 func (s *server) unhold(x *transfer) {
-	if x.pend != nil {
-		s.pending.Remove(x.pend)
-		x.pend = nil
+	if x.pend == nil {
+		return
+	}
+	s.pending.Remove(x.pend)
+	x.pend = nil
+	addr := x.t.Peer.Addr()
+	if s.pendingBy[addr]--; s.pendingBy[addr] <= 0 {
+		delete(s.pendingBy, addr)
 	}
 }
 

@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -66,10 +67,11 @@ func TestUnansweredRequestsUseOwnTimeout(t *testing.T) {
 	}
 }
 
-// TestUnconfirmedShedOldest: past MaxUnconfirmed the oldest unanswered
-// transfer is ended to make room, silently and with its handler's Abort,
-// and the newcomer is served.
-func TestUnconfirmedShedOldest(t *testing.T) {
+// TestUnconfirmedShedding: past MaxUnconfirmed an unanswered transfer is
+// ended to make room, silently and with its handler's Abort, and the
+// newcomer is served. The flood's own address loses its transfers first:
+// an older request from another address survives it.
+func TestUnconfirmedShedding(t *testing.T) {
 	const budget = 5
 	sp := newSpy(newMemory(big))
 	srv := daemontest.NewTFTP(t, sp, func(d *daemon.TFTP) {
@@ -81,10 +83,22 @@ func TestUnconfirmedShedOldest(t *testing.T) {
 	first.expect(tftp.OpData)
 	neverAnswer(t, srv, "127.0.0.2:0", 2*budget)
 	waitFor(t, "the shedding", func() bool { c := srv.TFTP.Counters(); return c.Shed == budget+1 && c.Unconfirmed == budget })
-	// A transfer shed before its Open ran is never opened; every other one
-	// shed is aborted, and the held ones stay open.
-	waitFor(t, "the shed transfers' Abort", func() bool { o, a, _ := sp.counts(); return o-a == budget && a >= 1 })
-	first.silent(50 * time.Millisecond) // shed without a word
+	// A transfer shed before its Open ran is never opened; the held ones
+	// are open.
+	waitFor(t, "the held transfers' Open", func() bool { o, a, _ := sp.counts(); return o-a == budget })
+	first.ack(1) // the oldest, but alone on its address: not shed
+	first.expect(tftp.OpData)
+	finish(t, first)
+	// The four left of the flood, opened long ago, make room for requests
+	// from new addresses: their Abort runs.
+	_, aborts, _ := sp.counts()
+	for i := range budget {
+		newRawClientFrom(t, srv.Addr(), fmt.Sprintf("127.0.1.%d:0", i+1)).rrq("f")
+	}
+	waitFor(t, "the flood's Abort", func() bool { o, a, _ := sp.counts(); return a == aborts+budget-1 && o-a == budget+1 })
+	if c := srv.TFTP.Counters(); c.Shed != 2*budget || c.Unconfirmed != budget {
+		t.Errorf("counters %+v, want %d shed, %d unconfirmed", c, 2*budget, budget)
+	}
 	sp.check(t)
 	c := newRawClient(t, srv.Addr())
 	if got, _ := c.get("f"); !bytes.Equal(got, big) {
