@@ -139,3 +139,25 @@ func TestConfirmTakesThePlace(t *testing.T) {
 	finish(t, a)
 	sp.waitCounts(t, 2, 1, 1)
 }
+
+// TestRequestRateUnderFlood: with RequestRate set, a flood from one address
+// is cut at the rate limit and clients of other addresses are served; a
+// client sharing the flood's address shares its budget, and its request is
+// dropped with the flood's.
+func TestRequestRateUnderFlood(t *testing.T) {
+	srv := daemontest.NewTFTP(t, newMemory(big), func(d *daemon.TFTP) {
+		d.RequestRate, d.RequestBurst = 1, 1
+		d.Timeout = 5 * time.Second
+	})
+	neverAnswer(t, srv, "127.0.0.2:0", 50)
+	behind := newRawClientFrom(t, srv.Addr(), "127.0.0.2:0")
+	behind.rrq("f")
+	elsewhere := newRawClientFrom(t, srv.Addr(), "127.0.0.1:0")
+	if got, _ := elsewhere.get("f"); !bytes.Equal(got, big) {
+		t.Fatal("wrong content")
+	}
+	behind.silent(100 * time.Millisecond)
+	if c := srv.TFTP.Counters(); c.Unconfirmed > 1 {
+		t.Errorf("%d unconfirmed transfers: the flood passed the rate limit", c.Unconfirmed)
+	}
+}
