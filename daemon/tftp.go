@@ -65,14 +65,18 @@ import (
 // well-known one, and in a PortRange the ports are handed out in turn and
 // easy to guess: anyone can acknowledge blindly, and nothing in TFTP proves
 // that a peer receives what it is sent. Such a peer is unproven, for its
-// whole transfer, unless its address is in TrustedNetworks: it is granted
-// no windowsize (lock-step, one DATA per ACK) and no timeout option (the
-// daemon's Timeout applies), its blksize is capped at
+// whole transfer, unless its address is in TrustedNetworks. On a read it
+// is granted no windowsize (lock-step, one DATA per ACK) and no timeout
+// option (the daemon's Timeout applies), its blksize is capped at
 // UnprovenMaxBlockSize, and each block is resent at most FirstReplyRetries
-// times. A spoofer can still mimic a lock-step receiver, so the bound does
-// not stop it from pulling a file; it makes each forged datagram worth one
-// block at most (with the resends, about 1,100x its 4 bytes at the default
-// 1468-byte cap, against 130,000x and more for a window of 64 large blocks).
+// times. On a write only the timeout option is refused: the daemon answers
+// DATA with ACKs, fewer bytes than it receives. A spoofer can still mimic a
+// lock-step receiver, so the bound does not stop it from pulling a file; it
+// makes each forged ACK worth one block and its resends (3 x 1472 bytes
+// for its 4 at the defaults), where a window of 64 blocks of 64 KiB made a
+// request and one ACK worth 520,000x their bytes. Clients that must keep
+// windows in single-port mode, such as UEFI firmware (windowsize 4), need
+// their network in TrustedNetworks.
 //
 // Memory is bounded per running transfer and never grows with the size of a
 // file: a read holds its window of DATA packets for retransmission

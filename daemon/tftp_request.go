@@ -187,6 +187,9 @@ func (s *server) admit(req tftp.Request, name string, suggested behaviour.Option
 	if err := s.open(x); err != nil {
 		return nil, err
 	}
+	if bound {
+		s.countBound(req, suggested)
+	}
 	return x, s.register(x, key)
 }
 

@@ -35,8 +35,7 @@ func (s *server) unproven(addr netip.Addr) bool {
 }
 
 // negotiable returns the options of r the daemon offers the handler's Open:
-// under the unproven-peer limits when bound. A request that the bound cuts
-// is counted.
+// under the unproven-peer limits when bound.
 func (s *server) negotiable(r tftp.Request, bound bool) (behaviour.Options, error) {
 	if !bound {
 		return tftp.ServerOptions(s.offered(r, false), s.cfg.limits)
@@ -45,11 +44,14 @@ func (s *server) negotiable(r tftp.Request, bound bool) (behaviour.Options, erro
 	if r.Op == tftp.OpRRQ {
 		lim = s.cfg.unproven
 	}
-	opts, err := tftp.ServerOptions(s.offered(r, true), lim)
-	if err == nil && s.cut(r, opts) {
+	return tftp.ServerOptions(s.offered(r, true), lim)
+}
+
+// countBound counts an admitted transfer whose options the bound cut.
+func (s *server) countBound(r tftp.Request, bounded behaviour.Options) {
+	if s.cut(r, bounded) {
 		s.cfg.ctr.bounded.Add(1)
 	}
-	return opts, err
 }
 
 // cut reports whether the bound took something from r that the daemon
