@@ -70,7 +70,7 @@ func runServe(ctx context.Context, args []string) status {
 	fs.StringVar(&f.authKeys, "authorized-keys", "", "let the keys of `FILE` log in over SFTP and SCP (default: ~/.ssh/authorized_keys)")
 	fs.StringVar(&f.root, "root", ".", "serve the files under `DIR`")
 	fs.BoolVar(&f.writable, "writable", false, "accept uploads (new files and replacements) into DIR")
-	fs.BoolVar(&f.single, "single-port", false, "run every TFTP transfer on the listening port (one port for firewalls, NAT and containers)")
+	fs.BoolVar(&f.single, "single-port", false, "run every TFTP transfer on the listening port (one port for firewalls, NAT and containers);\nclients outside --trusted-networks then read lock-step at 1468-byte blocks")
 	fs.StringVar(&f.portSpan, "port-range", "", "run each TFTP transfer on a port from `LO-HI`, inclusive, for firewalls that open a range")
 	fs.Var(&f.trusted, "trusted-networks", "with --single-port or --port-range, grant the TFTP clients of `NETS` (CIDRs, comma-separated) windows and large blocks;\nonly where no one can forge their addresses")
 	f.opts.register(fs)

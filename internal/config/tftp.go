@@ -31,7 +31,9 @@ type TFTP struct {
 	// make the daemon flood its victim.
 	FirstReplyRetries int `yaml:"first_reply_retries"`
 	// Ports chooses the local port of each transfer: random, single, or
-	// a range LO-HI.
+	// a range LO-HI. With single or LO-HI anyone can guess a transfer's
+	// port, so clients outside trusted_networks read lock-step at
+	// unproven_max_blksize.
 	Ports PortPolicy `yaml:"ports"`
 	// MaxTransfers is the number of transfers that may run at once, once
 	// their clients have answered (see max_unconfirmed).
