@@ -26,6 +26,7 @@ func (s *server) unproven(addr netip.Addr) bool {
 	if !s.guessable {
 		return false
 	}
+	addr = addr.WithZone("") // Contains never matches an address with a zone
 	for _, p := range s.cfg.trusted {
 		if p.Contains(addr) {
 			return false
