@@ -8,4 +8,9 @@
 // ERROR 0 and aborts the transfer, a handler call slower than twice the
 // transfer's timeout is cancelled and the peer told at once, and the listening
 // socket outlives every refused or failed request.
+//
+// Under hostile load the TFTP daemon holds requests that nobody answers in a
+// budget of their own, apart from the transfer limits, and bounds what a
+// peer pulls when nothing proves it receives (single-port and port-range
+// mode); the TFTP type's doc states the policy.
 package daemon

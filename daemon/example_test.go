@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -195,4 +196,44 @@ func ExampleRun() {
 	// Output:
 	// startup-config
 	// <nil>
+}
+
+// Single-port mode for a boot network behind NAT: clients of the
+// provisioning network, where a firewall drops forged sources, keep their
+// windows and large blocks; everyone else is served lock-step at 1468-byte
+// blocks, so that a forged request and blind ACKs pull little. Counters
+// shows the defences at work.
+func ExampleTFTP_Counters() {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	d := &daemon.TFTP{
+		Handler:         behaviour.Bytes([]byte("boot image\n")),
+		Ports:           daemon.PortsSingle,
+		TrustedNetworks: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16")},
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Serve(pc) }()
+
+	// pin/tftp asks for blksize 65464: as an unproven client it gets 1468.
+	c, err := pin.NewClient(pc.LocalAddr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	c.SetBlockSize(65464)
+	wt, err := c.Receive("boot.img", "octet")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := wt.WriteTo(os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+	_ = d.Shutdown(context.Background())
+	<-done
+	n := d.Counters()
+	fmt.Printf("unconfirmed %d, shed %d, bounded %d\n", n.Unconfirmed, n.Shed, n.Bounded)
+	// Output:
+	// boot image
+	// unconfirmed 0, shed 0, bounded 1
 }

@@ -14,13 +14,15 @@ import (
 var big = bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB, 129 blocks
 
 // startReads starts n reads from new clients bound to local, each stopped
-// after DATA 1 (the transfer runs, waiting for ACK 1).
+// after DATA 2 (the transfer runs, confirmed by ACK 1, waiting for ACK 2).
 func startReads(t *testing.T, srv *daemontest.TFTPServer, local string, n int) []*rawClient {
 	t.Helper()
 	var cs []*rawClient
 	for range n {
 		c := newRawClientFrom(t, srv.Addr(), local)
 		c.rrq("f")
+		c.expect(tftp.OpData)
+		c.ack(1)
 		c.expect(tftp.OpData)
 		cs = append(cs, c)
 	}
@@ -30,7 +32,7 @@ func startReads(t *testing.T, srv *daemontest.TFTPServer, local string, n int) [
 // finish completes a read started by startReads.
 func finish(t *testing.T, c *rawClient) {
 	t.Helper()
-	c.ack(1)
+	c.ack(2)
 	for {
 		r := c.expect(tftp.OpData)
 		c.ack(r.Block)

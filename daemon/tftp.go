@@ -36,6 +36,48 @@ import (
 // A request repeated by the same peer address and port for the same name
 // while its transfer runs joins that transfer: the handler sees one Open.
 //
+// # Hostile load
+//
+// A request's source address can be forged, so the daemon trusts nothing
+// about a peer until the peer has answered. A transfer whose peer has sent
+// nothing yet is unconfirmed: its first reply (OACK, DATA 1 or ACK 0) goes
+// out at most 1+FirstReplyRetries times, spaced by the daemon's Timeout
+// (never the timeout the peer asked for), and then it ends without an
+// ERROR, so it lives at most (1+FirstReplyRetries) x Timeout, 3 s by
+// default. Unconfirmed transfers have a budget of their own, MaxUnconfirmed,
+// outside MaxTransfers and MaxPerClient: a flood of requests that nobody
+// answers sheds its own old entries and never refuses a new client. The
+// one shed is, among the 16 oldest, the oldest of the address that holds
+// the most, so that a flood from a few addresses sheds its own requests
+// first, and one from forged addresses all different sheds the oldest. A
+// transfer takes its place under MaxTransfers and MaxPerClient when its peer
+// first answers; if none is free then, the peer gets ERROR 3. A request that
+// arrives while MaxTransfers confirmed transfers run gets ERROR 3 at once.
+// RequestRate, when set, drops requests per source address before all of
+// this: a flood from a few addresses is cut there, and clients sharing such
+// an address (behind one NAT) share its budget and are dropped with it;
+// clients of other addresses are not affected.
+//
+// In random-port mode (PortsRandom) a transfer's port is a secret that a
+// peer learns only by receiving the first reply, so an answer on that port
+// proves receipt: an off-path spoofer gets at most the first reply's
+// resends. In single-port mode (PortsSingle) the transfer's port is the
+// well-known one, and in a PortRange the ports are handed out in turn and
+// easy to guess: anyone can acknowledge blindly, and nothing in TFTP proves
+// that a peer receives what it is sent. Such a peer is unproven, for its
+// whole transfer, unless its address is in TrustedNetworks. On a read it
+// is granted no windowsize (lock-step, one DATA per ACK) and no timeout
+// option (the daemon's Timeout applies), its blksize is capped at
+// UnprovenMaxBlockSize, and each block is resent at most FirstReplyRetries
+// times. On a write only the timeout option is refused: the daemon answers
+// DATA with ACKs, fewer bytes than it receives. A spoofer can still mimic a
+// lock-step receiver, so the bound does not stop it from pulling a file; it
+// makes each forged ACK worth one block and its resends (3 x 1472 bytes
+// for its 4 at the defaults), where a window of 64 blocks of 64 KiB made a
+// request and one ACK worth 520,000x their bytes. Clients that must keep
+// windows in single-port mode, such as UEFI firmware (windowsize 4), need
+// their network in TrustedNetworks.
+//
 // Memory is bounded per running transfer and never grows with the size of a
 // file: a read holds its window of DATA packets for retransmission
 // (WindowSize blocks of BlockSize bytes, so at most MaxWindowSize x
@@ -69,12 +111,20 @@ type TFTP struct {
 	// a negative value means never. Retries bounds it as well.
 	FirstReplyRetries int
 
-	// MaxTransfers is the number of transfers that may run at once; the
-	// next request gets ERROR 3. 0 means 100.
+	// MaxTransfers is the number of confirmed transfers (the peer has
+	// answered) that may run at once; a request arriving while they are
+	// all taken gets ERROR 3, and so does a peer that first answers then.
+	// 0 means 100.
 	MaxTransfers int
-	// MaxPerClient is the number of transfers one peer address (any port)
-	// may run at once. 0 means no limit other than MaxTransfers.
+	// MaxPerClient is the number of confirmed transfers one peer address
+	// (any port) may run at once. 0 means no limit other than MaxTransfers.
 	MaxPerClient int
+	// MaxUnconfirmed is the number of transfers whose peer has not
+	// answered yet that the daemon holds at once, apart from MaxTransfers
+	// and MaxPerClient. When it is reached, one of the oldest is shed
+	// (ended without a word, its handler's Abort runs) to make room for
+	// the new request. 0 means 1000; see the type's doc.
+	MaxUnconfirmed int
 	// MaxSize bounds a file in bytes, both ways: a WRQ announcing a larger
 	// tsize is refused before any data moves, and a transfer that reaches
 	// it fails with ERROR 3 (Abort is called). 0 means no limit.
@@ -100,6 +150,19 @@ type TFTP struct {
 	// Ports chooses the local port of each transfer. The zero value is
 	// PortsRandom.
 	Ports PortPolicy
+
+	// TrustedNetworks lists the peer addresses that are served without
+	// the unproven-peer bound when Ports is PortsSingle or a PortRange
+	// (see the type's doc): a peer in one of them negotiates windowsize,
+	// timeout and blksize up to the daemon's caps, as in random-port
+	// mode. List only networks where no one can send datagrams with a
+	// forged source address, such as a provisioning VLAN behind a
+	// firewall that drops spoofed sources. Empty means no peer is trusted.
+	TrustedNetworks []netip.Prefix
+	// UnprovenMaxBlockSize caps blksize for an unproven peer (8..65464).
+	// 0 means 1468, the block of an Ethernet frame, which most PXE
+	// firmware asks for anyway.
+	UnprovenMaxBlockSize int
 
 	// RequestRate limits the requests accepted from one source address,
 	// per second; requests over the limit are dropped without an answer,
@@ -138,6 +201,7 @@ type TFTP struct {
 	mu     sync.Mutex
 	srv    *server
 	closed bool
+	ctr    counters
 }
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
@@ -158,6 +222,8 @@ const (
 	DefaultRetries           = 5
 	DefaultFirstReplyRetries = 2
 	DefaultMaxTransfers      = 100
+	DefaultMaxUnconfirmed    = 1000
+	DefaultUnprovenBlockSize = 1468
 	DefaultMaxWindowSize     = 16
 	defaultTFTPAddr          = ":69"
 )

@@ -23,6 +23,9 @@ type settings struct {
 	firstSends   int // sends of the first reply before the peer answers
 	maxTransfers int
 	maxPerClient int
+	maxPending   int // unconfirmed transfers held at once
+	trusted      []netip.Prefix
+	unproven     tftp.Limits // limits for a peer nothing proves receives
 	maxSize      int64
 	maxDuration  time.Duration
 	refuseReads  bool
@@ -36,6 +39,7 @@ type settings struct {
 	onSuccess    func(Stats)
 	onFailure    func(Stats)
 	onRefuse     func(netip.AddrPort, error)
+	ctr          *counters
 }
 
 // settings validates the fields and applies the defaults.
@@ -48,6 +52,8 @@ func (d *TFTP) settings() (*settings, error) {
 		log:          d.Logger,
 		maxTransfers: orDefault(d.MaxTransfers, DefaultMaxTransfers),
 		maxPerClient: d.MaxPerClient,
+		maxPending:   orDefault(d.MaxUnconfirmed, DefaultMaxUnconfirmed),
+		trusted:      append([]netip.Prefix(nil), d.TrustedNetworks...),
 		maxSize:      d.MaxSize,
 		maxDuration:  d.MaxDuration,
 		refuseReads:  d.RefuseReads,
@@ -60,6 +66,7 @@ func (d *TFTP) settings() (*settings, error) {
 		onSuccess:    d.OnSuccess,
 		onFailure:    d.OnFailure,
 		onRefuse:     d.OnRefuse,
+		ctr:          &d.ctr,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -79,6 +86,9 @@ func (d *TFTP) settings() (*settings, error) {
 		MaxWindowSize: orDefault(d.MaxWindowSize, DefaultMaxWindowSize),
 		MaxSize:       d.MaxSize,
 	}
+	s.unproven = s.limits
+	s.unproven.MaxBlockSize = min(s.limits.MaxBlockSize, orDefault(d.UnprovenMaxBlockSize, DefaultUnprovenBlockSize))
+	s.unproven.MaxWindowSize = 1
 	return s, nil
 }
 
@@ -93,6 +103,12 @@ func (d *TFTP) validate() error {
 	check(d.Timeout < 0, "Timeout %v is negative", d.Timeout)
 	check(d.MaxTransfers < 0, "MaxTransfers %d is negative", d.MaxTransfers)
 	check(d.MaxPerClient < 0, "MaxPerClient %d is negative", d.MaxPerClient)
+	check(d.MaxUnconfirmed < 0, "MaxUnconfirmed %d is negative", d.MaxUnconfirmed)
+	check(d.UnprovenMaxBlockSize != 0 && (d.UnprovenMaxBlockSize < tftp.MinBlockSize || d.UnprovenMaxBlockSize > tftp.MaxBlockSize),
+		"UnprovenMaxBlockSize %d is outside %d..%d", d.UnprovenMaxBlockSize, tftp.MinBlockSize, tftp.MaxBlockSize)
+	for _, p := range d.TrustedNetworks {
+		check(!p.IsValid(), "TrustedNetworks holds an invalid prefix %v", p)
+	}
 	check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
 	check(d.MaxDuration < 0, "MaxDuration %v is negative", d.MaxDuration)
 	check(d.MaxBlockSize != 0 && (d.MaxBlockSize < tftp.MinBlockSize || d.MaxBlockSize > tftp.MaxBlockSize),

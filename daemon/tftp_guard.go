@@ -30,9 +30,19 @@ type guard struct {
 	maxFirst int // sends allowed before the peer's first datagram
 	sends    int
 	heard    bool
+	// wait bounds each wait for the peer's first datagram: the daemon's
+	// own timeout, not the one the peer asked for (up to 255 s), so that
+	// an unanswered request ends within a few seconds.
+	wait   time.Duration
+	sentAt time.Time
+	// confirm runs at the peer's first datagram that is not an ERROR; an
+	// error from it ends the transfer, with that ERROR to the peer.
+	confirm func() error
 }
 
-func newGuard(tr tftp.Transport, maxFirst int) *guard { return &guard{tr: tr, maxFirst: maxFirst} }
+func newGuard(tr tftp.Transport, maxFirst int, wait time.Duration, confirm func() error) *guard {
+	return &guard{tr: tr, maxFirst: maxFirst, wait: wait, confirm: confirm}
+}
 
 func (g *guard) Send(b []byte) error {
 	if g.silent.Load() {
@@ -43,6 +53,7 @@ func (g *guard) Send(b []byte) error {
 			return errNoAnswer
 		}
 		g.sends++
+		g.sentAt = time.Now()
 	}
 	return g.tr.Send(b)
 }
@@ -66,11 +77,23 @@ func (g *guard) SendBatch(bs [][]byte) error {
 }
 
 func (g *guard) Recv(buf []byte, deadline time.Time) (int, error) {
-	n, err := g.tr.Recv(buf, deadline)
-	if err == nil {
-		g.heard = true
+	if g.heard {
+		return g.tr.Recv(buf, deadline)
 	}
-	return n, err
+	if own := g.sentAt.Add(g.wait); g.wait > 0 && (deadline.IsZero() || own.Before(deadline)) {
+		deadline = own
+	}
+	n, err := g.tr.Recv(buf, deadline)
+	if err != nil {
+		return n, err
+	}
+	g.heard = true
+	if g.confirm != nil && opcode(buf[:n]) != tftp.OpError {
+		if err := g.confirm(); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // Interrupt ends the engine's current and later Recv calls.

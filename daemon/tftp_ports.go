@@ -32,13 +32,17 @@ var (
 	// PortsSingle runs every transfer on the listening port, told apart by
 	// the peer's address and port: one port to open in a firewall or to
 	// publish from a container, and NAT-friendly. A peer runs one transfer
-	// at a time from one port.
+	// at a time from one port. Since anyone can guess that port, peers
+	// outside TFTP.TrustedNetworks read lock-step at small blocks (see
+	// the TFTP type's doc).
 	PortsSingle = PortPolicy{kind: portSingle}
 )
 
 // PortRange runs each transfer on a socket of its own on a port from lo to
 // hi inclusive, for firewalls that open a fixed range. Concurrent transfers
 // get distinct ports; when every port is busy the request gets ERROR 3.
+// The ports are handed out in turn, so they are easy to guess: peers
+// outside TFTP.TrustedNetworks are bounded as with PortsSingle.
 func PortRange(lo, hi uint16) PortPolicy { return PortPolicy{kind: portRange, min: lo, max: hi} }
 
 // ParsePortPolicy parses "random", "single" or a range "LO-HI".

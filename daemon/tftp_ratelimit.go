@@ -8,7 +8,11 @@ import (
 
 // maxBuckets bounds the memory of the rate limiter: past it, buckets that
 // have refilled completely (their sources went quiet) are forgotten, and if
-// none has, new sources are refused until some do.
+// none has, one bucket picked at random is. Refusing new sources instead
+// would let a flood from forged, ever-changing addresses lock out every
+// client the limiter had not seen; forgetting at random keeps a source
+// that floods from one address limited (its bucket is one of thousands)
+// and only lends a forgotten source a fresh burst.
 const maxBuckets = 1 << 14
 
 // rateLimiter is a token bucket per source address.
@@ -18,6 +22,10 @@ type rateLimiter struct {
 	burst   float64
 	buckets map[netip.Addr]*bucket
 	now     func() time.Time
+	// prunedAt is when a prune last freed nothing: no bucket can have
+	// refilled before a burst's worth of time, so scanning all of them
+	// again for each new source would only cost the read loop time.
+	prunedAt time.Time
 }
 
 type bucket struct {
@@ -43,8 +51,8 @@ func (r *rateLimiter) allow(src netip.Addr) bool {
 	now := r.now()
 	b := r.buckets[src]
 	if b == nil {
-		if len(r.buckets) >= maxBuckets && !r.prune(now) {
-			return false
+		if len(r.buckets) >= maxBuckets {
+			r.makeRoom(now)
 		}
 		b = &bucket{tokens: r.burst, last: now}
 		r.buckets[src] = b
@@ -56,6 +64,19 @@ func (r *rateLimiter) allow(src netip.Addr) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// makeRoom forgets the full buckets or, when none is, a random one.
+func (r *rateLimiter) makeRoom(now time.Time) {
+	refill := time.Duration(r.burst / r.rate * float64(time.Second))
+	if (r.prunedAt.IsZero() || now.Sub(r.prunedAt) >= refill) && r.prune(now) {
+		return
+	}
+	r.prunedAt = now
+	for a := range r.buckets { // map order is random
+		delete(r.buckets, a)
+		return
+	}
 }
 
 // prune forgets the full buckets and reports whether any went.

@@ -77,6 +77,11 @@ func (x *transfer) log(s Stats) {
 	case OutcomeDeclined:
 		level = slog.LevelDebug
 	}
+	if x.killed.Load() == errShed {
+		// A flood sheds thousands a second: the metrics count them, a
+		// line each would flood the logs.
+		level = slog.LevelDebug
+	}
 	attrs := []any{"peer", s.Peer, "op", x.req.Op.String(), "file", s.Name, "outcome", s.Outcome.String(),
 		"bytes", s.Bytes, "duration", s.Duration, "retransmits", s.Retransmits}
 	if s.Err != nil {

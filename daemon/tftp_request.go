@@ -73,15 +73,16 @@ func (s *server) request(b []byte, peer, local netip.AddrPort) {
 	if err == nil {
 		err = s.access(req.Op)
 	}
+	bound := s.unproven(peer.Addr())
 	var suggested behaviour.Options
 	if err == nil {
-		suggested, err = tftp.ServerOptions(s.offered(req), s.cfg.limits)
+		suggested, err = s.negotiable(req, bound)
 	}
 	if err != nil {
 		s.refuse(peer, local, req, err)
 		return
 	}
-	x, err := s.admit(req, name, suggested, peer, local)
+	x, err := s.admit(req, name, suggested, peer, local, bound)
 	switch {
 	case err != nil:
 		s.refuse(peer, local, req, err)
@@ -91,14 +92,20 @@ func (s *server) request(b []byte, peer, local netip.AddrPort) {
 }
 
 // offered is the request as the engine should see it: without the options
-// the daemon refuses to negotiate.
-func (s *server) offered(r tftp.Request) tftp.Request {
-	if len(s.cfg.refuseOpts) == 0 {
+// the daemon refuses to negotiate, and without those it grants no
+// unproven peer.
+func (s *server) offered(r tftp.Request, bound bool) tftp.Request {
+	if len(s.cfg.refuseOpts) == 0 && !bound {
 		return r
 	}
 	r.Options = r.Options.Clone()
 	for _, name := range s.cfg.refuseOpts {
 		r.Options.Del(name)
+	}
+	if bound {
+		for _, name := range unprovenRefused(r.Op) {
+			r.Options.Del(name)
+		}
 	}
 	return r
 }
@@ -151,7 +158,7 @@ func opName(op tftp.Opcode) string {
 // the peer has given up on that transfer (one port, one transfer): the old
 // transfer is ended quietly and its place freed, whether or not the new
 // request is admitted.
-func (s *server) admit(req tftp.Request, name string, suggested behaviour.Options, peer, local netip.AddrPort) (*transfer, error) {
+func (s *server) admit(req tftp.Request, name string, suggested behaviour.Options, peer, local netip.AddrPort, bound bool) (*transfer, error) {
 	key := joinKey{peer: peer, op: req.Op, name: req.Filename}
 	s.mu.Lock()
 	joined := s.joins[key]
@@ -162,6 +169,7 @@ func (s *server) admit(req tftp.Request, name string, suggested behaviour.Option
 	busy := s.routes[peer]
 	if busy != nil {
 		s.uncount(busy)
+		s.unhold(busy)
 	}
 	err := s.limit(peer.Addr())
 	s.mu.Unlock()
@@ -175,18 +183,31 @@ func (s *server) admit(req tftp.Request, name string, suggested behaviour.Option
 		return nil, err
 	}
 	x := newTransfer(s, req, name, suggested, peer, local)
+	x.unproven = bound
 	if err := s.open(x); err != nil {
 		return nil, err
+	}
+	if bound {
+		s.countBound(req, suggested)
 	}
 	return x, s.register(x, key)
 }
 
 // limit checks the daemon's state and counts for one more transfer from
-// addr. The caller holds s.mu.
+// addr: a request that could not take a place even if its peer answered at
+// once is refused now, as before any budget of unconfirmed transfers. The
+// caller holds s.mu.
 func (s *server) limit(addr netip.Addr) error {
-	switch {
-	case s.draining:
+	if s.draining {
 		return errShutdown
+	}
+	return s.slotFree(addr)
+}
+
+// slotFree reports whether a confirmed transfer from addr fits under
+// MaxTransfers and MaxPerClient. The caller holds s.mu.
+func (s *server) slotFree(addr netip.Addr) error {
+	switch {
 	case s.counted >= s.cfg.maxTransfers:
 		return errTooMany
 	case s.cfg.maxPerClient > 0 && s.clients[addr] >= s.cfg.maxPerClient:
@@ -195,10 +216,12 @@ func (s *server) limit(addr netip.Addr) error {
 	return nil
 }
 
+// register makes x known to the read loop and holds it in the unconfirmed
+// budget until its peer answers (confirm).
 func (s *server) register(x *transfer, key joinKey) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.draining {
+		s.mu.Unlock()
 		x.release()
 		return errShutdown
 	}
@@ -208,9 +231,11 @@ func (s *server) register(x *transfer, key joinKey) error {
 	if s.single {
 		s.routes[x.t.Peer] = x
 	}
-	s.clients[x.t.Peer.Addr()]++
-	s.counted++
-	x.counted = true
+	old := s.hold(x)
+	s.mu.Unlock()
+	if old != nil {
+		old.shed()
+	}
 	return nil
 }
 
@@ -260,5 +285,6 @@ func (s *server) remove(x *transfer) {
 	}
 	delete(s.transfers, x)
 	s.uncount(x)
+	s.unhold(x)
 	s.touch()
 }

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"net"
@@ -17,14 +18,17 @@ var errServing = errors.New("daemon: TFTP is already serving")
 
 // server is one run of Serve: the listening socket and the transfers.
 type server struct {
-	cfg     *settings
-	sock    *socket
-	single  bool      // every transfer runs on the listening socket
-	ports   *portPool // PortRange only
-	limiter *rateLimiter
-	ctx     context.Context // parent of every transfer's context
-	cancel  context.CancelFunc
-	done    chan struct{} // closed when the read loop has ended
+	cfg    *settings
+	sock   *socket
+	single bool // every transfer runs on the listening socket
+	// guessable says a spoofer can guess a transfer's port (single port,
+	// or a range handed out in turn): its peers are unproven.
+	guessable bool
+	ports     *portPool // PortRange only
+	limiter   *rateLimiter
+	ctx       context.Context // parent of every transfer's context
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the read loop has ended
 
 	mu         sync.Mutex
 	transfers  map[*transfer]struct{}
@@ -32,6 +36,8 @@ type server struct {
 	routes     map[netip.AddrPort]*transfer // single-port mode
 	clients    map[netip.Addr]int           // counted transfers per peer address
 	counted    int                          // transfers counted under MaxTransfers
+	pending    list.List                    // unconfirmed transfers, oldest first
+	pendingBy  map[netip.Addr]int           // unconfirmed transfers per peer address
 	draining   bool
 	stopErr    error
 	lastActive time.Time
@@ -105,12 +111,14 @@ func newServer(cfg *settings, pc net.PacketConn) *server {
 		joins:      make(map[joinKey]*transfer),
 		routes:     make(map[netip.AddrPort]*transfer),
 		clients:    make(map[netip.Addr]int),
+		pendingBy:  make(map[netip.Addr]int),
 		lastActive: time.Now(),
 	}
 	s.single = cfg.ports.kind == portSingle || s.sock.udp == nil
 	if cfg.ports.kind == portRange && !s.single {
 		s.ports = newPortPool(cfg.ports)
 	}
+	s.guessable = s.single || s.ports != nil
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"net/netip"
@@ -30,15 +31,21 @@ type transfer struct {
 	wd        watchdog
 	params    tftp.Params // as negotiated
 
-	opened  bool                            // Open returned nil
-	counted bool                            // holds a place under the limits; guarded by s.mu
-	ended   atomic.Bool                     // the handler's ending happened (io.EOF read or commit)
-	aborted atomic.Bool                     // the handler's Abort ran
-	killed  atomic.Pointer[behaviour.Error] // the daemon ended the transfer itself
-	bytes   atomic.Int64                    // file bytes through the handler
-	mu      sync.Mutex                      // guards accepted
-	accept  behaviour.Options
-	timer   *time.Timer // MaxDuration
+	opened  bool          // Open returned nil
+	counted bool          // holds a place under the limits; guarded by s.mu
+	pend    *list.Element // its entry among the unconfirmed; guarded by s.mu
+	// unproven: nothing proves the peer receives (see TFTP's doc), so
+	// the transfer runs under the unproven-peer bound.
+	unproven bool
+	// lateRefusal: the peer answered when no place was free (ERROR 3).
+	lateRefusal bool
+	ended       atomic.Bool                     // the handler's ending happened (io.EOF read or commit)
+	aborted     atomic.Bool                     // the handler's Abort ran
+	killed      atomic.Pointer[behaviour.Error] // the daemon ended the transfer itself
+	bytes       atomic.Int64                    // file bytes through the handler
+	mu          sync.Mutex                      // guards accepted
+	accept      behaviour.Options
+	timer       *time.Timer // MaxDuration
 }
 
 func newTransfer(s *server, req tftp.Request, name string, suggested behaviour.Options, peer, local netip.AddrPort) *transfer {
@@ -118,6 +125,11 @@ func (x *transfer) serve() (st tftp.Stats, started bool, err error) {
 	x.setAccepted(oack)
 	x.wd.setLimit(2 * p.Timeout)
 	p.SkipDally = true // run dallies after reporting the success
+	if x.unproven && x.req.Op == tftp.OpRRQ {
+		// One forged ACK must not be worth more resends of a block than
+		// a forged request is worth of its first reply.
+		p.Retries = min(p.Retries, x.s.cfg.firstSends-1)
+	}
 	x.params = p
 	if x.req.Op == tftp.OpRRQ {
 		st, err = tftp.ServeRead(x.ctx, x.g, p, oack, &source{x: x})
@@ -219,12 +231,14 @@ func (x *transfer) outcome(err, cause error, started bool) Outcome {
 	switch x.killed.Load() {
 	case errShutdown:
 		return OutcomeShutdown
-	case errSlowCall, errTooLong:
+	case errSlowCall, errTooLong, errShed:
 		return OutcomeTimedOut
 	case errSuperseded:
 		return OutcomeFailed
 	}
 	switch {
+	case x.lateRefusal:
+		return OutcomeRefused
 	case errors.Is(err, tftp.ErrDeclined):
 		return OutcomeDeclined
 	case errors.Is(err, tftp.ErrTimeout):

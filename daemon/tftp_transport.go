@@ -15,7 +15,7 @@ import (
 // in single-port mode a queue fed by the read loop.
 func (s *server) open(x *transfer) error {
 	if s.single {
-		x.g = newGuard(newPortTransport(s, x.t.Peer, x.t.Local.Addr()), s.cfg.firstSends)
+		x.g = s.newGuard(x, newPortTransport(s, x.t.Peer, x.t.Local.Addr()))
 		return nil
 	}
 	var pc *net.UDPConn
@@ -39,8 +39,12 @@ func (s *server) open(x *transfer) error {
 			return err
 		}
 	}
-	x.g = newGuard(tftp.NewConnTransport(pc, x.t.Peer), s.cfg.firstSends)
+	x.g = s.newGuard(x, tftp.NewConnTransport(pc, x.t.Peer))
 	return nil
+}
+
+func (s *server) newGuard(x *transfer, tr tftp.Transport) *guard {
+	return newGuard(tr, s.cfg.firstSends, s.cfg.base.Timeout, func() error { return s.confirm(x) })
 }
 
 // bindAddr is the address of a transfer's socket: the request's local

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,7 @@ type serveFlags struct {
 	single   bool
 	portSpan string
 	ports    daemon.PortPolicy // from single and portSpan
+	trusted  netList
 	opts     serveOptions
 }
 
@@ -68,13 +70,14 @@ func runServe(ctx context.Context, args []string) status {
 	fs.StringVar(&f.authKeys, "authorized-keys", "", "let the keys of `FILE` log in over SFTP and SCP (default: ~/.ssh/authorized_keys)")
 	fs.StringVar(&f.root, "root", ".", "serve the files under `DIR`")
 	fs.BoolVar(&f.writable, "writable", false, "accept uploads (new files and replacements) into DIR")
-	fs.BoolVar(&f.single, "single-port", false, "run every TFTP transfer on the listening port (one port for firewalls, NAT and containers)")
+	fs.BoolVar(&f.single, "single-port", false, "run every TFTP transfer on the listening port (one port for firewalls, NAT and containers);\nclients outside --trusted-networks then read lock-step at 1468-byte blocks")
 	fs.StringVar(&f.portSpan, "port-range", "", "run each TFTP transfer on a port from `LO-HI`, inclusive, for firewalls that open a range")
+	fs.Var(&f.trusted, "trusted-networks", "with --single-port or --port-range, grant the TFTP clients of `NETS` (CIDRs, comma-separated) windows and large blocks;\nonly where no one can forge their addresses")
 	f.opts.register(fs)
 	if _, st, ok := parseCommand(fs, args, 0, 0); !ok {
 		return st
 	}
-	if err := f.opts.check(visited(fs, "tftp", "sftp", "host-key", "authorized-keys", "root", "writable", "single-port", "port-range")); err != nil {
+	if err := f.opts.check(visited(fs, "tftp", "sftp", "host-key", "authorized-keys", "root", "writable", "single-port", "port-range", "trusted-networks")); err != nil {
 		return usageError(fs, "serve", err)
 	}
 	if err := f.parsePorts(); err != nil {
@@ -99,10 +102,13 @@ func runServe(ctx context.Context, args []string) status {
 }
 
 // parsePorts sets the port policy from --single-port and --port-range.
+// --trusted-networks needs one of them: random ports bound no client.
 func (f *serveFlags) parsePorts() error {
 	switch {
 	case f.single && f.portSpan != "":
 		return errors.New("--single-port and --port-range exclude each other")
+	case len(f.trusted) > 0 && !f.single && f.portSpan == "":
+		return errors.New("--trusted-networks needs --single-port or --port-range: with random ports every client gets windows already")
 	case f.single:
 		f.ports = daemon.PortsSingle
 	case f.portSpan != "":
@@ -292,6 +298,32 @@ under %s.
 
 Fetch it again with:
 %s`, root, fetchHints(l))
+}
+
+// netList collects the networks of --trusted-networks: CIDRs or bare
+// addresses, comma-separated or repeated.
+type netList []netip.Prefix
+
+func (n *netList) String() string {
+	parts := make([]string, len(*n))
+	for i, p := range *n {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (n *netList) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		p, err := netip.ParsePrefix(s)
+		if a, aerr := netip.ParseAddr(s); err != nil && aerr == nil && a.Zone() == "" {
+			p, err = netip.PrefixFrom(a, a.BitLen()), nil
+		}
+		if err != nil {
+			return fmt.Errorf("%q is not a network such as 10.20.0.0/16", s)
+		}
+		*n = append(*n, p.Masked())
+	}
+	return nil
 }
 
 // addrList collects repeated --tftp flags.

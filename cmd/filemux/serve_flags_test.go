@@ -149,6 +149,57 @@ func replyPort(t *testing.T, addr, name string) int {
 	return from.Port
 }
 
+// TestServeTrustedNetworks: with --single-port a client gets no window
+// unless --trusted-networks lists it.
+func TestServeTrustedNetworks(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "small.txt"), []byte("small file\n"))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--single-port"}, "blksize=1468"},
+		{[]string{"--single-port", "--trusted-networks", "192.0.2.0/24,127.0.0.1"}, "blksize=1468 windowsize=4"},
+	} {
+		s := startServe(t, dir, tc.args...)
+		if got := oackTo(t, s.addr, "small.txt", "blksize", "1468", "windowsize", "4"); got != tc.want {
+			t.Errorf("%v: OACK %q, want %q", tc.args, got, tc.want)
+		}
+		s.stop(t)
+	}
+}
+
+// oackTo sends an RRQ for name with the options and returns the OACK's
+// options, then ends the transfer with an ERROR.
+func oackTo(t *testing.T, addr, name string, opts ...string) string {
+	t.Helper()
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := "\x00\x01" + name + "\x00octet\x00" + strings.Join(opts, "\x00") + "\x00"
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 600)
+	n, err := conn.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 2 || binary.BigEndian.Uint16(buf) != 6 {
+		t.Fatalf("want an OACK, got % x", buf[:n])
+	}
+	_, _ = conn.Write([]byte("\x00\x05\x00\x08declined\x00"))
+	fields := strings.Split(strings.TrimSuffix(string(buf[2:n]), "\x00"), "\x00")
+	var pairs []string
+	for i := 0; i+1 < len(fields); i += 2 {
+		pairs = append(pairs, fields[i]+"="+fields[i+1])
+	}
+	return strings.Join(pairs, " ")
+}
+
 // TestServePortFlagsRefused: the port flags exclude each other and take
 // a valid range.
 func TestServePortFlagsRefused(t *testing.T) {
@@ -157,8 +208,11 @@ func TestServePortFlagsRefused(t *testing.T) {
 		{"--port-range", "4010-4000"},
 		{"--port-range", "0-10"},
 		{"--port-range", "single"},
+		{"--trusted-networks", "10.0.0.0/8"},
+		{"--single-port", "--trusted-networks", "10.0/8"},
 	} {
 		filemux(t, t.TempDir(), nil, append([]string{"serve", "--tftp", "127.0.0.1:0"}, args...)...).expect(t, statusUsage)
 	}
 	filemux(t, t.TempDir(), nil, "serve", "--config", "x.yaml", "--single-port").expect(t, statusUsage)
+	filemux(t, t.TempDir(), nil, "serve", "--config", "x.yaml", "--trusted-networks", "10.0.0.0/8").expect(t, statusUsage)
 }

@@ -99,7 +99,7 @@ func flagServer(l *listeners, reg *registry.Registry, f serveFlags, stderr io.Wr
 	s := newServer(opts, config.Log{}, stderr, reg)
 	s.grace = cmpOr(opts.shutdown, shutdownGrace)
 	for _, pc := range l.tftp {
-		d := &daemon.TFTP{Handler: reg, Logger: s.daemonLogger(), Ports: f.ports}
+		d := &daemon.TFTP{Handler: reg, Logger: s.daemonLogger(), Ports: f.ports, TrustedNetworks: f.trusted}
 		s.hookTFTP(d)
 		s.tftp, s.tftpConn = append(s.tftp, d), append(s.tftpConn, pc)
 	}

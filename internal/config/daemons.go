@@ -23,7 +23,8 @@ func (f *File) TFTPDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.T
 		out[i] = &daemon.TFTP{
 			ListenAddr: addr, Handler: h, Logger: logger,
 			Timeout: time.Duration(t.Timeout), Retries: never(t.Retries), FirstReplyRetries: never(t.FirstReplyRetries),
-			MaxTransfers: t.MaxTransfers, MaxPerClient: t.MaxPerClient, MaxSize: int64(t.MaxSize),
+			MaxTransfers: t.MaxTransfers, MaxPerClient: t.MaxPerClient, MaxUnconfirmed: t.MaxUnconfirmed,
+			TrustedNetworks: t.trusted(), UnprovenMaxBlockSize: t.UnprovenMaxBlockSize, MaxSize: int64(t.MaxSize),
 			MaxDuration: time.Duration(t.MaxDuration), MaxBlockSize: t.MaxBlockSize, MaxWindowSize: t.MaxWindowSize,
 			RefuseReads: t.RefuseReads, RefuseWrites: t.RefuseWrites, RefuseOptions: append([]string(nil), t.RefuseOptions...),
 			Ports: t.Ports.PortPolicy, RequestRate: t.RequestRate, RequestBurst: t.RequestBurst,

@@ -3,6 +3,7 @@ package config_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -44,6 +45,9 @@ func TestTFTPDaemons(t *testing.T) {
   ports: single
   max_size: 1K
   refuse_writes: true
+  max_unconfirmed: 50
+  trusted_networks: [10.20.0.0/16, 192.0.2.7, "2001:db8::1/48"]
+  unproven_max_blksize: 512
 routes:
   - match: '.*'
     memory: {files: {hello: "hello world\n"}}
@@ -57,6 +61,10 @@ routes:
 	if d.MaxBlockSize != 1468 || d.Timeout != 500*time.Millisecond || d.Retries >= 0 || d.Ports != daemon.PortsSingle ||
 		d.MaxSize != 1024 || !d.RefuseWrites || d.Handler != reg {
 		t.Errorf("daemon settings: %+v", d)
+	}
+	trusted := fmt.Sprint(d.TrustedNetworks)
+	if d.MaxUnconfirmed != 50 || d.UnprovenMaxBlockSize != 512 || trusted != "[10.20.0.0/16 192.0.2.7/32 2001:db8::/48]" {
+		t.Errorf("daemon's hostile-load settings: %d, %d, %s", d.MaxUnconfirmed, d.UnprovenMaxBlockSize, trusted)
 	}
 	done := make(chan error, 1)
 	go func() { done <- d.ListenAndServe() }()

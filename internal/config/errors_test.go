@@ -37,6 +37,8 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 			[]string{`f.yaml:2:3: tftp.timeout: "3 seconds" is not a duration`}},
 		{"bad port policy", strings.Replace(minimal, "tftp:\n", "tftp:\n  ports: 9-1\n", 1),
 			[]string{`f.yaml:2:3: tftp.ports: "9-1" is not random, single or a range LO-HI`}},
+		{"bad trusted network", strings.Replace(minimal, "tftp:\n", "tftp:\n  trusted_networks: [10.0.0.0/8, 10.1/16]\n", 1),
+			[]string{`f.yaml:2:34: tftp.trusted_networks[1]: "10.1/16" is not a network such as 10.20.0.0/16 or an address`}},
 		{"bad listen address", "tftp:\n  listen: ['localhost']\nroutes: [{match: x, memory: {}}]\n",
 			[]string{`f.yaml:2:12: tftp.listen[0]: "localhost" is not an address host:port`}},
 		{"no listen", "tftp: {}\nroutes: [{match: x, memory: {}}]\n",

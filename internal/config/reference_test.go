@@ -197,6 +197,8 @@ func typeName(t reflect.Type) string {
 		return "success, failure or always"
 	case reflect.TypeFor[[]Protocol]():
 		return "list of tftp, sftp, scp"
+	case reflect.TypeFor[[]Network]():
+		return "list of networks"
 	}
 	switch t.Kind() {
 	case reflect.String:

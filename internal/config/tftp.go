@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/filemux/filemux/daemon"
@@ -30,13 +31,34 @@ type TFTP struct {
 	// make the daemon flood its victim.
 	FirstReplyRetries int `yaml:"first_reply_retries"`
 	// Ports chooses the local port of each transfer: random, single, or
-	// a range LO-HI.
+	// a range LO-HI. With single or LO-HI anyone can guess a transfer's
+	// port, so clients outside trusted_networks read lock-step at
+	// unproven_max_blksize.
 	Ports PortPolicy `yaml:"ports"`
-	// MaxTransfers is the number of transfers that may run at once.
+	// MaxTransfers is the number of transfers that may run at once, once
+	// their clients have answered (see max_unconfirmed).
 	MaxTransfers int `yaml:"max_transfers"`
 	// MaxPerClient is the number of transfers one client address may run
 	// at once; 0 means no limit other than max_transfers.
 	MaxPerClient int `yaml:"max_per_client"`
+	// MaxUnconfirmed is the number of transfers whose client has not
+	// answered yet that the daemon holds at once, apart from
+	// max_transfers and max_per_client, which a transfer joins when its
+	// client first answers. Past it the oldest is dropped, so that
+	// requests from forged sources never lock real clients out.
+	MaxUnconfirmed int `yaml:"max_unconfirmed"`
+	// TrustedNetworks lists the client networks exempt from the
+	// unproven-client bound of ports single or LO-HI, such as
+	// "10.20.0.0/16". List only networks where no one can forge a source
+	// address: the bound is what keeps the daemon from amplifying a
+	// spoofer's traffic.
+	TrustedNetworks []Network `yaml:"trusted_networks"`
+	// UnprovenMaxBlockSize caps blksize for a client outside
+	// trusted_networks when ports is single or LO-HI: nothing proves
+	// such a client receives, so it also gets no windowsize and no
+	// timeout option, and each block is resent at most
+	// first_reply_retries times.
+	UnprovenMaxBlockSize int `yaml:"unproven_max_blksize"`
 	// MaxSize bounds a file, both ways; 0 means no limit.
 	MaxSize Size `yaml:"max_size"`
 	// MaxDuration bounds the lifetime of one transfer; 0 means no limit.
@@ -63,6 +85,17 @@ func (t *TFTP) defaults() {
 	t.Retries = daemon.DefaultRetries
 	t.FirstReplyRetries = daemon.DefaultFirstReplyRetries
 	t.MaxTransfers = daemon.DefaultMaxTransfers
+	t.MaxUnconfirmed = daemon.DefaultMaxUnconfirmed
+	t.UnprovenMaxBlockSize = daemon.DefaultUnprovenBlockSize
+}
+
+// trusted returns the trusted networks as the daemon takes them.
+func (t *TFTP) trusted() []netip.Prefix {
+	out := make([]netip.Prefix, len(t.TrustedNetworks))
+	for i, n := range t.TrustedNetworks {
+		out[i] = n.Prefix
+	}
+	return out
 }
 
 // handlerBudget is how long the daemon lets one handler call run.

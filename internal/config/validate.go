@@ -61,6 +61,8 @@ func (t *TFTP) validate(r *report, path string) {
 	checkRange(r, path+".first_reply_retries", t.FirstReplyRetries, 0, 1000)
 	checkRange(r, path+".max_transfers", t.MaxTransfers, 1, math.MaxInt32)
 	checkRange(r, path+".max_per_client", t.MaxPerClient, 0, math.MaxInt32)
+	checkRange(r, path+".max_unconfirmed", t.MaxUnconfirmed, 1, math.MaxInt32)
+	checkRange(r, path+".unproven_max_blksize", t.UnprovenMaxBlockSize, 8, 65464)
 	checkRange(r, path+".request_burst", t.RequestBurst, 0, math.MaxInt32)
 	if t.Timeout < Duration(10*time.Millisecond) {
 		r.at(path+".timeout", "must be at least 10ms")

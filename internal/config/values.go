@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -200,3 +201,24 @@ func (p *PortPolicy) UnmarshalText(text []byte) error {
 
 // MarshalText returns the form ParsePortPolicy reads.
 func (p PortPolicy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// Network is a network in CIDR notation, "10.20.0.0/16" or
+// "2001:db8::/48"; a bare address is the network of that address alone.
+type Network struct{ netip.Prefix }
+
+// UnmarshalText parses a network or an address.
+func (n *Network) UnmarshalText(text []byte) error {
+	p, err := netip.ParsePrefix(string(text))
+	if err != nil {
+		a, aerr := netip.ParseAddr(string(text))
+		if aerr != nil || a.Zone() != "" {
+			return fmt.Errorf("%q is not a network such as 10.20.0.0/16 or an address", text)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	n.Prefix = p.Masked()
+	return nil
+}
+
+// MarshalText returns the network in CIDR notation.
+func (n Network) MarshalText() ([]byte, error) { return []byte(n.String()), nil }

@@ -10,7 +10,12 @@
 //   - transfer_duration_seconds{protocol, access, route}: a histogram of
 //     transfer durations.
 //   - active_transfers{protocol, access}: transfers running now, read
-//     from the daemons at each scrape.
+//     from the daemons at each scrape (unconfirmed TFTP ones included).
+//   - tftp_unconfirmed: TFTP transfers whose client has not answered yet;
+//     tftp_unconfirmed_shed_total: those ended to make room for newer
+//     requests; tftp_unproven_bounded_total: reads whose options the
+//     unproven-client bound cut. A flood of forged requests shows in the
+//     first two.
 //   - retransmissions_total{protocol, route}: packets sent again.
 //   - refused_requests_total{protocol, reason}: requests refused, by the
 //     daemon before any handler saw them (limits, bad names, the rate

@@ -330,3 +330,32 @@ func TestSSHGuardMetrics(t *testing.T) {
 	}
 	eventually(t, admin.URL+"/metrics", map[string]float64{"filemux_ssh_banned_connections_total": 1})
 }
+
+// TestDefenceMetrics: requests nobody answers show in tftp_unconfirmed and,
+// past the daemon's budget, in tftp_unconfirmed_shed_total; a read that
+// the unproven-client bound cut, in tftp_unproven_bounded_total.
+func TestDefenceMetrics(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	srv := daemontest.NewTFTP(t, behaviour.Bytes([]byte("x")), func(d *daemon.TFTP) {
+		d.Ports = daemon.PortsSingle
+		d.MaxUnconfirmed = 2
+		d.Timeout = 5 * time.Second
+		m.TFTPHooks(d)
+	})
+	admin := httptest.NewServer(m.Handler(metrics.Endpoints{}))
+	defer admin.Close()
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		"filemux_tftp_unconfirmed": 0, "filemux_tftp_unconfirmed_shed_total": 0, "filemux_tftp_unproven_bounded_total": 0,
+	})
+	for range 3 {
+		conn, err := net.Dial("udp", srv.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_, _ = conn.Write([]byte("\x00\x01f\x00octet\x00windowsize\x004\x00"))
+	}
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		"filemux_tftp_unconfirmed": 2, "filemux_tftp_unconfirmed_shed_total": 1, "filemux_tftp_unproven_bounded_total": 3,
+	})
+}
