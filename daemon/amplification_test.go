@@ -112,7 +112,7 @@ func TestSinglePortAmplification(t *testing.T) {
 			if tc.name == "one blind ACK 0" && v.datas.Load() != 3 {
 				t.Errorf("%d DATA for one blind ACK, want 3 (DATA 1 and FirstReplyRetries resends)", v.datas.Load())
 			}
-			if c := srv.TFTP.Counters(); c.Bounded != 1 {
+			if c := srv.TFTP.Guard(); c.Bounded != 1 {
 				t.Errorf("counters %+v, want one bounded transfer", c)
 			}
 		})
@@ -138,7 +138,7 @@ func TestTrustedNetworks(t *testing.T) {
 		ports   daemon.PortPolicy
 		from    string
 		want    string
-		bounded int64
+		bounded uint64
 	}{
 		{daemon.PortsSingle, "127.0.0.2:0", "blksize=1468 windowsize=8 timeout=3", 0},
 		{daemon.PortsSingle, "127.0.0.3:0", "blksize=1024", 1},
@@ -167,7 +167,7 @@ func TestTrustedNetworks(t *testing.T) {
 				}
 			}
 			c.silent(100 * time.Millisecond)
-			if got := srv.TFTP.Counters().Bounded; got != tc.bounded {
+			if got := srv.TFTP.Guard().Bounded; got != tc.bounded {
 				t.Errorf("%d bounded transfers, want %d", got, tc.bounded)
 			}
 		})

@@ -201,9 +201,9 @@ func ExampleRun() {
 // Single-port mode for a boot network behind NAT: clients of the
 // provisioning network, where a firewall drops forged sources, keep their
 // windows and large blocks; everyone else is served lock-step at 1468-byte
-// blocks, so that a forged request and blind ACKs pull little. Counters
+// blocks, so that a forged request and blind ACKs pull little. Guard
 // shows the defences at work.
-func ExampleTFTP_Counters() {
+func ExampleTFTP_Guard() {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
@@ -231,7 +231,7 @@ func ExampleTFTP_Counters() {
 	}
 	_ = d.Shutdown(context.Background())
 	<-done
-	n := d.Counters()
+	n := d.Guard()
 	fmt.Printf("unconfirmed %d, shed %d, bounded %d\n", n.Unconfirmed, n.Shed, n.Bounded)
 	// Output:
 	// boot image

@@ -33,7 +33,7 @@ func TestUnansweredRequestsHoldNoPlace(t *testing.T) {
 		d.Timeout = 5 * time.Second
 	})
 	neverAnswer(t, srv, "127.0.0.2:0", 100, "timeout", "255")
-	waitFor(t, "100 unconfirmed transfers", func() bool { return srv.TFTP.Counters().Unconfirmed == 100 })
+	waitFor(t, "100 unconfirmed transfers", func() bool { return srv.TFTP.Guard().Unconfirmed == 100 })
 	for _, local := range []string{"127.0.0.1:0", "127.0.0.2:0"} { // the flood's own address too
 		c := newRawClientFrom(t, srv.Addr(), local)
 		if got, _ := c.get("f"); !bytes.Equal(got, big) {
@@ -62,7 +62,7 @@ func TestUnansweredRequestsUseOwnTimeout(t *testing.T) {
 	if s := receive(t, failed, "OnFailure"); s.Outcome != daemon.OutcomeTimedOut {
 		t.Errorf("outcome %v, want timed out", s.Outcome)
 	}
-	if n := srv.TFTP.Counters().Unconfirmed; n != 0 {
+	if n := srv.TFTP.Guard().Unconfirmed; n != 0 {
 		t.Errorf("%d unconfirmed transfers left", n)
 	}
 }
@@ -82,7 +82,7 @@ func TestUnconfirmedShedding(t *testing.T) {
 	first.rrq("f")
 	first.expect(tftp.OpData)
 	neverAnswer(t, srv, "127.0.0.2:0", 2*budget)
-	waitFor(t, "the shedding", func() bool { c := srv.TFTP.Counters(); return c.Shed == budget+1 && c.Unconfirmed == budget })
+	waitFor(t, "the shedding", func() bool { c := srv.TFTP.Guard(); return c.Shed == budget+1 && c.Unconfirmed == budget })
 	// A transfer shed before its Open ran is never opened; the held ones
 	// are open.
 	waitFor(t, "the held transfers' Open", func() bool { o, a, _ := sp.counts(); return o-a == budget })
@@ -96,7 +96,7 @@ func TestUnconfirmedShedding(t *testing.T) {
 		newRawClientFrom(t, srv.Addr(), fmt.Sprintf("127.0.1.%d:0", i+1)).rrq("f")
 	}
 	waitFor(t, "the flood's Abort", func() bool { o, a, _ := sp.counts(); return a == aborts+budget-1 && o-a == budget+1 })
-	if c := srv.TFTP.Counters(); c.Shed != 2*budget || c.Unconfirmed != budget {
+	if c := srv.TFTP.Guard(); c.Shed != 2*budget || c.Unconfirmed != budget {
 		t.Errorf("counters %+v, want %d shed, %d unconfirmed", c, 2*budget, budget)
 	}
 	sp.check(t)
@@ -157,7 +157,7 @@ func TestRequestRateUnderFlood(t *testing.T) {
 		t.Fatal("wrong content")
 	}
 	behind.silent(100 * time.Millisecond)
-	if c := srv.TFTP.Counters(); c.Unconfirmed > 1 {
+	if c := srv.TFTP.Guard(); c.Unconfirmed > 1 {
 		t.Errorf("%d unconfirmed transfers: the flood passed the rate limit", c.Unconfirmed)
 	}
 }

@@ -46,7 +46,7 @@ func TestFloodOfUnansweredRequests(t *testing.T) {
 			for _, err := range errs {
 				t.Error(err)
 			}
-			t.Logf("%s: %+v", ports, s.srv.TFTP.Counters())
+			t.Logf("%s: %+v", ports, s.srv.TFTP.Guard())
 		})
 	}
 }

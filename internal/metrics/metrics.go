@@ -33,10 +33,10 @@ type Metrics struct {
 	reloads     *prometheus.CounterVec
 	reloadOK    prometheus.Gauge
 
-	mu       sync.Mutex
-	sources  []func() []daemon.Stats
-	guards   []func() daemon.SSHGuard
-	defences []func() daemon.TFTPCounters
+	mu         sync.Mutex
+	sources    []func() []daemon.Stats
+	sshGuards  []func() daemon.SSHGuard
+	tftpGuards []func() daemon.TFTPGuard
 }
 
 // New returns the metrics, registered with the Go and process collectors.
@@ -56,7 +56,7 @@ func New(opts Options) *Metrics {
 	})
 	m.reloadOK.Set(1)
 	m.reg.MustRegister(m.transfers, m.bytes, m.retransmits, m.refused, m.reloads, m.duration, m.reloadOK,
-		activeCollector{m}, defenceCollector{m}, sshGuardCollector{m},
+		activeCollector{m}, tftpGuardCollector{m}, sshGuardCollector{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -114,7 +114,7 @@ func (m *Metrics) Reloaded(err error) {
 
 // TFTPHooks makes d report its transfers to m: it chains OnSuccess and
 // OnFailure (calling the hooks already set first) and watches d.Active
-// and d.Counters. Call it before d serves.
+// and d.Guard. Call it before d serves.
 func (m *Metrics) TFTPHooks(d *daemon.TFTP) {
 	d.OnSuccess = chain(d.OnSuccess, m.Record)
 	d.OnFailure = chain(d.OnFailure, m.Record)
@@ -124,7 +124,7 @@ func (m *Metrics) TFTPHooks(d *daemon.TFTP) {
 		d.OnRefuse = m.tftpRefusal
 	}
 	m.Watch(d.Active)
-	m.watchDefence(d.Counters)
+	m.watchTFTPGuard(d.Guard)
 }
 
 // SSHHooks makes the SSH server d report its SFTP and SCP transfers to

@@ -36,7 +36,7 @@ func (c sshGuardCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c sshGuardCollector) Collect(ch chan<- prometheus.Metric) {
 	var sum daemon.SSHGuard
 	c.m.mu.Lock()
-	guards := c.m.guards // watchGuard only appends: this slice never changes
+	guards := c.m.sshGuards // watchGuard only appends: this slice never changes
 	c.m.mu.Unlock()
 	for _, guard := range guards {
 		g := guard()
@@ -59,5 +59,5 @@ func (c sshGuardCollector) Collect(ch chan<- prometheus.Metric) {
 func (m *Metrics) watchGuard(guard func() daemon.SSHGuard) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.guards = append(m.guards, guard)
+	m.sshGuards = append(m.sshGuards, guard)
 }

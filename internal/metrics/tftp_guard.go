@@ -14,22 +14,22 @@ var (
 		"TFTP reads whose options the unproven-client bound cut (single-port or port-range mode, client outside tftp.trusted_networks).", nil, nil)
 )
 
-// defenceCollector reads the TFTP daemons' defence counters at each
+// tftpGuardCollector reads the TFTP daemons' defence counters at each
 // scrape, as activeCollector reads the running transfers: the daemons
 // keep the truth, the metrics only show it.
-type defenceCollector struct{ m *Metrics }
+type tftpGuardCollector struct{ m *Metrics }
 
-func (c defenceCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c tftpGuardCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- unconfirmedDesc
 	ch <- shedDesc
 	ch <- boundedDesc
 }
 
-func (c defenceCollector) Collect(ch chan<- prometheus.Metric) {
+func (c tftpGuardCollector) Collect(ch chan<- prometheus.Metric) {
 	c.m.mu.Lock()
-	sources := c.m.defences // watchDefence only appends: this slice never changes
+	sources := c.m.tftpGuards // watchTFTPGuard only appends: this slice never changes
 	c.m.mu.Unlock()
-	var sum daemon.TFTPCounters
+	var sum daemon.TFTPGuard
 	for _, counters := range sources {
 		n := counters()
 		sum.Unconfirmed += n.Unconfirmed
@@ -41,9 +41,9 @@ func (c defenceCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(boundedDesc, prometheus.CounterValue, float64(sum.Bounded))
 }
 
-// watchDefence adds a TFTP daemon's counters to the defence metrics.
-func (m *Metrics) watchDefence(counters func() daemon.TFTPCounters) {
+// watchTFTPGuard adds a TFTP daemon's counters to the defence metrics.
+func (m *Metrics) watchTFTPGuard(counters func() daemon.TFTPGuard) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.defences = append(m.defences, counters)
+	m.tftpGuards = append(m.tftpGuards, counters)
 }
