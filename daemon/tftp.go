@@ -68,13 +68,16 @@ import (
 // whole transfer, unless its address is in TrustedNetworks. On a read it
 // is granted no windowsize (lock-step, one DATA per ACK) and no timeout
 // option (the daemon's Timeout applies), its blksize is capped at
-// UnprovenMaxBlockSize, and each block is resent at most FirstReplyRetries
-// times. On a write only the timeout option is refused: the daemon answers
-// DATA with ACKs, fewer bytes than it receives. A spoofer can still mimic a
-// lock-step receiver, so the bound does not stop it from pulling a file; it
-// makes each forged ACK worth one block and its resends (3 x 1472 bytes
-// for its 4 at the defaults), where a window of 64 blocks of 64 KiB made a
-// request and one ACK worth 520,000x their bytes. Clients that must keep
+// UnprovenMaxBlockSize. Its blocks are resent Retries times, as anyone's:
+// a forged ACK stream pulls one block per ACK whatever the resends, and
+// fewer resends would fail real clients on lossy links. On a write only
+// the timeout option is refused: the daemon answers DATA with ACKs, fewer
+// bytes than it receives. A spoofer can still mimic a lock-step receiver,
+// so the bound does not stop it from pulling a file; it makes each forged
+// ACK worth one block of 1472 bytes (and a forged request with one ACK
+// worth at most 1+Retries blocks, under 200x their bytes at the defaults),
+// where a window of 64 blocks of 64 KiB made a request and one ACK worth
+// 520,000x their bytes. Clients that must keep
 // windows in single-port mode, such as UEFI firmware (windowsize 4), need
 // their network in TrustedNetworks.
 //

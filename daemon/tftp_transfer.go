@@ -125,11 +125,6 @@ func (x *transfer) serve() (st tftp.Stats, started bool, err error) {
 	x.setAccepted(oack)
 	x.wd.setLimit(2 * p.Timeout)
 	p.SkipDally = true // run dallies after reporting the success
-	if x.unproven && x.req.Op == tftp.OpRRQ {
-		// One forged ACK must not be worth more resends of a block than
-		// a forged request is worth of its first reply.
-		p.Retries = min(p.Retries, x.s.cfg.firstSends-1)
-	}
 	x.params = p
 	if x.req.Op == tftp.OpRRQ {
 		st, err = tftp.ServeRead(x.ctx, x.g, p, oack, &source{x: x})

@@ -56,8 +56,7 @@ type TFTP struct {
 	// UnprovenMaxBlockSize caps blksize for a client outside
 	// trusted_networks when ports is single or LO-HI: nothing proves
 	// such a client receives, so it also gets no windowsize and no
-	// timeout option, and each block is resent at most
-	// first_reply_retries times.
+	// timeout option.
 	UnprovenMaxBlockSize int `yaml:"unproven_max_blksize"`
 	// MaxSize bounds a file, both ways; 0 means no limit.
 	MaxSize Size `yaml:"max_size"`
