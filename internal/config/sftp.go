@@ -22,7 +22,8 @@ type SFTP struct {
 	// one of authorized_keys and password_file is required.
 	PasswordFile string `yaml:"password_file"`
 	// LegacyAlgorithms enables the SHA-1 and CBC algorithms old network
-	// gear needs and modern clients do not. Off unless you need it.
+	// gear needs and modern clients do not (never RC4). Off unless you need
+	// it.
 	LegacyAlgorithms bool `yaml:"legacy_algorithms"`
 	// MaxAuthTries bounds the authentication attempts of a connection.
 	MaxAuthTries int `yaml:"max_auth_tries"`
