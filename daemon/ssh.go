@@ -22,6 +22,9 @@ import (
 // UserKeys) or by password (PasswordFile, Passwords), never anonymous. The
 // key that authenticated a connection is recorded in the ssh.Permissions
 // the callback returned, never remembered from a callback (CVE-2024-45337).
+// ReloadAuth reads the files again while serving: a removed key or user is
+// refused from then on, and the connections that logged in with it are
+// closed.
 //
 // Every file opened over SFTP or SCP becomes a *behaviour.Transfer with
 // Protocol sftp or scp, the authenticated user, the peer and local
@@ -112,7 +115,8 @@ type SSH struct {
 	// AuthorizedKeysFile is an OpenSSH authorized_keys file: a listed key
 	// may log in under any user name, which the transfers record. from=
 	// restrictions are enforced; options filemux cannot honour (command=,
-	// environment=, ...) refuse the file when serving starts.
+	// environment=, ...) refuse the file when serving starts and at
+	// ReloadAuth.
 	AuthorizedKeysFile string
 	// AuthorizedKeys are further keys that may log in under any user name.
 	AuthorizedKeys []ssh.PublicKey

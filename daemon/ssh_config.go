@@ -20,6 +20,7 @@ type sshSettings struct {
 	handlerFor   func(string) behaviour.Handler
 	log          *slog.Logger
 	ssh          *ssh.ServerConfig
+	creds        *sshCreds // what ssh's callbacks check, swapped by ReloadAuth
 	handshake    time.Duration
 	idle         time.Duration // 0: never
 	keepAlive    time.Duration // 0: never
@@ -85,7 +86,8 @@ func (d *SSH) settings() (*sshSettings, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ssh = d.serverConfig(auth, hostKeys)
+	s.creds = d.newSSHCreds(auth)
+	s.ssh = d.serverConfig(s.creds, hostKeys)
 	return s, nil
 }
 
@@ -152,7 +154,7 @@ func (d *SSH) hostKeys(log *slog.Logger) ([]ssh.Signer, error) {
 
 // serverConfig builds the x/crypto configuration with the algorithms of
 // internal/sshalgo: modern ones only, unless LegacyAlgorithms asks for more.
-func (d *SSH) serverConfig(auth *sshAuth, hostKeys []ssh.Signer) *ssh.ServerConfig {
+func (d *SSH) serverConfig(creds *sshCreds, hostKeys []ssh.Signer) *ssh.ServerConfig {
 	algs := sshalgo.Server(d.LegacyAlgorithms)
 	cfg := &ssh.ServerConfig{
 		Config: ssh.Config{
@@ -164,7 +166,7 @@ func (d *SSH) serverConfig(auth *sshAuth, hostKeys []ssh.Signer) *ssh.ServerConf
 		MaxAuthTries:            sshInt(d.MaxAuthTries, DefaultSSHMaxAuthTries),
 		ServerVersion:           "SSH-2.0-filemux",
 	}
-	auth.install(cfg)
+	creds.install(cfg)
 	for _, k := range hostKeys {
 		cfg.AddHostKey(k)
 	}

@@ -16,7 +16,7 @@ func TestSSHAlgorithms(t *testing.T) {
 	insecure := ssh.InsecureAlgorithms()
 	for _, legacy := range []bool{false, true} {
 		d := &SSH{LegacyAlgorithms: legacy}
-		cfg := d.serverConfig(&sshAuth{anyUser: sshkeys.NewKeySet(), passwords: &sshkeys.Passwords{}}, nil)
+		cfg := d.serverConfig(d.newSSHCreds(&sshAuth{anyUser: sshkeys.NewKeySet(), passwords: &sshkeys.Passwords{}}), nil)
 		lists := map[string][]string{"kex": cfg.KeyExchanges, "cipher": cfg.Ciphers, "mac": cfg.MACs, "pubkey": cfg.PublicKeyAuthAlgorithms}
 		bad := append(append(append(insecure.KeyExchanges, insecure.Ciphers...), insecure.MACs...), insecure.PublicKeyAuths...)
 		for kind, list := range lists {
