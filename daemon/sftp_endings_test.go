@@ -60,9 +60,9 @@ func TestSFTPConnectionLostEndings(t *testing.T) {
 	}
 }
 
-// SETSTAT changes nothing it cannot keep: a size equal to the file's and
-// permissions and times are accepted, other sizes and owners refused. A
-// virtual file of unknown size is a regular file of size 0.
+// SETSTAT accepts a size equal to the file's and refuses other sizes and
+// owners; permissions and times reach the handler (sftp_setstat_test.go).
+// A virtual file of unknown size is a regular file of size 0.
 func TestSFTPSetstatAndStat(t *testing.T) {
 	d, root := sshDir(t)
 	sshWriteFile(t, root, "f", []byte("12345"))
