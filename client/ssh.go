@@ -31,8 +31,8 @@ const (
 // command asks for it when given neither a key nor a password, as ssh
 // does).
 //
-// Only algorithms x/crypto considers secure are offered, unless
-// LegacyAlgorithms is set.
+// Only algorithms x/crypto considers secure are offered, and of those no
+// SHA-1 one (hmac-sha1), unless LegacyAlgorithms is set.
 //
 // The host key is always checked against KnownHostsFile. A key the file
 // does not name ([ErrHostKeyUnknown]) or names differently
@@ -65,9 +65,10 @@ type SSH struct {
 	// LegacyAlgorithms also offers what old network devices need and
 	// OpenSSH has disabled: the diffie-hellman-group1-sha1,
 	// group14-sha1 and group-exchange-sha1 key exchanges, the aes128-cbc
-	// and 3des-cbc ciphers, hmac-sha1-96, and ssh-rsa (SHA-1) and ssh-dss
-	// signatures for host keys and for the client's own RSA key. They are
-	// weak: ask for them only for the devices that need them.
+	// and 3des-cbc ciphers, hmac-sha1 and hmac-sha1-96, and ssh-rsa
+	// (SHA-1) signatures for host keys and for the client's own RSA key:
+	// the same set as the server's LegacyAlgorithms. They are weak: ask for
+	// them only for the devices that need them. RC4 is never offered.
 	LegacyAlgorithms bool
 	// ConnectTimeout bounds the TCP connection and the SSH handshake with
 	// authentication; 0 means DefaultConnectTimeout.

@@ -4,29 +4,14 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/filemux/filemux/internal/sshalgo"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 )
 
-// algorithms returns what the client offers: the algorithms x/crypto calls
-// secure, plus, with LegacyAlgorithms, the SHA-1 key exchanges, CBC ciphers,
-// hmac-sha1-96 and SHA-1 host key signatures that old network devices
-// still need. x/crypto's own defaults mix some SHA-1 algorithms in; filemux
-// makes every one of them an explicit opt-in. RC4 stays out even then: no
-// device this serves needs it and OpenSSH dropped it long ago.
-func (s *SSH) algorithms() ssh.Algorithms {
-	a := ssh.SupportedAlgorithms()
-	if !s.LegacyAlgorithms {
-		return a
-	}
-	old := ssh.InsecureAlgorithms()
-	a.KeyExchanges = append(a.KeyExchanges, old.KeyExchanges...)
-	a.Ciphers = append(a.Ciphers, ssh.InsecureCipherAES128CBC, ssh.InsecureCipherTripleDESCBC)
-	a.MACs = append(a.MACs, old.MACs...)
-	a.HostKeys = append(a.HostKeys, old.HostKeys...)
-	a.PublicKeyAuths = append(a.PublicKeyAuths, old.PublicKeyAuths...)
-	return a
-}
+// algorithms returns what the client offers: internal/sshalgo's policy,
+// which the server shares.
+func (s *SSH) algorithms() ssh.Algorithms { return sshalgo.Client(s.LegacyAlgorithms) }
 
 // clientConfig builds the handshake's configuration; known are the host key
 // algorithms of the keys known_hosts names for the server (nil when it

@@ -8,7 +8,7 @@ import (
 	"github.com/pkg/sftp"
 )
 
-// Filecmd runs SETSTAT and FSETSTAT, RENAME, REMOVE,
+// Filecmd runs SETSTAT and FSETSTAT (see setstat), RENAME, REMOVE,
 // MKDIR and RMDIR through the handler's capabilities. Links are
 // unsupported.
 func (ss *sftpSession) Filecmd(r *sftp.Request) (err error) {
@@ -63,25 +63,6 @@ func (ss *sftpSession) change(r *sftp.Request, op func(context.Context, behaviou
 		return err
 	}
 	return ss.c.contained(r.Method, func() error { return op(t.Context(), ss.c.handler, t) })
-}
-
-// setstat accepts what changes nothing: a size equal to the file's (what
-// OpenSSH's scp sets after an upload opened without TRUNC), and
-// permissions and times, which filemux's handlers do not keep. Owners and
-// other sizes are unsupported. The file must exist (or be open for writing).
-func (ss *sftpSession) setstat(r *sftp.Request) error {
-	flags := r.AttrFlags()
-	if flags.UidGid {
-		return behaviour.ErrUnsupported
-	}
-	fi, err := ss.stat(r.Filepath)
-	if err != nil {
-		return err
-	}
-	if flags.Size && r.Attributes().Size != uint64(max(fi.Size(), 0)) {
-		return behaviour.ErrUnsupported
-	}
-	return nil
 }
 
 // logCmd logs a request that is not a transfer: changes at Info, lookups

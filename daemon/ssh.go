@@ -22,6 +22,9 @@ import (
 // UserKeys) or by password (PasswordFile, Passwords), never anonymous. The
 // key that authenticated a connection is recorded in the ssh.Permissions
 // the callback returned, never remembered from a callback (CVE-2024-45337).
+// ReloadAuth reads the files again while serving: a removed key or user is
+// refused from then on, and the connections that logged in with it are
+// closed.
 //
 // Every file opened over SFTP or SCP becomes a *behaviour.Transfer with
 // Protocol sftp or scp, the authenticated user, the peer and local
@@ -59,12 +62,14 @@ import (
 // SpoolDir, at most MaxSpool bytes) to learn its size. libssh2's missing
 // status bytes are tolerated. Times sent with -p are accepted and ignored.
 //
-// Algorithms: x/crypto's secure set (ML-KEM and curve25519 key exchanges,
-// AES-GCM and AES-CTR ciphers, SHA-2 MACs, ed25519, ECDSA and RSA-SHA2
-// signatures). chacha20-poly1305 is left out on CPUs with AES instructions:
-// x/crypto implements it in portable Go, at half again the server's CPU per
-// byte, and OpenSSH's client would pick it first. LegacyAlgorithms adds
-// what old network gear needs.
+// Algorithms: one policy, shared with the client package: x/crypto's
+// secure set without hmac-sha1 (ML-KEM, curve25519, ECDH and SHA-2
+// Diffie-Hellman key exchanges, AES-GCM and AES-CTR ciphers, SHA-2 MACs,
+// ed25519, ECDSA and RSA-SHA2 signatures). chacha20-poly1305 is left out on
+// CPUs with AES instructions: x/crypto implements it in portable Go, at
+// half again the server's CPU per byte, and OpenSSH's client would pick it
+// first. LegacyAlgorithms adds what old network gear needs; RC4 (arcfour)
+// is never offered.
 //
 // Every SSH channel is contained: a panic in a handler or in the server is
 // recovered, the transfer aborted and the channel closed with exit status 1,
@@ -102,14 +107,16 @@ type SSH struct {
 	// LegacyAlgorithms adds the algorithms old network gear needs and
 	// x/crypto deems insecure: diffie-hellman-group14-sha1, group1-sha1 and
 	// group-exchange-sha1 key exchanges, aes128-cbc and 3des-cbc ciphers,
-	// hmac-sha1-96, and ssh-rsa (SHA-1) signatures for host and user keys.
-	// Off by default; pair it with RSAHostKeyFile for gear without ed25519.
+	// hmac-sha1 and hmac-sha1-96, and ssh-rsa (SHA-1) signatures for host
+	// and user keys; never RC4. Off by default; pair it with RSAHostKeyFile
+	// for gear without ed25519.
 	LegacyAlgorithms bool
 
 	// AuthorizedKeysFile is an OpenSSH authorized_keys file: a listed key
 	// may log in under any user name, which the transfers record. from=
 	// restrictions are enforced; options filemux cannot honour (command=,
-	// environment=, ...) refuse the file when serving starts.
+	// environment=, ...) refuse the file when serving starts and at
+	// ReloadAuth.
 	AuthorizedKeysFile string
 	// AuthorizedKeys are further keys that may log in under any user name.
 	AuthorizedKeys []ssh.PublicKey
@@ -122,7 +129,8 @@ type SSH struct {
 	// Passwords are further bcrypt password hashes by user name.
 	Passwords map[string]string
 	// MaxAuthTries bounds the authentication attempts of one connection.
-	// 0 means 6.
+	// Refused public key offers count only past as many free ones
+	// (x/crypto's budget for clients with many keys). 0 means 6.
 	MaxAuthTries int
 
 	// HandshakeTimeout bounds the key exchange and authentication of a new

@@ -20,7 +20,8 @@ const (
 
 var errSSHAuth = errors.New("daemon: ssh authentication refused")
 
-// sshAuth holds the credentials loaded when serving starts.
+// sshAuth holds the credentials loaded when serving starts, or by a
+// reload (see sshCreds).
 type sshAuth struct {
 	anyUser   *sshkeys.KeySet            // keys valid for every user name
 	userKeys  map[string]*sshkeys.KeySet // keys bound to one user name
@@ -62,17 +63,6 @@ func (d *SSH) authenticator() (*sshAuth, error) {
 	return a, nil
 }
 
-// install sets the callbacks of the methods that have credentials, so that
-// the server offers no method it cannot honour, and never "none".
-func (a *sshAuth) install(cfg *ssh.ServerConfig) {
-	if a.anyUser.Len() > 0 || len(a.userKeys) > 0 {
-		cfg.PublicKeyCallback = a.publicKey
-	}
-	if a.passwords.Len() > 0 {
-		cfg.PasswordCallback = a.password
-	}
-}
-
 func (a *sshAuth) publicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 	addr := sshAddrOf(meta.RemoteAddr()).Addr()
 	ok := a.anyUser.Allows(key, addr)
@@ -85,14 +75,16 @@ func (a *sshAuth) publicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Perm
 	return &ssh.Permissions{Extensions: map[string]string{
 		sshExtMethod: "publickey",
 		sshExtKey:    ssh.FingerprintSHA256(key),
-	}}, nil
+	}, ExtraData: map[any]any{sshLoginKey{}: key}}, nil
 }
 
 func (a *sshAuth) password(meta ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
 	if !a.passwords.Check(meta.User(), password) {
 		return nil, errSSHAuth
 	}
-	return &ssh.Permissions{Extensions: map[string]string{sshExtMethod: "password"}}, nil
+	hash, _ := a.passwords.Hash(meta.User())
+	return &ssh.Permissions{Extensions: map[string]string{sshExtMethod: "password"},
+		ExtraData: map[any]any{sshLoginKey{}: hash}}, nil
 }
 
 // sshAddrOf returns the address and port of a TCP address (or the zero

@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
-	"slices"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/sshalgo"
 	"github.com/filemux/filemux/internal/sshkeys"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/sys/cpu"
 )
 
 // sshSettings are the SSH fields with their defaults applied and the key
@@ -22,6 +20,7 @@ type sshSettings struct {
 	handlerFor   func(string) behaviour.Handler
 	log          *slog.Logger
 	ssh          *ssh.ServerConfig
+	creds        *sshCreds // what ssh's callbacks check, swapped by ReloadAuth
 	handshake    time.Duration
 	idle         time.Duration // 0: never
 	keepAlive    time.Duration // 0: never
@@ -89,7 +88,8 @@ func (d *SSH) settings() (*sshSettings, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ssh = d.serverConfig(auth, hostKeys)
+	s.creds = d.newSSHCreds(auth)
+	s.ssh = d.serverConfig(s.creds, hostKeys)
 	return s, nil
 }
 
@@ -144,11 +144,8 @@ func (d *SSH) hostKeys(log *slog.Logger) ([]ssh.Signer, error) {
 		}
 		keys = append(keys, signer)
 	}
-	if d.LegacyAlgorithms {
-		return keys, nil
-	}
 	for i, k := range keys {
-		restricted, err := sshNoSHA1(k)
+		restricted, err := sshalgo.HostKey(k, d.LegacyAlgorithms)
 		if err != nil {
 			return nil, err
 		}
@@ -157,28 +154,10 @@ func (d *SSH) hostKeys(log *slog.Logger) ([]ssh.Signer, error) {
 	return keys, nil
 }
 
-// sshNoSHA1 keeps an RSA host key from signing with SHA-1 (ssh-rsa), which
-// x/crypto offers for every RSA key it is given.
-func sshNoSHA1(k ssh.Signer) (ssh.Signer, error) {
-	as, ok := k.(ssh.AlgorithmSigner)
-	if k.PublicKey().Type() != ssh.KeyAlgoRSA || !ok {
-		return k, nil
-	}
-	return ssh.NewSignerWithAlgorithms(as, []string{ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSASHA512})
-}
-
-// serverConfig builds the x/crypto configuration: modern algorithms only,
-// unless LegacyAlgorithms asks for more.
-func (d *SSH) serverConfig(auth *sshAuth, hostKeys []ssh.Signer) *ssh.ServerConfig {
-	algs := ssh.SupportedAlgorithms()
-	algs.Ciphers = sshCiphers(algs.Ciphers)
-	if d.LegacyAlgorithms {
-		legacy := ssh.InsecureAlgorithms()
-		algs.KeyExchanges = append(algs.KeyExchanges, legacy.KeyExchanges...)
-		algs.Ciphers = append(algs.Ciphers, legacy.Ciphers...)
-		algs.MACs = append(algs.MACs, legacy.MACs...)
-		algs.PublicKeyAuths = append(algs.PublicKeyAuths, ssh.KeyAlgoRSA)
-	}
+// serverConfig builds the x/crypto configuration with the algorithms of
+// internal/sshalgo: modern ones only, unless LegacyAlgorithms asks for more.
+func (d *SSH) serverConfig(creds *sshCreds, hostKeys []ssh.Signer) *ssh.ServerConfig {
+	algs := sshalgo.Server(d.LegacyAlgorithms)
 	cfg := &ssh.ServerConfig{
 		Config: ssh.Config{
 			KeyExchanges: algs.KeyExchanges,
@@ -189,7 +168,7 @@ func (d *SSH) serverConfig(auth *sshAuth, hostKeys []ssh.Signer) *ssh.ServerConf
 		MaxAuthTries:            sshInt(d.MaxAuthTries, DefaultSSHMaxAuthTries),
 		ServerVersion:           "SSH-2.0-filemux",
 	}
-	auth.install(cfg)
+	creds.install(cfg)
 	for _, k := range hostKeys {
 		cfg.AddHostKey(k)
 	}
@@ -213,29 +192,4 @@ func sshInt[T int | int64](v, def T) T {
 		return def
 	}
 	return v
-}
-
-// sshCiphers drops chacha20-poly1305 on CPUs with AES instructions.
-// x/crypto implements ChaCha20 in portable Go, which costs the server about
-// half as much CPU again as AES-GCM or AES-CTR per byte, and OpenSSH's
-// client asks for chacha20-poly1305 first: without it on offer, it picks
-// aes128-ctr. On CPUs without AES instructions ChaCha20 is the faster and
-// stays.
-func sshCiphers(ciphers []string) []string {
-	if !sshAESHardware() {
-		return ciphers
-	}
-	return slices.DeleteFunc(ciphers, func(c string) bool { return c == ssh.CipherChaCha20Poly1305 })
-}
-
-func sshAESHardware() bool {
-	switch runtime.GOARCH {
-	case "amd64", "386":
-		return cpu.X86.HasAES && cpu.X86.HasPCLMULQDQ
-	case "arm64":
-		return cpu.ARM64.HasAES && cpu.ARM64.HasPMULL
-	case "s390x":
-		return cpu.S390X.HasAESGCM
-	}
-	return false
 }

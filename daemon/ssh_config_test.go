@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/filemux/filemux/internal/sshalgo"
 	"github.com/filemux/filemux/internal/sshkeys"
 	"golang.org/x/crypto/ssh"
 )
@@ -15,7 +16,7 @@ func TestSSHAlgorithms(t *testing.T) {
 	insecure := ssh.InsecureAlgorithms()
 	for _, legacy := range []bool{false, true} {
 		d := &SSH{LegacyAlgorithms: legacy}
-		cfg := d.serverConfig(&sshAuth{anyUser: sshkeys.NewKeySet(), passwords: &sshkeys.Passwords{}}, nil)
+		cfg := d.serverConfig(d.newSSHCreds(&sshAuth{anyUser: sshkeys.NewKeySet(), passwords: &sshkeys.Passwords{}}), nil)
 		lists := map[string][]string{"kex": cfg.KeyExchanges, "cipher": cfg.Ciphers, "mac": cfg.MACs, "pubkey": cfg.PublicKeyAuthAlgorithms}
 		bad := append(append(append(insecure.KeyExchanges, insecure.Ciphers...), insecure.MACs...), insecure.PublicKeyAuths...)
 		for kind, list := range lists {
@@ -34,8 +35,8 @@ func TestSSHAlgorithms(t *testing.T) {
 		if !slices.Contains(cfg.MACs, ssh.HMACSHA256) || !slices.Contains(cfg.Ciphers, ssh.CipherAES128CTR) {
 			t.Errorf("legacy %v: libssh2 1.10 needs aes128-ctr with hmac-sha2-256: %v %v", legacy, cfg.Ciphers, cfg.MACs)
 		}
-		if slices.Contains(cfg.Ciphers, ssh.CipherChaCha20Poly1305) == sshAESHardware() {
-			t.Errorf("chacha20-poly1305 offered %v with AES hardware %v", !sshAESHardware(), sshAESHardware())
+		if slices.Contains(cfg.Ciphers, ssh.CipherChaCha20Poly1305) == sshalgo.AESHardware() {
+			t.Errorf("chacha20-poly1305 offered %v with AES hardware %v", !sshalgo.AESHardware(), sshalgo.AESHardware())
 		}
 	}
 }

@@ -27,6 +27,7 @@ type sshConn struct {
 	sc      *ssh.ServerConn
 	user    string
 	handler behaviour.Handler
+	login   atomic.Pointer[ssh.Permissions] // how it authenticated, for ReloadAuth
 
 	lastActive atomic.Int64 // unix nanoseconds of the last channel data
 	sessions   atomic.Int32
@@ -82,6 +83,10 @@ func (c *sshConn) handshake() (<-chan ssh.NewChannel, <-chan *ssh.Request, error
 		return nil, nil, errors.New("daemon: ssh login refused: " + reason)
 	}
 	c.sc, c.user = sc, sc.User()
+	if !c.admitLogin(sc) {
+		sc.Close()
+		return nil, nil, errSSHRevoked
+	}
 	c.handler = cfg.handler
 	if cfg.handlerFor != nil {
 		if h := cfg.handlerFor(c.user); h != nil {

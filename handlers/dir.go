@@ -54,8 +54,10 @@ const (
 // access (io.WriterAt) for SFTP.
 //
 // A Dir also offers the SFTP capabilities: behaviour.Stater, Lister,
-// Remover, Renamer, DirMaker and DirRemover, all confined to the root; the
-// changes obey the write policy.
+// Remover, Renamer, DirMaker, DirRemover, ModeChanger and TimesChanger,
+// all confined to the root; the changes obey the write policy. The mode
+// and times an upload sets before its commit (OpenSSH's sftp put -p and
+// scp -p) are those of the file it commits.
 //
 // A crash can leave temporary files behind: peers never see them, and they
 // are safe to delete while no upload runs.

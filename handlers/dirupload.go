@@ -42,6 +42,7 @@ type dirUpload struct {
 	mode      fs.FileMode
 	noReplace bool // the commit must not replace a file created meanwhile
 	ended     bool
+	attrs     uploadAttrs // set by Chmod and Chtimes before the commit
 
 	// keep guards the decision of an SFTP upload opened on an existing
 	// file without TRUNC or APPEND: see decideKeep.
@@ -274,16 +275,26 @@ func (u *dirUpload) commit() error {
 	return nil
 }
 
+// seal gives the temporary file its mode (the one Chmod set, else the
+// replaced file's) and times (Chtimes), and makes it durable. The times
+// are set after the last write and the close, which would change them.
 func (u *dirUpload) seal() error {
-	if u.keepMode {
-		if err := u.file.Chmod(u.mode); err != nil {
+	mode, hasMode, atime, mtime, hasTimes := u.attrs.take()
+	if !hasMode {
+		mode, hasMode = u.mode, u.keepMode
+	}
+	if hasMode {
+		if err := u.file.Chmod(mode); err != nil {
 			return err
 		}
 	}
 	if err := u.file.Sync(); err != nil {
 		return err
 	}
-	return u.file.Close()
+	if err := u.file.Close(); err != nil || !hasTimes {
+		return err
+	}
+	return u.root.Chtimes(u.tmp, atime, mtime)
 }
 
 func (u *dirUpload) place() error {

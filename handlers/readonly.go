@@ -3,13 +3,16 @@ package handlers
 import (
 	"context"
 	"io"
+	"io/fs"
+	"time"
 
 	"github.com/filemux/filemux/behaviour"
 )
 
 // ReadOnly returns a Handler that serves the reads of h and refuses every
 // write with an access violation: write transfers at Prepare and Open, and
-// the remove, rename, mkdir, rmdir and random-write capabilities, which
+// the remove, rename, mkdir, rmdir, chmod, chtimes and random-write
+// capabilities, which
 // ReadOnly offers itself as refusals so that a capability lookup through
 // Unwrap cannot reach those of h. Stat, list and random reads pass through.
 func ReadOnly(h behaviour.Handler) behaviour.Handler { return readOnlyHandler{h} }
@@ -58,6 +61,14 @@ func (r readOnlyHandler) Rmdir(context.Context, *behaviour.Transfer) error {
 	return errReadOnlyDecorator
 }
 
+func (r readOnlyHandler) Chmod(context.Context, *behaviour.Transfer, fs.FileMode) error {
+	return errReadOnlyDecorator
+}
+
+func (r readOnlyHandler) Chtimes(context.Context, *behaviour.Transfer, time.Time, time.Time) error {
+	return errReadOnlyDecorator
+}
+
 // WriterAt offers no random writer, whatever h offers.
 func (r readOnlyHandler) WriterAt(*behaviour.Transfer) (io.WriterAt, bool) { return nil, false }
 
@@ -67,6 +78,8 @@ var (
 	_ behaviour.Renamer      = readOnlyHandler{}
 	_ behaviour.DirMaker     = readOnlyHandler{}
 	_ behaviour.DirRemover   = readOnlyHandler{}
+	_ behaviour.ModeChanger  = readOnlyHandler{}
+	_ behaviour.TimesChanger = readOnlyHandler{}
 	_ behaviour.RandomWriter = readOnlyHandler{}
 	_ behaviour.Wrapper      = readOnlyHandler{}
 )

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
@@ -45,6 +46,8 @@ func TestReadOnlyStopsCapabilities(t *testing.T) {
 	wantCode(t, "Rename", behaviour.Rename(ctx, h, w("f"), "g"), behaviour.CodeAccessViolation)
 	wantCode(t, "Mkdir", behaviour.Mkdir(ctx, h, w("new")), behaviour.CodeAccessViolation)
 	wantCode(t, "Rmdir", behaviour.Rmdir(ctx, h, w("dir")), behaviour.CodeAccessViolation)
+	wantCode(t, "Chmod", behaviour.Chmod(ctx, h, w("f"), 0o600), behaviour.CodeAccessViolation)
+	wantCode(t, "Chtimes", behaviour.Chtimes(ctx, h, w("f"), time.Unix(0, 0), time.Unix(0, 0)), behaviour.CodeAccessViolation)
 	wantCode(t, "Prepare of a download into it", h.Prepare(ctx, w("f")), behaviour.CodeAccessViolation)
 
 	// An upload opened on the Dir directly is still not reachable through
@@ -66,6 +69,9 @@ func TestReadOnlyStopsCapabilities(t *testing.T) {
 		t.Errorf("List through ReadOnly: %d entries, %v", len(infos), err)
 	}
 	assertContent(t, filepath.Join(root, "f"), []byte("f"))
+	if fi, err := os.Stat(filepath.Join(root, "f")); err != nil || fi.Mode().Perm() == 0o600 || fi.ModTime().Equal(time.Unix(0, 0)) {
+		t.Errorf("Chmod or Chtimes through ReadOnly changed the file: %v %v", fi, err)
+	}
 	if _, err := os.Stat(filepath.Join(root, "dir")); err != nil {
 		t.Error("Rmdir through ReadOnly removed the directory")
 	}

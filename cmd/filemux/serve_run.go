@@ -169,9 +169,12 @@ func (s *server) waitActions(ctx context.Context) {
 
 // reload re-reads the configuration file and swaps the routes at once:
 // running transfers keep the handlers they started with, and the old
-// routes release what they opened once those end. A file that does not
-// load or build is refused, and the running routes keep serving. Changes
-// to listeners and tunables need a restart; reload says so.
+// routes release what they opened once those end. The SSH servers read
+// their authorized_keys and password files again, closing the connections
+// of removed keys and users (reloadAuth). A file that does not load or
+// build, or keys or passwords that do not, refuse the reload, and the
+// running routes keep serving. Changes to listeners and tunables need a
+// restart; reload says so.
 func (s *server) reload() error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
@@ -198,6 +201,10 @@ func (s *server) swap() error {
 	}
 	set, err := f.Build(config.BuildOptions{Actions: s.actions})
 	if err != nil {
+		return err
+	}
+	if err := s.reloadAuth(); err != nil {
+		set.Retire()
 		return err
 	}
 	s.reg.MatchTimeout = time.Duration(f.MatchTimeout)

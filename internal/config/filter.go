@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/handlers"
@@ -165,6 +166,14 @@ func (p protocols) Rmdir(ctx context.Context, t *behaviour.Transfer) error {
 	return p.change(t, func() error { return behaviour.Rmdir(ctx, p.h, t) })
 }
 
+func (p protocols) Chmod(ctx context.Context, t *behaviour.Transfer, mode fs.FileMode) error {
+	return p.change(t, func() error { return behaviour.Chmod(ctx, p.h, t, mode) })
+}
+
+func (p protocols) Chtimes(ctx context.Context, t *behaviour.Transfer, atime, mtime time.Time) error {
+	return p.change(t, func() error { return behaviour.Chtimes(ctx, p.h, t, atime, mtime) })
+}
+
 var (
 	_ behaviour.Stater       = protocols{}
 	_ behaviour.Lister       = protocols{}
@@ -172,6 +181,8 @@ var (
 	_ behaviour.Renamer      = protocols{}
 	_ behaviour.DirMaker     = protocols{}
 	_ behaviour.DirRemover   = protocols{}
+	_ behaviour.ModeChanger  = protocols{}
+	_ behaviour.TimesChanger = protocols{}
 	_ behaviour.RandomReader = protocols{}
 	_ behaviour.RandomWriter = protocols{}
 	_ behaviour.RandomReader = writeOnly{}

@@ -71,8 +71,10 @@ line, column and key, such as
 ` + "`filemux.yaml:14:5: routes[1].match: invalid pattern: ...`" + `. Unknown keys
 are errors. Relative paths are taken from the directory of the file.
 SIGHUP (or ` + "`POST /reload`" + ` on the metrics address) re-reads the file and swaps
-the routes without disturbing running transfers; a file that does not
-validate is refused and the running configuration keeps serving.
+the routes without disturbing running transfers, and reads the SFTP
+authorized_keys and password files again (the connections of removed keys
+and users are closed); a file that does not validate, or keys or passwords
+that do not load, are refused and the running configuration keeps serving.
 
 Values: a *duration* is written as Go writes it (` + "`1.5s`, `500ms`, `2m`" + `); a
 *size* is a number of bytes, with an optional binary suffix (` + "`1468`, `64K`,\n`256MiB`, `2G`" + `); a *permission* is octal (` + "`0644`" + `).

@@ -20,13 +20,19 @@ type SFTP struct {
 	// when missing.
 	RSAHostKey string `yaml:"rsa_host_key"`
 	// AuthorizedKeys is an OpenSSH authorized_keys file: a listed key may
-	// log in under any user name. from= restrictions are enforced.
+	// log in under any user name. from= restrictions are enforced. A
+	// reload (SIGHUP, POST /reload) reads it again: a removed key is
+	// refused from then on and its open connections are closed; a file
+	// that does not load refuses the reload.
 	AuthorizedKeys string `yaml:"authorized_keys"`
 	// PasswordFile holds "user:bcrypt-hash" lines (htpasswd -B). At least
-	// one of authorized_keys and password_file is required.
+	// one of authorized_keys and password_file is required. A reload reads
+	// it again, as it does authorized_keys: the connections of a user whose
+	// line was removed or changed are closed.
 	PasswordFile string `yaml:"password_file"`
 	// LegacyAlgorithms enables the SHA-1 and CBC algorithms old network
-	// gear needs and modern clients do not. Off unless you need it.
+	// gear needs and modern clients do not (never RC4). Off unless you need
+	// it.
 	LegacyAlgorithms bool `yaml:"legacy_algorithms"`
 	// MaxAuthTries bounds the authentication attempts of a connection.
 	MaxAuthTries int `yaml:"max_auth_tries"`

@@ -90,6 +90,12 @@ func (p *Passwords) Set(user string, hash []byte) error {
 	return nil
 }
 
+// Hash returns the password hash of user, and whether user has one.
+func (p *Passwords) Hash(user string) ([]byte, bool) {
+	hash, ok := p.hashes[user]
+	return bytes.Clone(hash), ok
+}
+
 // Len returns the number of users.
 func (p *Passwords) Len() int { return len(p.hashes) }
 
