@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/scp"
 )
 
 // Defaults of the SCP fields.
@@ -127,12 +128,12 @@ func (s *SCP) ReadFile(ctx context.Context, remote, name string) (int64, error) 
 func (s *SCP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error) {
 	total := size(r)
 	if total < 0 {
-		sp, err := newSpool(ctx, r, s.spoolLimit())
+		sp, err := s.spool(ctx, r)
 		if err != nil {
 			return 0, s.fail(OpWrite, remote, err)
 		}
 		defer sp.Close()
-		r, total = sp, sp.size
+		r, total = sp, sp.Size()
 	}
 	return s.run(ctx, OpWrite, remote, func(x *scpSession) (int64, error) {
 		return s.upload(x, remote, r, total)
@@ -154,11 +155,33 @@ func (s *SCP) WriteFile(ctx context.Context, remote, name string) (int64, error)
 	return s.WriteFrom(ctx, remote, f)
 }
 
-func (s *SCP) spoolLimit() int64 {
-	if s.SpoolLimit > 0 {
-		return s.SpoolLimit
+// spool reads r to its end: 1 MiB in memory, the rest in a temporary
+// file, at most SpoolLimit bytes. Every failure but ErrTooLarge is the
+// local side's, the context's end included.
+func (s *SCP) spool(ctx context.Context, r io.Reader) (*scp.Spool, error) {
+	limit := s.SpoolLimit
+	if limit <= 0 {
+		limit = DefaultSCPSpoolLimit
 	}
-	return DefaultSCPSpoolLimit
+	sp, err := scp.NewSpool(ctxReader{ctx, r}, scp.SpoolLimits{Memory: 1 << 20, Max: limit})
+	if err == scp.ErrTooLarge {
+		return nil, ErrTooLarge
+	}
+	return sp, onLocalSide(err)
+}
+
+// ctxReader stops reading once ctx is done, so that a cancelled upload
+// does not spool a long pipe to its end.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func (s *SCP) mode() fs.FileMode {

@@ -9,11 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/filemux/filemux/internal/scp"
 	"golang.org/x/crypto/ssh"
 )
-
-// scpChunk is the size of the reads and writes of the data.
-const scpChunk = 64 << 10
 
 // scpSession is one connection running one remote scp.
 type scpSession struct {
@@ -102,7 +100,7 @@ func (x *scpSession) start(command string) error {
 	if err != nil {
 		return err
 	}
-	x.r = bufio.NewReaderSize(out, scpChunk)
+	x.r = bufio.NewReaderSize(out, scp.Chunk)
 	x.exited = make(chan struct{})
 	go func() { _ = sess.Wait(); close(x.exited) }()
 	return nil
@@ -135,14 +133,11 @@ func (x *scpSession) explain(err error) error {
 func (x *scpSession) refuse(err error) {
 	var re *scpRemoteError
 	if !errors.As(err, &re) {
-		_, _ = io.WriteString(x.w, "\x02scp: "+printable(err.Error())+"\n")
+		_ = scp.WriteError(x.w, scp.Fatal, err.Error())
 	}
 }
 
-func (x *scpSession) ack() error {
-	_, err := x.w.Write([]byte{0})
-	return err
-}
+func (x *scpSession) ack() error { return scp.WriteAck(x.w) }
 
 // finish closes the client's side and waits briefly for the remote scp to
 // exit, so that the server has closed its file when the caller learns of

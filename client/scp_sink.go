@@ -3,6 +3,8 @@ package client
 import (
 	"errors"
 	"io"
+
+	"github.com/filemux/filemux/internal/scp"
 )
 
 // download runs the sink side of SCP for one file: the go-ahead, at most
@@ -16,7 +18,7 @@ func (s *SCP) download(x *scpSession, remote string, open func() (io.Writer, err
 		return 0, err
 	}
 	f, err := x.fileRecord(baseName(remote))
-	if err == nil && s.MaxSize > 0 && f.size > s.MaxSize {
+	if err == nil && s.MaxSize > 0 && f.Size > s.MaxSize {
 		err = ErrTooLarge
 	}
 	var w io.Writer
@@ -30,7 +32,7 @@ func (s *SCP) download(x *scpSession, remote string, open func() (io.Writer, err
 		x.refuse(err)
 		return 0, err
 	}
-	n, err := s.receive(x, remote, f.size, w, commit)
+	n, err := s.receive(x, remote, f.Size, w, commit)
 	if err != nil {
 		x.refuse(err)
 		return n, err
@@ -45,7 +47,7 @@ func (s *SCP) receive(x *scpSession, remote string, size int64, w io.Writer, com
 	m := s.meter(x, OpRead, remote, size)
 	m.verify = newVerifier(s.Verify)
 	m.report()
-	buf := make([]byte, min(max(size, 1), scpChunk))
+	buf := make([]byte, min(max(size, 1), scp.Chunk))
 	n, err := io.CopyBuffer(&scpWriter{w: w, m: m}, io.LimitReader(x.r, size), buf)
 	switch {
 	case err != nil:
@@ -70,39 +72,47 @@ func (s *SCP) receive(x *scpSession, remote string, size int64, w io.Writer, com
 }
 
 // fileRecord reads records up to the C record of the file named want.
-// A T record is validated and acknowledged; directories, repeated times
-// and anything else are refused.
-func (x *scpSession) fileRecord(want string) (scpFile, error) {
+// A T record is acknowledged; directories, repeated times and anything
+// else are refused.
+func (x *scpSession) fileRecord(want string) (scp.Record, error) {
 	for times := 0; ; times++ {
-		c, err := x.r.ReadByte()
+		rec, err := x.record()
 		if err != nil {
-			return scpFile{}, err
-		}
-		if c == 1 || c == 2 {
-			_ = x.r.UnreadByte()
-			return scpFile{}, readAck(x.r)
-		}
-		line, err := readLine(x.r)
-		if err != nil {
-			return scpFile{}, err
+			return scp.Record{}, err
 		}
 		switch {
-		case c == 'C':
-			return parseFile(line, want)
-		case c == 'T' && times == 0:
-			err = checkTimes(line)
-		case c == 'D' || c == 'E':
+		case rec.Kind == scp.File:
+			return checkName(rec, want)
+		case rec.Kind == scp.Times && times == 0:
+			err = x.ack()
+		case rec.Kind == scp.Dir || rec.Kind == scp.End:
 			err = scpProtocol("the server sent a directory record for the file %q", want)
 		default:
-			err = scpProtocol("unexpected record %q", printable(string(c)))
-		}
-		if err == nil {
-			err = x.ack()
+			err = scpProtocol("unexpected record %q", printable(string(rune(rec.Kind))))
 		}
 		if err != nil {
-			return scpFile{}, err
+			return scp.Record{}, err
 		}
 	}
+}
+
+// record reads and parses the server's next line. A warning or error line
+// becomes an *scpRemoteError. The end of input before the line is io.EOF
+// and never a clean end here, since a record was due: the session turns it
+// into what the server's stderr says (see explain).
+func (x *scpSession) record() (scp.Record, error) {
+	line, err := readLine(x.r)
+	if err != nil {
+		return scp.Record{}, err
+	}
+	rec, err := scp.Parse(line)
+	switch {
+	case err != nil:
+		return scp.Record{}, recordError(line, err)
+	case rec.Kind == scp.Warning || rec.Kind == scp.Fatal:
+		return scp.Record{}, &scpRemoteError{msg: printable(rec.Message)}
+	}
+	return rec, nil
 }
 
 // scpWriter feeds the local side and the meter.

@@ -3,6 +3,8 @@ package client
 import (
 	"fmt"
 	"io"
+
+	"github.com/filemux/filemux/internal/scp"
 )
 
 // upload runs the source side of SCP for one file: the sink's go-ahead,
@@ -14,7 +16,8 @@ func (s *SCP) upload(x *scpSession, remote string, r io.Reader, total int64) (in
 	if err := readAck(x.r); err != nil {
 		return 0, err
 	}
-	if _, err := fmt.Fprintf(x.w, "C%04o %d %s\n", s.mode(), total, baseName(remote)); err != nil {
+	file := scp.Record{Kind: scp.File, Mode: s.mode(), Size: total, Name: baseName(remote)}
+	if _, err := io.WriteString(x.w, file.Line()); err != nil {
 		return 0, err
 	}
 	if err := readAck(x.r); err != nil {
@@ -22,7 +25,7 @@ func (s *SCP) upload(x *scpSession, remote string, r io.Reader, total int64) (in
 	}
 	m := s.meter(x, OpWrite, remote, total)
 	m.report()
-	buf := make([]byte, min(max(total, 1), scpChunk))
+	buf := make([]byte, min(max(total, 1), scp.Chunk))
 	n, err := io.CopyBuffer(x.w, &scpReader{r: io.LimitReader(r, total), m: m}, buf)
 	if err == nil && n < total {
 		err = localError{fmt.Errorf("client: the reader ended after %d of the %d bytes it announced", n, total)}

@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"strings"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/scp"
 )
 
-// scpChunk is the size of the data reads and writes of SCP.
-const scpChunk = 64 << 10
+// errSCPDepth refuses directories nested deeper than scpMaxDepth.
+var errSCPDepth = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "protocol error: directories nested too deep"}
 
 // scpPeer is the client end of an scp exec channel: acknowledgements and
 // error lines both ways.
@@ -21,19 +21,10 @@ type scpPeer struct {
 	hangup bool // stopped in the middle of the client's data
 }
 
-// scpAckError is a warning (\x01) or fatal error (\x02) the client sent
-// instead of an acknowledgement.
-type scpAckError struct {
-	fatal bool
-	msg   string
-}
-
-func (e *scpAckError) Error() string { return "daemon: scp client: " + e.msg }
-
 // serveSCP runs an scp sink or source on rw. Its exit status is 0 when
 // every file went through, 1 otherwise.
 func (c *sshConn) serveSCP(cmd scpCommand, rw io.ReadWriteCloser) sshExit {
-	p := &scpPeer{c: c, r: bufio.NewReaderSize(rw, scpChunk), w: rw}
+	p := &scpPeer{c: c, r: bufio.NewReaderSize(rw, scp.Chunk), w: rw}
 	var ok bool
 	if cmd.sink {
 		ok = (&scpSink{scpPeer: p, cmd: cmd}).run()
@@ -47,43 +38,31 @@ func (c *sshConn) serveSCP(cmd scpCommand, rw io.ReadWriteCloser) sshExit {
 }
 
 // ack sends the \0 that says "go on".
-func (p *scpPeer) ack() error {
-	_, err := p.w.Write([]byte{0})
-	return err
-}
+func (p *scpPeer) ack() error { return scp.WriteAck(p.w) }
 
 // warn sends a warning about one file: the client reports it and goes on.
 func (p *scpPeer) warn(name string, err error) error {
-	return p.send(1, scpPrintable(name)+": "+scpMessage(err))
+	return scp.WriteError(p.w, scp.Warning, scp.PrintableName(name)+": "+scpMessage(err))
 }
 
 // fatal sends an error that ends the session.
-func (p *scpPeer) fatal(err error) error { return p.send(2, scpMessage(err)) }
+func (p *scpPeer) fatal(err error) error { return scp.WriteError(p.w, scp.Fatal, scpMessage(err)) }
 
-func (p *scpPeer) send(level byte, msg string) error {
-	_, err := io.WriteString(p.w, string(level)+"scp: "+msg+"\n")
-	return err
+// fatalAbout sends an error about one file that ends the session.
+func (p *scpPeer) fatalAbout(name string, err error) error {
+	return scp.WriteError(p.w, scp.Fatal, scp.PrintableName(name)+": "+scpMessage(err))
 }
 
-// readAck reads the client's answer: nil for \0, an *scpAckError for a
-// warning or a fatal error, io.EOF when the client closed its side.
+// readAck reads the client's answer: nil for \0, an *scp.Reply for a
+// warning or a fatal error (which is logged), io.EOF when the client closed
+// its side between answers.
 func (p *scpPeer) readAck() error {
-	c, err := p.r.ReadByte()
-	if err != nil {
-		return err
+	err := scp.ReadAck(p.r)
+	var reply *scp.Reply
+	if errors.As(err, &reply) {
+		p.c.srv.cfg.log.Info("scp client error", "peer", p.c.peer, "user", p.c.user, "message", scp.PrintableName(reply.Text))
 	}
-	switch c {
-	case 0:
-		return nil
-	case 1, 2:
-		line, err := readSCPLine(p.r)
-		if err != nil {
-			return err
-		}
-		p.c.srv.cfg.log.Info("scp client error", "peer", p.c.peer, "user", p.c.user, "message", scpPrintable(line))
-		return &scpAckError{fatal: c == 2, msg: line}
-	}
-	return errSCPProtocol
+	return err
 }
 
 // scpMessage is the text of an error for the client, in OpenSSH's words
@@ -95,23 +74,8 @@ func scpMessage(err error) string {
 	return behaviour.PeerMessage(err)
 }
 
-// scpPrintable makes a name safe to echo in an error line: no control
-// characters, at most 255 bytes.
-func scpPrintable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
-	if len(s) > 255 {
-		s = s[:255]
-	}
-	return strings.ToValidUTF8(s, "?")
-}
-
 // scpFatal reports whether the session cannot go on after err.
 func scpFatal(err error) bool {
-	var ack *scpAckError
-	return err != nil && (!errors.As(err, &ack) || ack.fatal)
+	var reply *scp.Reply
+	return err != nil && (!errors.As(err, &reply) || reply.Fatal)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/scp"
 )
 
 // scpMaxDepth bounds the directories nested in one scp -r.
@@ -33,7 +34,7 @@ type scpTarget struct {
 func (k *scpSink) run() bool {
 	target, err := k.target(k.cmd.paths[0])
 	if err != nil {
-		_ = k.send(2, scpPrintable(k.cmd.paths[0])+": "+scpMessage(err))
+		_ = k.fatalAbout(k.cmd.paths[0], err)
 		return false
 	}
 	k.stack = []scpTarget{target}
@@ -41,11 +42,14 @@ func (k *scpSink) run() bool {
 		return false
 	}
 	for {
-		line, err := readSCPLine(k.r)
-		if errors.Is(err, errSCPLine) {
+		line, err := scp.ReadLine(k.r)
+		if err == scp.ErrLine {
 			return k.stop(err)
 		}
 		if err != nil {
+			// A source ends by closing its side between records: a clean
+			// end unless a file failed. Cut inside a line
+			// (io.ErrUnexpectedEOF), or failing otherwise, it is not.
 			return errors.Is(err, io.EOF) && !k.failed
 		}
 		if !k.record(line) {
@@ -78,26 +82,26 @@ func (k *scpSink) target(requested string) (scpTarget, error) {
 // record handles one record and reports whether the session goes on;
 // failures set k.failed.
 func (k *scpSink) record(line string) bool {
-	rec, err := parseSCPRecord(line)
+	rec, err := scp.Parse(line)
 	if err != nil {
 		return k.stop(err)
 	}
-	switch rec.kind {
-	case 1:
+	switch rec.Kind {
+	case scp.Warning:
 		k.failed = true
 		return true
-	case 2:
+	case scp.Fatal:
 		k.failed = true
 		return false
-	case 'T':
+	case scp.Times:
 		return k.ok(k.ack()) // times are accepted and ignored: handlers keep none
-	case 'E':
+	case scp.End:
 		if len(k.stack) <= 1 {
-			return k.stop(errSCPProtocol)
+			return k.stop(scp.ErrProtocol)
 		}
 		k.stack = k.stack[:len(k.stack)-1]
 		return k.ok(k.ack())
-	case 'D':
+	case scp.Dir:
 		return k.enter(rec)
 	}
 	return k.receive(rec)
@@ -114,16 +118,16 @@ func (k *scpSink) entry(base string) string {
 
 // enter handles a D record: it creates the directory (or finds it) and
 // enters it. A refused directory is skipped by the client.
-func (k *scpSink) enter(rec scpRecord) bool {
+func (k *scpSink) enter(rec scp.Record) bool {
 	switch {
 	case !k.cmd.recursive:
-		return k.stop(errSCPProtocol)
+		return k.stop(scp.ErrProtocol)
 	case len(k.stack) > scpMaxDepth:
 		return k.stop(errSCPDepth)
 	}
-	name := k.entry(rec.name)
+	name := k.entry(rec.Name)
 	if err := k.mkdir(name); err != nil {
-		return k.skip(rec.name, err)
+		return k.skip(rec.Name, err)
 	}
 	k.stack = append(k.stack, scpTarget{name, true})
 	return k.ok(k.ack())
@@ -169,24 +173,24 @@ func (k *scpSink) mkdir(name string) error {
 }
 
 // receive handles a C record: the file's data follows once it is accepted.
-func (k *scpSink) receive(rec scpRecord) bool {
-	if m := k.c.srv.cfg.maxSize; m > 0 && rec.size > m {
-		return k.skip(rec.name, errSSHTooLarge)
+func (k *scpSink) receive(rec scp.Record) bool {
+	if m := k.c.srv.cfg.maxSize; m > 0 && rec.Size > m {
+		return k.skip(rec.Name, errSSHTooLarge)
 	}
-	x, err := k.c.newTransfer(behaviour.SCP, behaviour.Write, k.entry(rec.name))
+	x, err := k.c.newTransfer(behaviour.SCP, behaviour.Write, k.entry(rec.Name))
 	if err == nil {
 		x.t.Flags = behaviour.FlagCreate | behaviour.FlagTruncate
-		x.t.SetSize(rec.size)
+		x.t.SetSize(rec.Size)
 		err = x.open()
 	}
 	if err != nil {
-		return k.skip(rec.name, err)
+		return k.skip(rec.Name, err)
 	}
 	if err := k.ack(); err != nil {
 		x.finish(k.c.closeReason())
 		return k.ok(err)
 	}
-	if err := k.copyIn(x, rec.size); err != nil {
+	if err := k.copyIn(x, rec.Size); err != nil {
 		x.finish(err)
 		k.failed = true
 		if errors.Is(err, errSCPInput) {
@@ -194,7 +198,7 @@ func (k *scpSink) receive(rec scpRecord) bool {
 		}
 		// Stop at once rather than drain: libssh2 (curl) ignores warnings
 		// and exit statuses, and only a write that fails tells it.
-		_ = k.send(2, scpPrintable(rec.name)+": "+scpMessage(err))
+		_ = k.fatalAbout(rec.Name, err)
 		k.hangup = true
 		return false
 	}
@@ -206,7 +210,7 @@ var errSCPInput = errors.New("daemon: scp input ended in the data of a file")
 
 // copyIn reads size bytes and hands them to the handler.
 func (k *scpSink) copyIn(x *sshTransfer, size int64) error {
-	buf := make([]byte, min(size, scpChunk))
+	buf := make([]byte, min(size, scp.Chunk))
 	for remaining := size; remaining > 0; {
 		n, err := io.ReadFull(k.r, buf[:min(int64(len(buf)), remaining)])
 		if err != nil {
@@ -222,7 +226,7 @@ func (k *scpSink) copyIn(x *sshTransfer, size int64) error {
 
 // commit reads the client's status byte and commits the file. libssh2
 // sends none: the end of its input after the data counts as success.
-func (k *scpSink) commit(x *sshTransfer, rec scpRecord) bool {
+func (k *scpSink) commit(x *sshTransfer, rec scp.Record) bool {
 	status := k.readAck()
 	clientDone := errors.Is(status, io.EOF)
 	if status != nil && !clientDone {
@@ -233,7 +237,7 @@ func (k *scpSink) commit(x *sshTransfer, rec scpRecord) bool {
 	err := x.write(nil, true)
 	x.finish(err)
 	if err != nil {
-		return k.skip(rec.name, err) && !clientDone
+		return k.skip(rec.Name, err) && !clientDone
 	}
 	_ = k.ack() // after libssh2's end of input, nobody reads it
 	return !clientDone

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/scp"
 )
 
 var (
@@ -75,7 +76,8 @@ func (k *scpSource) sendFile(name, requested string, fi fs.FileInfo) bool {
 		return k.skip(requested, err)
 	}
 	defer body.Close()
-	if err := k.announce(fi, scpFileLine(scpFileMode(fi), size, path.Base(name))); err != nil {
+	file := scp.Record{Kind: scp.File, Mode: scpFileMode(fi), Size: size, Name: path.Base(name)}
+	if err := k.announce(fi, file.Line()); err != nil {
 		x.finish(err)
 		return k.answered(err)
 	}
@@ -110,7 +112,7 @@ func (k *scpSource) announce(fi fs.FileInfo, line string) error {
 		if fi != nil && !fi.ModTime().IsZero() {
 			mtime = fi.ModTime()
 		}
-		if err := k.line(scpTimesLine(mtime)); err != nil {
+		if err := k.line(scp.Record{Kind: scp.Times, Mtime: mtime}.Line()); err != nil {
 			return err
 		}
 	}
@@ -130,16 +132,20 @@ func (k *scpSource) body(x *sshTransfer) (io.ReadCloser, int64, error) {
 	if size, ok := x.t.Size(); ok {
 		return scpTransferReader{x}, size, nil
 	}
-	s, err := k.c.spool(x)
+	cfg := k.c.srv.cfg
+	s, err := scp.NewSpool(scpTransferReader{x}, scp.SpoolLimits{Memory: cfg.spoolMemory, Max: cfg.maxSpool, Dir: cfg.spoolDir})
+	if err == scp.ErrTooLarge {
+		err = errSSHTooLarge
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	return s, s.size, nil
+	return s, s.Size(), nil
 }
 
 // copyOut sends exactly size bytes of body and makes sure it ends there.
 func (k *scpSource) copyOut(body io.Reader, size int64) error {
-	n, err := io.CopyBuffer(k.w, io.LimitReader(body, size), make([]byte, min(max(size, 1), scpChunk)))
+	n, err := io.CopyBuffer(k.w, io.LimitReader(body, size), make([]byte, min(max(size, 1), scp.Chunk)))
 	if err != nil {
 		return err
 	}
@@ -165,7 +171,8 @@ func (k *scpSource) sendDir(name string, fi fs.FileInfo, depth int) bool {
 	if name == "." {
 		return k.skip(name, errSCPRoot)
 	}
-	if err := k.announce(fi, scpDirLine(fi.Mode(), path.Base(name))); err != nil {
+	dir := scp.Record{Kind: scp.Dir, Mode: fi.Mode(), Name: path.Base(name)}
+	if err := k.announce(fi, dir.Line()); err != nil {
 		return k.answered(err)
 	}
 	for _, e := range infos {
@@ -173,13 +180,13 @@ func (k *scpSource) sendDir(name string, fi fs.FileInfo, depth int) bool {
 			return false
 		}
 	}
-	return k.answered(k.line("E\n"))
+	return k.answered(k.line(scp.Record{Kind: scp.End}.Line()))
 }
 
 // sendEntry sends one entry of a directory: files and directories; links
 // to files as the files (a link to a directory could loop); nothing else.
 func (k *scpSource) sendEntry(name string, e fs.FileInfo, depth int) bool {
-	if !scpValidName(e.Name()) {
+	if !scp.ValidName(e.Name()) {
 		return true
 	}
 	switch mode := e.Mode(); {
