@@ -261,6 +261,15 @@ func getWindowed(t *testing.T, c *rawClient, name string, blksize, window int) i
 	want := uint16(1)
 	for n := 1; ; n++ {
 		r := c.expect(tftp.OpData)
+		if back := want - r.Block; back != 0 && int(back) <= window {
+			// A window sent again after a late or lost ACK, on a loaded
+			// machine: acknowledge its end again.
+			if back == 1 {
+				c.ack(r.Block)
+			}
+			n--
+			continue
+		}
 		if r.Block != want {
 			t.Fatalf("DATA %d, want %d", r.Block, want)
 		}

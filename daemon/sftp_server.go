@@ -174,9 +174,16 @@ func (f *sftpFile) TransferError(error) {
 	f.lost.Store(&cause)
 }
 
+// lostCause returns why the connection ended with the file open: what
+// TransferError recorded, or the reason the server closed the connection
+// for (stored before the handler's context is cancelled, so a handler
+// that returns context.Canceled is never reported ahead of it).
 func (f *sftpFile) lostCause() error {
 	if p := f.lost.Load(); p != nil {
 		return *p
+	}
+	if r := f.ss.c.reason.Load(); r != nil {
+		return *r
 	}
 	return nil
 }

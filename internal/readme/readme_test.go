@@ -235,27 +235,53 @@ func writeAuthorizedKey(t *testing.T, path string) {
 }
 
 func TestRelativeLinks(t *testing.T) {
-	links := regexp.MustCompile(`\]\(([^)\s]+)\)`).FindAllStringSubmatch(readme(t), -1)
-	if len(links) == 0 {
-		t.Fatal("README has no links")
-	}
-	for _, m := range links {
-		l := m[1]
-		if strings.Contains(l, "://") || strings.HasPrefix(l, "#") {
-			continue
+	for name, text := range pages(t) {
+		links := regexp.MustCompile(`\]\(([^)\s]+)\)`).FindAllStringSubmatch(text, -1)
+		if name == "README.md" && len(links) == 0 {
+			t.Fatal("README has no links")
 		}
-		if _, err := os.Stat(filepath.Join(repoRoot, strings.SplitN(l, "#", 2)[0])); err != nil {
-			t.Errorf("README links to %s: %v", l, err)
+		for _, m := range links {
+			l := m[1]
+			if strings.Contains(l, "://") || strings.HasPrefix(l, "#") {
+				continue
+			}
+			target := filepath.Join(repoRoot, filepath.Dir(name), strings.SplitN(l, "#", 2)[0])
+			if _, err := os.Stat(target); err != nil {
+				t.Errorf("%s links to %s: %v", name, l, err)
+			}
 		}
 	}
 }
 
-// TestCitedTestsExist keeps the comparison table honest: every test README
-// cites as evidence must exist.
+// pages returns README.md and the pages of docs/ by their path from the
+// repository's root.
+func pages(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{"README.md": readme(t)}
+	docs, err := filepath.Glob(filepath.Join(repoRoot, "docs", "*.md"))
+	if err != nil || len(docs) == 0 {
+		t.Fatalf("no docs/*.md: %v", err)
+	}
+	for _, p := range docs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Join("docs", filepath.Base(p))] = string(b)
+	}
+	return out
+}
+
+// TestCitedTestsExist keeps the security section and the comparison table
+// honest: every test README or a page of docs/ cites as evidence must exist.
 func TestCitedTestsExist(t *testing.T) {
-	cited := regexp.MustCompile("`(Test[A-Z][A-Za-z0-9_]*)`").FindAllStringSubmatch(readme(t), -1)
-	if len(cited) == 0 {
-		t.Fatal("README cites no tests")
+	var cited [][]string
+	for name, text := range pages(t) {
+		found := regexp.MustCompile("`(Test[A-Z][A-Za-z0-9_]*)`").FindAllStringSubmatch(text, -1)
+		if len(found) == 0 && (name == "README.md" || name == filepath.Join("docs", "comparison.md")) {
+			t.Errorf("%s cites no tests", name)
+		}
+		cited = append(cited, found...)
 	}
 	defined := map[string]bool{}
 	decl := regexp.MustCompile(`(?m)^func (Test[A-Za-z0-9_]+)\(`)
@@ -283,7 +309,7 @@ func TestCitedTestsExist(t *testing.T) {
 	}
 	for _, m := range cited {
 		if !defined[m[1]] {
-			t.Errorf("README cites %s, which no test file defines", m[1])
+			t.Errorf("the docs cite %s, which no test file defines", m[1])
 		}
 	}
 }
