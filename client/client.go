@@ -46,18 +46,18 @@ func (o Op) String() string {
 	return "unknown"
 }
 
-// Defaults of the Client fields.
+// Defaults of the TFTP fields.
 const (
 	DefaultPort    = 69
 	DefaultTimeout = time.Second
 	DefaultRetries = 5
 )
 
-// Client transfers files to and from one TFTP server (RFC 1350, with the
+// TFTP transfers files to and from one TFTP server (RFC 1350, with the
 // options of RFC 2347, 2348, 2349 and 7440 and block-number rollover). The
-// zero value of every field but Addr is a usable default. A Client holds no
-// connection: each transfer runs on a socket of its own, so one Client may
-// run many transfers at once, and a copy of a Client (to change, say,
+// zero value of every field but Addr is a usable default. A TFTP holds no
+// connection: each transfer runs on a socket of its own, so one TFTP may
+// run many transfers at once, and a copy of a TFTP (to change, say,
 // Verify for one file) is as good as the original. The fields must not
 // change while a transfer runs.
 //
@@ -74,7 +74,7 @@ const (
 // until the server has been silent for two timeouts), and a server that
 // never acknowledges a repeated final DATA of an upload (see
 // Result.Unconfirmed).
-type Client struct {
+type TFTP struct {
 	// Addr is the server: "host:port", or "host" for port 69. IPv6
 	// addresses go in brackets with a port ("[::1]:69") or bare without.
 	Addr string

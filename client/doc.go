@@ -4,7 +4,7 @@
 // io.Writer, memory, or the Handler a registry picks by the LOCAL name; an
 // upload comes from the mirror images of each.
 //
-// A [Client] names the server and the options to ask for (blksize,
+// A [TFTP] names the server and the options to ask for (blksize,
 // windowsize, timeout, tsize, extra options), the retry budget, a maximum
 // size, a digest to verify and a progress callback. Errors are [*Error]
 // values naming the file and the server; their cause tells the classes

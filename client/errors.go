@@ -22,7 +22,7 @@ var (
 	// ErrIntegrity: the file arrived whole but its digest is not the
 	// expected one; nothing was committed locally.
 	ErrIntegrity = errors.New("integrity check failed")
-	// ErrTooLarge: the file is larger than Client.MaxSize, as announced by
+	// ErrTooLarge: the file is larger than TFTP.MaxSize, as announced by
 	// the server's tsize or found while receiving.
 	ErrTooLarge = errors.New("file larger than the maximum size")
 )
@@ -34,7 +34,7 @@ var (
 type Error struct {
 	Op Op
 	// Remote is the file name on the server, Server the address it was
-	// asked from, as the Client's Addr resolved.
+	// asked from, as the TFTP's Addr resolved.
 	Remote string
 	Server string
 	Err    error

@@ -42,7 +42,7 @@ type local struct {
 }
 
 // run performs one transfer of remote with the local side l.
-func (c *Client) run(ctx context.Context, op Op, remote string, l local) (Result, error) {
+func (c *TFTP) run(ctx context.Context, op Op, remote string, l local) (Result, error) {
 	x := &transfer{op: op, h: l.h, start: time.Now(), total: -1}
 	x.res = Result{Op: op, Remote: remote, Server: c.Addr, Size: -1}
 	server := c.Addr
@@ -61,7 +61,7 @@ func (c *Client) run(ctx context.Context, op Op, remote string, l local) (Result
 }
 
 // fail is the outcome of a transfer that could not start.
-func (c *Client) fail(op Op, remote string, err error) (Result, error) {
+func (c *TFTP) fail(op Op, remote string, err error) (Result, error) {
 	return Result{Op: op, Remote: remote, Server: c.Addr, Size: -1}, &Error{Op: op, Remote: remote, Server: c.Addr, Err: err}
 }
 
