@@ -6,46 +6,6 @@ import (
 	"github.com/filemux/filemux/behaviour"
 )
 
-// Op is the direction of a transfer, named as Erlang's read_file and
-// write_file name it.
-type Op uint8
-
-// The two directions.
-const (
-	// OpRead downloads a file from the server (RRQ).
-	OpRead Op = iota + 1
-	// OpWrite uploads a file to the server (WRQ).
-	OpWrite
-	// OpStat, OpList, OpRemove, OpRename and OpMkdir are the SFTP
-	// client's file operations.
-	OpStat
-	OpList
-	OpRemove
-	OpRename
-	OpMkdir
-)
-
-// String returns "read", "write", or the SFTP operation's name.
-func (o Op) String() string {
-	switch o {
-	case OpRead:
-		return "read"
-	case OpWrite:
-		return "write"
-	case OpStat:
-		return "stat"
-	case OpList:
-		return "list"
-	case OpRemove:
-		return "remove"
-	case OpRename:
-		return "rename"
-	case OpMkdir:
-		return "mkdir"
-	}
-	return "unknown"
-}
-
 // Defaults of the TFTP fields.
 const (
 	DefaultPort    = 69
@@ -132,7 +92,9 @@ type TFTP struct {
 
 // Progress is a snapshot of a running transfer.
 type Progress struct {
-	Op     Op
+	// Access is the direction: behaviour.Read downloads, behaviour.Write
+	// uploads.
+	Access behaviour.Access
 	Remote string
 	// Bytes is the number of file bytes moved so far, Total the size of
 	// the file, or -1 when it is not known.
@@ -142,7 +104,9 @@ type Progress struct {
 // Result describes a finished transfer, or as much of a failed one as took
 // place.
 type Result struct {
-	Op     Op
+	// Access is the direction: behaviour.Read downloads, behaviour.Write
+	// uploads.
+	Access behaviour.Access
 	Remote string
 	// Server is the server's address and transfer ID (the port its
 	// replies came from).

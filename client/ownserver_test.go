@@ -96,7 +96,7 @@ func TestMissingFile(t *testing.T) {
 		t.Fatalf("err = %v, want the server's not found", err)
 	}
 	var ce *client.Error
-	if !errors.As(err, &ce) || ce.Remote != "nope" || ce.Server != srv.Addr().String() || ce.Op != client.OpRead {
+	if !errors.As(err, &ce) || ce.Remote != "nope" || ce.Server != srv.Addr().String() || ce.Op != "read" {
 		t.Fatalf("err = %#v, want a *client.Error naming the file and the server", err)
 	}
 	assertAbsent(t, path)

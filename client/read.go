@@ -14,13 +14,13 @@ import (
 // path only when the whole file arrived (and passed Verify). On failure
 // nothing is left: path keeps its old content or does not exist.
 func (c *TFTP) ReadFile(ctx context.Context, remote, path string) (Result, error) {
-	return c.run(ctx, OpRead, remote, local{name: path, requested: path, h: fileSink{path: path, sync: c.Fsync}})
+	return c.run(ctx, behaviour.Read, remote, local{name: path, requested: path, h: fileSink{path: path, sync: c.Fsync}})
 }
 
 // ReadTo downloads the file remote into w as it arrives. On failure w has
 // received part of the file.
 func (c *TFTP) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, error) {
-	return c.run(ctx, OpRead, remote, local{name: remote, requested: remote, h: writerSink{w: w}})
+	return c.run(ctx, behaviour.Read, remote, local{name: remote, requested: remote, h: writerSink{w: w}})
 }
 
 // ReadBytes downloads the file remote into memory and returns it: Erlang's
@@ -28,7 +28,7 @@ func (c *TFTP) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, 
 // can make it use.
 func (c *TFTP) ReadBytes(ctx context.Context, remote string) ([]byte, Result, error) {
 	var buf bytes.Buffer
-	res, err := c.run(ctx, OpRead, remote, local{name: remote, requested: remote, h: writerSink{w: &buf}})
+	res, err := c.run(ctx, behaviour.Read, remote, local{name: remote, requested: remote, h: writerSink{w: &buf}})
 	if err != nil {
 		return nil, res, err
 	}
@@ -51,9 +51,9 @@ func (c *TFTP) ReadBytes(ctx context.Context, remote string) ([]byte, Result, er
 func (c *TFTP) ReadHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
 	name, err := checkHandler(localName, h)
 	if err != nil {
-		return c.fail(OpRead, remote, err)
+		return c.fail(behaviour.Read, remote, err)
 	}
-	return c.run(ctx, OpRead, remote, local{name: name, requested: localName, h: h})
+	return c.run(ctx, behaviour.Read, remote, local{name: name, requested: localName, h: h})
 }
 
 var errNilHandler = errors.New("client: nil Handler")

@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -27,9 +26,9 @@ const (
 // exec channel), which network devices without an SFTP server speak. The
 // zero value of every field but SSH.Addr and the credentials is a usable
 // default. Each transfer runs on a connection of its own. Errors are
-// [*SSHError] values; the server's warning or error line is their Message,
-// and OpenSSH's "No such file or directory" and "Permission denied" give
-// the classes ErrNotFound and ErrPermission.
+// [*Error] values; the server's warning or error line is their Message,
+// and its words give the class: OpenSSH's "No such file or directory" is
+// behaviour.ErrNotFound, "Permission denied" behaviour.ErrAccessViolation.
 //
 // A download trusts nothing the server sends: the file record must carry
 // the base name asked for (a download of "dir/x.cfg" takes only "x.cfg"),
@@ -78,7 +77,7 @@ type SCP struct {
 // w sees the data as it arrives: after a failure it may hold part of the
 // file (ReadFile never commits one).
 func (s *SCP) ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error) {
-	return s.run(ctx, OpRead, remote, func(x *scpSession) (int64, error) {
+	return s.run(ctx, behaviour.Read, remote, func(x *scpSession) (int64, error) {
 		return s.download(x, remote, func() (io.Writer, error) { return w, nil }, nil)
 	})
 }
@@ -101,9 +100,9 @@ func (s *SCP) ReadFile(ctx context.Context, remote, name string) (int64, error) 
 	sink := fileSink{path: name, sync: s.Fsync}
 	var t behaviour.Transfer
 	if err := sink.Prepare(ctx, &t); err != nil {
-		return 0, s.fail(OpRead, remote, onLocalSide(err))
+		return 0, s.fail(behaviour.Read, remote, onLocalSide(err))
 	}
-	return s.run(ctx, OpRead, remote, func(x *scpSession) (int64, error) {
+	return s.run(ctx, behaviour.Read, remote, func(x *scpSession) (int64, error) {
 		opened := false
 		open := func() (io.Writer, error) {
 			if err := sink.Open(ctx, &t); err != nil {
@@ -130,12 +129,12 @@ func (s *SCP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64,
 	if total < 0 {
 		sp, err := s.spool(ctx, r)
 		if err != nil {
-			return 0, s.fail(OpWrite, remote, err)
+			return 0, s.fail(behaviour.Write, remote, err)
 		}
 		defer sp.Close()
 		r, total = sp, sp.Size()
 	}
-	return s.run(ctx, OpWrite, remote, func(x *scpSession) (int64, error) {
+	return s.run(ctx, behaviour.Write, remote, func(x *scpSession) (int64, error) {
 		return s.upload(x, remote, r, total)
 	})
 }
@@ -149,7 +148,7 @@ func (s *SCP) WriteBytes(ctx context.Context, remote string, data []byte) (int64
 func (s *SCP) WriteFile(ctx context.Context, remote, name string) (int64, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return 0, s.fail(OpWrite, remote, localError{err})
+		return 0, s.fail(behaviour.Write, remote, localError{err})
 	}
 	defer f.Close()
 	return s.WriteFrom(ctx, remote, f)
@@ -193,12 +192,6 @@ func (s *SCP) mode() fs.FileMode {
 
 // fail classifies err, with the server's own line as the Message when it
 // sent one.
-func (s *SCP) fail(op Op, remote string, err error) *SSHError {
-	e := sshError(op, remote, s.address(), err)
-	e.Protocol = behaviour.SCP
-	var re *scpRemoteError
-	if errors.As(err, &re) {
-		e.Message = re.msg
-	}
-	return e
+func (s *SCP) fail(op behaviour.Access, remote string, err error) *Error {
+	return newError(behaviour.SCP, op.String(), remote, s.address(), err)
 }

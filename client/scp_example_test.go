@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/filemux/filemux/behaviour"
 	"io"
 	"os"
 	"path/filepath"
@@ -50,8 +51,8 @@ func ExampleSCP_ReadFile() {
 	// A failed download leaves nothing at the local path; the error
 	// carries the server's own line.
 	_, err := c.ReadFile(context.Background(), "missing.cfg", filepath.Join(dir, "missing.cfg"))
-	var se *client.SSHError
-	fmt.Println("not found:", errors.As(err, &se) && errors.Is(err, client.ErrNotFound), se.Message)
+	var se *client.Error
+	fmt.Println("not found:", errors.As(err, &se) && errors.Is(err, behaviour.ErrNotFound), se.Message)
 	_, statErr := os.Stat(filepath.Join(dir, "missing.cfg"))
 	fmt.Println("left behind:", statErr == nil)
 	// Output:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/filemux/filemux/behaviour"
 	"io"
 	"os"
 	"path/filepath"
@@ -122,7 +123,7 @@ func TestSCPServerMessage(t *testing.T) {
 	c := hostileSCP(t, sshtest.Sends("\x01scp: dir/x.cfg: No such file or directory\x1b[0m\n"))
 	local := filepath.Join(t.TempDir(), "x.cfg")
 	_, err := c.ReadFile(context.Background(), "dir/x.cfg", local)
-	se := assertClass(t, err, client.ErrNotFound)
+	se := assertClass(t, err, behaviour.ErrNotFound)
 	if se.Message != "scp: dir/x.cfg: No such file or directory?[0m" {
 		t.Fatalf("Message = %q", se.Message)
 	}
@@ -132,7 +133,7 @@ func TestSCPServerMessage(t *testing.T) {
 		_, _ = io.WriteString(ch, "\x01scp: /etc/x.cfg: Permission denied\n")
 	})
 	_, err = c.WriteBytes(context.Background(), "/etc/x.cfg", []byte("x"))
-	assertClass(t, err, client.ErrPermission)
+	assertClass(t, err, behaviour.ErrAccessViolation)
 
 	c = hostileSCP(t, func(_ string, ch ssh.Channel) {
 		_, _ = io.WriteString(ch.Stderr(), "sh: 1: scp: not found\n")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"github.com/filemux/filemux/behaviour"
 	"io"
 	"strings"
 	"sync"
@@ -31,7 +32,7 @@ func (x *scpSession) close() { x.once.Do(func() { x.conn.Close() }) }
 // run checks remote, connects, starts the remote scp with the flag (-f
 // or -t), runs fn and classifies its error. Cancelling ctx, TransferTimeout
 // or the idle watchdog closes the connection, which ends fn.
-func (s *SCP) run(ctx context.Context, op Op, remote string, fn func(*scpSession) (int64, error)) (int64, error) {
+func (s *SCP) run(ctx context.Context, op behaviour.Access, remote string, fn func(*scpSession) (int64, error)) (int64, error) {
 	ctx, cancel := s.transferContext(ctx)
 	defer cancel()
 	err := checkRemote(remote)

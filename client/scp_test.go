@@ -74,7 +74,7 @@ func TestSCPOwnServer(t *testing.T) {
 
 	local := filepath.Join(t.TempDir(), "missing.bin")
 	_, err := c.ReadFile(context.Background(), "missing.bin", local)
-	se := assertClass(t, err, client.ErrNotFound)
+	se := assertClass(t, err, behaviour.ErrNotFound)
 	if !strings.Contains(se.Message, "No such file or directory") {
 		t.Errorf("Message = %q, want the server's line", se.Message)
 	}
@@ -87,7 +87,7 @@ func TestSCPOwnServer(t *testing.T) {
 func TestSCPPermissionDenied(t *testing.T) {
 	root, _, c := scpServer(t, true)
 	_, err := c.WriteBytes(context.Background(), "refused.bin", []byte("no"))
-	se := assertClass(t, err, client.ErrPermission)
+	se := assertClass(t, err, behaviour.ErrAccessViolation)
 	if se.Message == "" {
 		t.Error("no server message")
 	}
@@ -150,7 +150,7 @@ func TestSCPUploadUnknownSize(t *testing.T) {
 	if fileSHA(t, filepath.Join(root, "plain.bin")) != sha(data) {
 		t.Fatal("the served file differs")
 	}
-	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Op != client.OpWrite {
+	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Access != behaviour.Write {
 		t.Fatalf("last progress = %+v", last)
 	}
 	c.SpoolLimit = 1 << 20

@@ -23,7 +23,7 @@ const (
 // fastPut: each file moves with many read or write requests in flight. The
 // zero value of every field but SSH.Addr and the credentials is a usable
 // default. Each transfer runs on a connection of its own. Errors are
-// [*SSHError] values.
+// [*Error] values.
 type SFTP struct {
 	SSH
 	// Concurrency is the number of requests in flight per file; 0 means
@@ -100,12 +100,12 @@ func (x *session) close() { x.conn.Close(); x.sftp.Close() }
 
 // run opens a session, runs fn on it and classifies its error. Cancelling
 // ctx closes the connection, which ends fn.
-func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) (int64, error)) (int64, error) {
+func (s *SFTP) run(ctx context.Context, op string, remote string, fn func(*session) (int64, error)) (int64, error) {
 	ctx, cancel := s.transferContext(ctx)
 	defer cancel()
 	x, err := s.open(ctx)
 	if err != nil {
-		return 0, sshError(op, remote, s.address(), err)
+		return 0, s.fail(op, remote, err)
 	}
 	defer x.close()
 	stop := context.AfterFunc(ctx, x.close)
@@ -118,7 +118,7 @@ func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) 
 	}
 	err = x.idle.timedOut(err)
 	if err != nil {
-		return n, sshError(op, remote, s.address(), err)
+		return n, s.fail(op, remote, err)
 	}
 	return n, nil
 }
@@ -169,7 +169,7 @@ func (s *SFTP) WriteBytes(ctx context.Context, remote string, data []byte) (int6
 func (s *SFTP) WriteFile(ctx context.Context, remote, name string) (int64, error) {
 	l, err := fileSide(name)
 	if err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), onLocalSide(err))
+		return 0, s.fail("write", remote, onLocalSide(err))
 	}
 	return s.put(ctx, remote, l, truncate)
 }
@@ -200,4 +200,10 @@ func (w sinkWriter) Write(p []byte) (int, error) {
 		return 0, onLocalSide(err)
 	}
 	return len(p), nil
+}
+
+// fail classifies err, the failure of op on remote, with the server's
+// status message as the Message when it sent one.
+func (s *SFTP) fail(op, remote string, err error) *Error {
+	return newError(behaviour.SFTP, op, remote, s.address(), err)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/filemux/filemux/behaviour"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ func ExampleSFTP_ReadFile() {
 
 	// A failed download leaves nothing at the local path.
 	_, err := c.ReadFile(context.Background(), "missing.cfg", filepath.Join(dir, "missing.cfg"))
-	fmt.Println("not found:", errors.Is(err, client.ErrNotFound))
+	fmt.Println("not found:", errors.Is(err, behaviour.ErrNotFound))
 	_, statErr := os.Stat(filepath.Join(dir, "missing.cfg"))
 	fmt.Println("left behind:", statErr == nil)
 	// Output:
@@ -134,7 +135,7 @@ func ExampleSSH_acceptNewHostKey() {
 	c.KnownHostsFile = filepath.Join(dir, "known_hosts")
 
 	_, err := c.ReadBytes(context.Background(), "boot.cfg")
-	var se *client.SSHError
+	var se *client.Error
 	fmt.Println(errors.As(err, &se), se.Class)
 
 	c.AcceptNewHostKey = true

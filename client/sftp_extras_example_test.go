@@ -129,11 +129,11 @@ func ExampleSFTP_Stat() {
 	fi, err := c.Stat(context.Background(), "boot.cfg")
 	fmt.Println(fi.Name(), fi.Size(), fi.Mode().IsRegular(), err)
 	_, err = c.Stat(context.Background(), "missing.cfg")
-	var se *client.SSHError
+	var se *client.Error
 	fmt.Println(errors.As(err, &se), se.Op, se.Class)
 	// Output:
 	// boot.cfg 17 true <nil>
-	// true stat not found
+	// true stat file not found
 }
 
 func ExampleSFTP_Remove() {

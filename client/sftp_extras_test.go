@@ -58,7 +58,7 @@ func TestSFTPReadRange(t *testing.T) {
 		_, err := tg.c.ReadRange(context.Background(), tg.path("r.bin"), 10, 5, io.Discard)
 		assertClass(t, err, client.ErrOther)
 		_, err = tg.c.ReadRange(context.Background(), tg.path("missing.bin"), 10, 20, io.Discard)
-		assertClass(t, err, client.ErrNotFound)
+		assertClass(t, err, behaviour.ErrNotFound)
 	}
 }
 
@@ -161,13 +161,13 @@ func TestSFTPFileOperations(t *testing.T) {
 			t.Fatalf("%s: Remove of an empty directory: %v", tg.name, err)
 		}
 		_, err = c.Stat(ctx, p("configs/b.cfg"))
-		if se := assertClass(t, err, client.ErrNotFound); se.Op != client.OpStat || !strings.Contains(se.Error(), "sftp stat") {
+		if se := assertClass(t, err, behaviour.ErrNotFound); se.Op != "stat" || !strings.Contains(se.Error(), "sftp stat") {
 			t.Fatalf("%s: %v", tg.name, se)
 		}
-		assertClass(t, c.Remove(ctx, p("configs/b.cfg")), client.ErrNotFound)
+		assertClass(t, c.Remove(ctx, p("configs/b.cfg")), behaviour.ErrNotFound)
 		_, err = c.List(ctx, p("nowhere"))
-		assertClass(t, err, client.ErrNotFound)
-		assertClass(t, c.Rename(ctx, p("nowhere"), p("x")), client.ErrNotFound)
+		assertClass(t, err, behaviour.ErrNotFound)
+		assertClass(t, c.Rename(ctx, p("nowhere"), p("x")), behaviour.ErrNotFound)
 		if err := c.Mkdir(ctx, p("configs")); err == nil {
 			t.Fatalf("%s: Mkdir of an existing directory succeeded", tg.name)
 		}
@@ -240,7 +240,7 @@ func TestSFTPHandlerAbortOnce(t *testing.T) {
 	_, _, c = sftpServer(t, false)
 	rec = &recorder{Memory: handlers.NewMemory()}
 	_, err = c.ReadHandler(context.Background(), "missing.bin", "local", rec)
-	assertClass(t, err, client.ErrNotFound)
+	assertClass(t, err, behaviour.ErrNotFound)
 	if rec.sizeKnown || rec.aborts != 0 || rec.Len() != 0 {
 		t.Fatalf("a missing remote file reached the local handler: %+v", rec)
 	}

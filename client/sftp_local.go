@@ -27,7 +27,7 @@ import (
 func (s *SFTP) ReadHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (int64, error) {
 	l, err := handlerSide(localName, h)
 	if err != nil {
-		return 0, sshError(OpRead, remote, s.address(), onLocalSide(err))
+		return 0, s.fail("read", remote, onLocalSide(err))
 	}
 	return s.get(ctx, remote, l, wholeFile)
 }
@@ -45,7 +45,7 @@ func (s *SFTP) ReadHandler(ctx context.Context, remote, localName string, h beha
 func (s *SFTP) WriteHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (int64, error) {
 	l, err := handlerSide(localName, h)
 	if err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), onLocalSide(err))
+		return 0, s.fail("write", remote, onLocalSide(err))
 	}
 	return s.put(ctx, remote, l, truncate)
 }
@@ -66,13 +66,13 @@ type endpoint struct {
 
 // newEndpoint builds the local side's Transfer: a download is written
 // locally (behaviour.Write), an upload read.
-func (s *SFTP) newEndpoint(ctx context.Context, op Op, l local) *endpoint {
+func (s *SFTP) newEndpoint(ctx context.Context, op behaviour.Access, l local) *endpoint {
 	e := &endpoint{h: l.h}
 	// A download creates or replaces the local file, whatever SFTP flags
 	// the server saw.
 	e.t = behaviour.Transfer{Protocol: behaviour.SFTP, Access: behaviour.Write, RequestedName: l.requested, Name: l.name,
 		Mode: behaviour.Octet, Flags: behaviour.FlagCreate | behaviour.FlagTruncate, User: s.User}
-	if op == OpWrite {
+	if op == behaviour.Write {
 		e.t.Access, e.t.Flags = behaviour.Read, 0
 		e.t.SetSize(l.size)
 	}

@@ -80,7 +80,7 @@ func refusedUpload(t *testing.T, c *client.SFTP, remote, stored string, class er
 // a known_hosts file naming another key for the server.
 func commonRefusals(t *testing.T, c client.SFTP, remote, missing string) {
 	t.Helper()
-	refused(t, &c, missing, client.ErrNotFound)
+	refused(t, &c, missing, behaviour.ErrNotFound)
 	wrongKey := c
 	wrongKey.IdentityFile = filepath.Join(t.TempDir(), "other_key")
 	writeKey(t, wrongKey.IdentityFile)
@@ -131,8 +131,8 @@ func TestSFTPMatrixOurs(t *testing.T) {
 	if got, err := pw.ReadBytes(context.Background(), "there.bin"); err != nil || string(got) != "there" {
 		t.Fatalf("with the right password: %q, %v", got, err)
 	}
-	refused(t, c, "locked/secret.bin", client.ErrPermission)
-	refusedUpload(t, c, "locked/up.bin", filepath.Join(root, "locked", "up.bin"), client.ErrPermission)
+	refused(t, c, "locked/secret.bin", behaviour.ErrAccessViolation)
+	refusedUpload(t, c, "locked/up.bin", filepath.Join(root, "locked", "up.bin"), behaviour.ErrAccessViolation)
 }
 
 // denied refuses every transfer, as a directory the user may not enter.
@@ -167,8 +167,8 @@ func TestSFTPMatrixOpenSSH(t *testing.T) {
 	if got, err := pw.ReadBytes(context.Background(), inDir("there.bin")); err != nil || string(got) != "there" {
 		t.Fatalf("with the right password: %q, %v", got, err)
 	}
-	refused(t, &pw, filepath.Join(locked, "secret.bin"), client.ErrPermission)
-	refusedUpload(t, &pw, filepath.Join(locked, "up.bin"), filepath.Join(locked, "up.bin"), client.ErrPermission)
+	refused(t, &pw, filepath.Join(locked, "secret.bin"), behaviour.ErrAccessViolation)
+	refusedUpload(t, &pw, filepath.Join(locked, "up.bin"), filepath.Join(locked, "up.bin"), behaviour.ErrAccessViolation)
 }
 
 // sftpTestUser is the dedicated non-root user .ci/run adds.

@@ -18,7 +18,7 @@ import (
 // It returns the number of bytes written.
 func (s *SFTP) ReadRange(ctx context.Context, remote string, start, end int64, w io.Writer) (int64, error) {
 	if start < 0 || (end >= 0 && end < start) {
-		return 0, sshError(OpRead, remote, s.address(), fmt.Errorf("client: bad byte range %d..%d", start, end))
+		return 0, s.fail("read", remote, fmt.Errorf("client: bad byte range %d..%d", start, end))
 	}
 	return s.get(ctx, remote, local{name: remote, requested: remote, h: writerSink{w: w}}, byteRange{start, end})
 }
@@ -31,7 +31,7 @@ func (s *SFTP) ReadRange(ctx context.Context, remote string, start, end int64, w
 // the number of bytes sent.
 func (s *SFTP) WriteFromAt(ctx context.Context, remote string, off int64, r io.Reader) (int64, error) {
 	if off < 0 {
-		return 0, sshError(OpWrite, remote, s.address(), fmt.Errorf("client: negative offset %d", off))
+		return 0, s.fail("write", remote, fmt.Errorf("client: negative offset %d", off))
 	}
 	return s.put(ctx, remote, readerSide(remote, r), writeAt(off))
 }
@@ -50,17 +50,17 @@ func (s *SFTP) WriteFromAt(ctx context.Context, remote string, off int64, r io.R
 func (s *SFTP) ResumeFile(ctx context.Context, remote, name string) (int64, error) {
 	l, err := fileSide(name)
 	if err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), onLocalSide(err))
+		return 0, s.fail("write", remote, onLocalSide(err))
 	}
 	var at int64
 	l.h = behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
 		return openAt(name, at)
 	})
-	e := s.newEndpoint(ctx, OpWrite, l)
+	e := s.newEndpoint(ctx, behaviour.Write, l)
 	if err := e.prepare(ctx); err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), err)
+		return 0, s.fail("write", remote, err)
 	}
-	return s.run(ctx, OpWrite, remote, func(x *session) (int64, error) {
+	return s.run(ctx, "write", remote, func(x *session) (int64, error) {
 		at, err = remoteSize(x, remote)
 		if err == nil && at > l.size {
 			err = fmt.Errorf("client: the remote file has %d bytes, more than the %d of %s", at, l.size, name)

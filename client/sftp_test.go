@@ -118,7 +118,7 @@ func TestSFTPProgressAndChunks(t *testing.T) {
 	if err != nil || sha(got) != sha(data) {
 		t.Fatalf("ReadBytes: %v, or the data differs", err)
 	}
-	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Op != client.OpRead {
+	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Access != behaviour.Read {
 		t.Fatalf("last progress = %+v", last)
 	}
 	if calls < len(data)/8192 {
@@ -150,11 +150,11 @@ func assertNothingAt(t *testing.T, local string) {
 	}
 }
 
-func assertClass(t *testing.T, err, class error) *client.SSHError {
+func assertClass(t *testing.T, err, class error) *client.Error {
 	t.Helper()
-	var se *client.SSHError
+	var se *client.Error
 	if !errors.As(err, &se) || !errors.Is(err, class) {
-		t.Fatalf("err = %v, want an *SSHError of class %v", err, class)
+		t.Fatalf("err = %v, want a *client.Error of class %v", err, class)
 	}
 	return se
 }
@@ -163,14 +163,14 @@ func TestSFTPNotFound(t *testing.T) {
 	_, _, c := sftpServer(t, false)
 	local := filepath.Join(t.TempDir(), "missing.bin")
 	_, err := c.ReadFile(context.Background(), "missing.bin", local)
-	assertClass(t, err, client.ErrNotFound)
+	assertClass(t, err, behaviour.ErrNotFound)
 	assertNothingAt(t, local)
 }
 
 func TestSFTPPermissionDenied(t *testing.T) {
 	root, _, c := sftpServer(t, true)
 	_, err := c.WriteBytes(context.Background(), "refused.bin", []byte("no"))
-	assertClass(t, err, client.ErrPermission)
+	assertClass(t, err, behaviour.ErrAccessViolation)
 	if _, statErr := os.Stat(filepath.Join(root, "refused.bin")); statErr == nil {
 		t.Fatal("the refused upload exists on the server")
 	}
@@ -322,7 +322,7 @@ func TestSFTPLocalFailures(t *testing.T) {
 	writeFile(t, root, "l.bin", []byte("local"))
 	_, err := c.ReadFile(context.Background(), "l.bin", filepath.Join(t.TempDir(), "no-such-dir", "l.bin"))
 	assertClass(t, err, client.ErrOther)
-	if errors.Is(err, client.ErrNotFound) {
+	if errors.Is(err, behaviour.ErrNotFound) {
 		t.Fatalf("err = %v", err)
 	}
 	_, err = c.WriteFile(context.Background(), "up.bin", filepath.Join(t.TempDir(), "missing.bin"))
