@@ -104,6 +104,8 @@ type Progress struct {
 // Result describes a finished transfer, or as much of a failed one as took
 // place.
 type Result struct {
+	// Protocol is behaviour.TFTP, behaviour.SFTP or behaviour.SCP.
+	Protocol behaviour.Protocol
 	// Access is the direction: behaviour.Read downloads, behaviour.Write
 	// uploads.
 	Access behaviour.Access

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/filemux/filemux/behaviour"
@@ -47,36 +48,21 @@ func oneVocabulary(t *testing.T) map[behaviour.Protocol]transferer {
 	tftpd := daemontest.NewTFTP(t, &r)
 	sshd := daemontest.NewSSH(t, &r)
 	sftpc := sshClient(sshd.Addr().String(), sshd.User, sshd.KeyFile, sshd.KnownHostsFile)
-	tftpc := &client.TFTP{Addr: tftpd.Addr().String()}
-	scpc := &client.SCP{SSH: sftpc.SSH}
 	return map[behaviour.Protocol]transferer{
-		behaviour.TFTP: {
-			read: func(ctx context.Context, name string) error { _, _, err := tftpc.ReadBytes(ctx, name); return err },
-			write: func(ctx context.Context, name string) error {
-				_, err := tftpc.WriteBytes(ctx, name, []byte("x"))
-				return err
-			},
-		},
-		behaviour.SFTP: {
-			read: func(ctx context.Context, name string) error { _, err := sftpc.ReadBytes(ctx, name); return err },
-			write: func(ctx context.Context, name string) error {
-				_, err := sftpc.WriteBytes(ctx, name, []byte("x"))
-				return err
-			},
-		},
-		behaviour.SCP: {
-			read: func(ctx context.Context, name string) error { _, err := scpc.ReadBytes(ctx, name); return err },
-			write: func(ctx context.Context, name string) error {
-				_, err := scpc.WriteBytes(ctx, name, []byte("x"))
-				return err
-			},
-		},
+		behaviour.TFTP: &client.TFTP{Addr: tftpd.Addr().String()},
+		behaviour.SFTP: sftpc,
+		behaviour.SCP:  &client.SCP{SSH: sftpc.SSH},
 	}
 }
 
-// transferer is a download and an upload of one byte by one client.
-type transferer struct {
-	read, write func(ctx context.Context, name string) error
+// transferer is the method set every client has.
+type transferer interface {
+	ReadBytes(ctx context.Context, remote string) ([]byte, client.Result, error)
+	ReadTo(ctx context.Context, remote string, w io.Writer) (client.Result, error)
+	ReadFile(ctx context.Context, remote, path string) (client.Result, error)
+	WriteBytes(ctx context.Context, remote string, b []byte) (client.Result, error)
+	WriteFrom(ctx context.Context, remote string, r io.Reader) (client.Result, error)
+	WriteFile(ctx context.Context, remote, path string) (client.Result, error)
 }
 
 // assertOneError checks that err is a *client.Error of protocol p whose
@@ -100,13 +86,16 @@ func assertOneError(t *testing.T, p behaviour.Protocol, err error, want *behavio
 func TestOneErrorVocabulary(t *testing.T) {
 	ctx := context.Background()
 	for p, c := range oneVocabulary(t) {
-		err := c.read(ctx, "missing.cfg")
+		_, res, err := c.ReadBytes(ctx, "missing.cfg")
 		assertOneError(t, p, err, behaviour.ErrNotFound)
+		if res.Protocol != p || res.Access != behaviour.Read || res.Remote != "missing.cfg" {
+			t.Errorf("%v: the failed download's Result is %+v", p, res)
+		}
 		if errors.Is(err, behaviour.ErrAccessViolation) {
 			t.Errorf("%v: a missing file is an access violation too: %v", p, err)
 		}
 		for name, want := range refusals {
-			err := c.write(ctx, name)
+			_, err := c.WriteBytes(ctx, name, []byte("x"))
 			assertOneError(t, p, err, want)
 		}
 	}

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -27,12 +26,7 @@ func (c *TFTP) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, 
 // read_file(Remote, binary, Opts). Set MaxSize to bound the memory a server
 // can make it use.
 func (c *TFTP) ReadBytes(ctx context.Context, remote string) ([]byte, Result, error) {
-	var buf bytes.Buffer
-	res, err := c.run(ctx, behaviour.Read, remote, local{name: remote, requested: remote, h: writerSink{w: &buf}})
-	if err != nil {
-		return nil, res, err
-	}
-	return buf.Bytes(), res, nil
+	return readBytes(func(w io.Writer) (Result, error) { return c.ReadTo(ctx, remote, w) })
 }
 
 // ReadHandler downloads the file remote into the local Handler h, the way

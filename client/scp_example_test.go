@@ -66,7 +66,7 @@ func ExampleSCP_ReadBytes() {
 	defer stop()
 
 	c.MaxSize = 1 << 20 // refuse anything the server announces as larger
-	data, err := c.ReadBytes(context.Background(), "boot.cfg")
+	data, _, err := c.ReadBytes(context.Background(), "boot.cfg")
 	fmt.Printf("%q %v\n", data, err)
 	// Output: "hostname router1\n" <nil>
 }
@@ -76,8 +76,8 @@ func ExampleSCP_ReadTo() {
 	defer stop()
 
 	var buf strings.Builder
-	n, err := c.ReadTo(context.Background(), "boot.cfg", &buf)
-	fmt.Println(n, err, strings.TrimSpace(buf.String()))
+	res, err := c.ReadTo(context.Background(), "boot.cfg", &buf)
+	fmt.Println(res.Bytes, err, strings.TrimSpace(buf.String()))
 	// Output: 17 <nil> hostname router1
 }
 

@@ -99,8 +99,8 @@ func TestSCPHostileServerControl(t *testing.T) {
 	})
 	target := filepath.Join(t.TempDir(), "got.cfg")
 	n, err := c.ReadFile(context.Background(), "d i/it's x.cfg", target)
-	if err != nil || n != 5 {
-		t.Fatalf("ReadFile = %d, %v", n, err)
+	if err != nil || n.Bytes != 5 {
+		t.Fatalf("ReadFile = %d, %v", n.Bytes, err)
 	}
 	if b, _ := os.ReadFile(target); string(b) != "hello" {
 		t.Fatalf("got %q", b)
@@ -109,7 +109,7 @@ func TestSCPHostileServerControl(t *testing.T) {
 		t.Fatalf("command %q, want %q", got, want)
 	}
 
-	if _, err := c.ReadBytes(context.Background(), "-x.cfg"); err != nil {
+	if _, _, err := c.ReadBytes(context.Background(), "-x.cfg"); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := <-commands, `scp -f -- '-x.cfg'`; got != want {
@@ -138,7 +138,7 @@ func TestSCPServerMessage(t *testing.T) {
 	c = hostileSCP(t, func(_ string, ch ssh.Channel) {
 		_, _ = io.WriteString(ch.Stderr(), "sh: 1: scp: not found\n")
 	})
-	_, err = c.ReadBytes(context.Background(), "x.cfg")
+	_, _, err = c.ReadBytes(context.Background(), "x.cfg")
 	se = assertClass(t, err, client.ErrOther)
 	if se.Message != "sh: 1: scp: not found" {
 		t.Fatalf("a server without scp: Message = %q", se.Message)
@@ -190,7 +190,7 @@ func TestSCPRefusalReachesServer(t *testing.T) {
 		got, _ := io.ReadAll(io.LimitReader(ch, 200))
 		answers <- string(got)
 	})
-	_, err := c.ReadBytes(context.Background(), "x.cfg")
+	_, _, err := c.ReadBytes(context.Background(), "x.cfg")
 	assertClass(t, err, client.ErrOther)
 	got := <-answers
 	if !strings.HasPrefix(got, "\x02scp: ") || !strings.Contains(got, "not a plain name") || !strings.HasSuffix(got, "\n") {

@@ -49,7 +49,7 @@ func TestSCPOpenSSH(t *testing.T) {
 		if _, err := c.WriteBytes(context.Background(), remote, []byte(name)); err != nil {
 			t.Fatalf("%q: %v", name, err)
 		}
-		if b, err := c.ReadBytes(context.Background(), remote); err != nil || string(b) != name {
+		if b, _, err := c.ReadBytes(context.Background(), remote); err != nil || string(b) != name {
 			t.Fatalf("%q: ReadBytes = %q, %v", name, b, err)
 		}
 		if b, _ := os.ReadFile(remote); string(b) != name {
@@ -86,7 +86,7 @@ func TestSCPOpenSSH(t *testing.T) {
 
 	_, err = c.WriteBytes(context.Background(), filepath.Join(dir, "no-dir", "x"), []byte("x"))
 	assertClass(t, err, behaviour.ErrNotFound)
-	_, err = c.ReadBytes(context.Background(), filepath.Join(dir, ".."))
+	_, _, err = c.ReadBytes(context.Background(), filepath.Join(dir, ".."))
 	assertClass(t, err, client.ErrOther) // refused before asking
 
 	other := *c
@@ -135,7 +135,7 @@ func TestSCPPermissionOpenSSH(t *testing.T) {
 	assertNothingAt(t, local)
 
 	c.Password = password
-	if got, err := c.ReadBytes(context.Background(), filepath.Join(d.dir, "there.bin")); err != nil || string(got) != "there" {
+	if got, _, err := c.ReadBytes(context.Background(), filepath.Join(d.dir, "there.bin")); err != nil || string(got) != "there" {
 		t.Fatalf("with the right password: %q, %v", got, err)
 	}
 	_, err = c.ReadFile(context.Background(), filepath.Join(locked, "secret.bin"), local)

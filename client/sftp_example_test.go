@@ -64,7 +64,7 @@ func ExampleSFTP_ReadBytes() {
 	defer stop()
 
 	c.Concurrency, c.ChunkSize = 16, 8192 // requests in flight, bytes each
-	data, err := c.ReadBytes(context.Background(), "boot.cfg")
+	data, _, err := c.ReadBytes(context.Background(), "boot.cfg")
 	fmt.Printf("%q %v\n", data, err)
 	// Output: "hostname router1\n" <nil>
 }
@@ -74,8 +74,8 @@ func ExampleSFTP_ReadTo() {
 	defer stop()
 
 	var buf strings.Builder
-	n, err := c.ReadTo(context.Background(), "boot.cfg", &buf)
-	fmt.Println(n, err, strings.TrimSpace(buf.String()))
+	res, err := c.ReadTo(context.Background(), "boot.cfg", &buf)
+	fmt.Println(res.Bytes, err, strings.TrimSpace(buf.String()))
 	// Output: 17 <nil> hostname router1
 }
 
@@ -134,12 +134,12 @@ func ExampleSSH_acceptNewHostKey() {
 	defer os.RemoveAll(dir)
 	c.KnownHostsFile = filepath.Join(dir, "known_hosts")
 
-	_, err := c.ReadBytes(context.Background(), "boot.cfg")
+	_, _, err := c.ReadBytes(context.Background(), "boot.cfg")
 	var se *client.Error
 	fmt.Println(errors.As(err, &se), se.Class)
 
 	c.AcceptNewHostKey = true
-	_, err = c.ReadBytes(context.Background(), "boot.cfg")
+	_, _, err = c.ReadBytes(context.Background(), "boot.cfg")
 	fmt.Println(err)
 	b, _ := os.ReadFile(c.KnownHostsFile)
 	fmt.Println(strings.Count(string(b), "ssh-ed25519"))

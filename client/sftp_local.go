@@ -24,12 +24,14 @@ import (
 // order, then Write(t, nil, true) to commit once the whole file arrived and
 // passed Verify; Abort exactly once if the transfer fails after Open. A
 // panic in a call is recovered and fails the transfer.
-func (s *SFTP) ReadHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (int64, error) {
-	l, err := handlerSide(localName, h)
-	if err != nil {
-		return 0, s.fail("read", remote, onLocalSide(err))
-	}
-	return s.get(ctx, remote, l, wholeFile)
+func (s *SFTP) ReadHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
+	return s.measured(behaviour.Read, remote, func() (int64, error) {
+		l, err := handlerSide(localName, h)
+		if err != nil {
+			return 0, s.fail("read", remote, onLocalSide(err))
+		}
+		return s.get(ctx, remote, l, wholeFile)
+	})
 }
 
 // WriteHandler uploads the file the local Handler h produces for the LOCAL
@@ -42,12 +44,14 @@ func (s *SFTP) ReadHandler(ctx context.Context, remote, localName string, h beha
 // local side that cannot open leaves the remote file alone), Read until
 // io.EOF, and Abort exactly once if the transfer fails after Open and
 // before the final Read.
-func (s *SFTP) WriteHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (int64, error) {
-	l, err := handlerSide(localName, h)
-	if err != nil {
-		return 0, s.fail("write", remote, onLocalSide(err))
-	}
-	return s.put(ctx, remote, l, truncate)
+func (s *SFTP) WriteHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
+	return s.measured(behaviour.Write, remote, func() (int64, error) {
+		l, err := handlerSide(localName, h)
+		if err != nil {
+			return 0, s.fail("write", remote, onLocalSide(err))
+		}
+		return s.put(ctx, remote, l, truncate)
+	})
 }
 
 func handlerSide(localName string, h behaviour.Handler) (local, error) {

@@ -44,7 +44,7 @@ type local struct {
 // run performs one transfer of remote with the local side l.
 func (c *TFTP) run(ctx context.Context, op behaviour.Access, remote string, l local) (Result, error) {
 	x := &transfer{op: op, h: l.h, start: time.Now(), total: -1}
-	x.res = Result{Access: op, Remote: remote, Server: c.Addr, Size: -1}
+	x.res = Result{Protocol: behaviour.TFTP, Access: op, Remote: remote, Server: c.Addr, Size: -1}
 	server := c.Addr
 	s, err := c.settings(ctx)
 	if err == nil {
@@ -62,7 +62,7 @@ func (c *TFTP) run(ctx context.Context, op behaviour.Access, remote string, l lo
 
 // fail is the outcome of a transfer that could not start.
 func (c *TFTP) fail(op behaviour.Access, remote string, err error) (Result, error) {
-	return Result{Access: op, Remote: remote, Server: c.Addr, Size: -1}, newError(behaviour.TFTP, op.String(), remote, c.Addr, err)
+	return Result{Protocol: behaviour.TFTP, Access: op, Remote: remote, Server: c.Addr, Size: -1}, newError(behaviour.TFTP, op.String(), remote, c.Addr, err)
 }
 
 func (x *transfer) run(ctx context.Context, remote string, l local) error {
