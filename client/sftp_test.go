@@ -297,7 +297,7 @@ func TestSFTPKeyPassphrase(t *testing.T) {
 	}
 }
 
-// The server's status message reaches SSHError.Message. pkg/sftp turns
+// The server's status message reaches Error.Message. pkg/sftp turns
 // "no such file" and "permission denied" into os errors without their text,
 // so only the other statuses carry one.
 func TestSFTPServerMessage(t *testing.T) {
