@@ -102,7 +102,8 @@ type Progress struct {
 }
 
 // Result describes a finished transfer, or as much of a failed one as took
-// place.
+// place, on every protocol. SFTP and SCP fill Protocol, Access, Remote,
+// Server, Mode, Size (-1), Bytes and Duration; the other fields are TFTP's.
 type Result struct {
 	// Protocol is behaviour.TFTP, behaviour.SFTP or behaviour.SCP.
 	Protocol behaviour.Protocol
@@ -110,8 +111,8 @@ type Result struct {
 	// uploads.
 	Access behaviour.Access
 	Remote string
-	// Server is the server's address and transfer ID (the port its
-	// replies came from).
+	// Server is the server's address; for TFTP with the transfer ID (the
+	// port its replies came from).
 	Server string
 	// Options are the options the server accepted (its OACK), with the
 	// server's answers to tsize and to the extra options; empty when the
