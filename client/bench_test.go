@@ -75,7 +75,7 @@ type benchClient struct {
 // shape sh, then reports the comparison.
 func benchShapeRun(b *testing.B, srv *peers.Server, sh benchShape) {
 	dir := b.TempDir()
-	c := &client.Client{Addr: srv.Addr.String(), BlockSize: sh.blksize, WindowSize: sh.window}
+	c := &client.TFTP{Addr: srv.Addr.String(), BlockSize: sh.blksize, WindowSize: sh.window}
 	if sh.blksize == 512 && sh.window == 1 {
 		c.BlockSize = 0 // RFC 1350 without options, as tftp-hpa's tftp
 	}

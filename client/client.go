@@ -6,58 +6,18 @@ import (
 	"github.com/filemux/filemux/behaviour"
 )
 
-// Op is the direction of a transfer, named as Erlang's read_file and
-// write_file name it.
-type Op uint8
-
-// The two directions.
-const (
-	// OpRead downloads a file from the server (RRQ).
-	OpRead Op = iota + 1
-	// OpWrite uploads a file to the server (WRQ).
-	OpWrite
-	// OpStat, OpList, OpRemove, OpRename and OpMkdir are the SFTP
-	// client's file operations.
-	OpStat
-	OpList
-	OpRemove
-	OpRename
-	OpMkdir
-)
-
-// String returns "read", "write", or the SFTP operation's name.
-func (o Op) String() string {
-	switch o {
-	case OpRead:
-		return "read"
-	case OpWrite:
-		return "write"
-	case OpStat:
-		return "stat"
-	case OpList:
-		return "list"
-	case OpRemove:
-		return "remove"
-	case OpRename:
-		return "rename"
-	case OpMkdir:
-		return "mkdir"
-	}
-	return "unknown"
-}
-
-// Defaults of the Client fields.
+// Defaults of the TFTP fields.
 const (
 	DefaultPort    = 69
 	DefaultTimeout = time.Second
 	DefaultRetries = 5
 )
 
-// Client transfers files to and from one TFTP server (RFC 1350, with the
+// TFTP transfers files to and from one TFTP server (RFC 1350, with the
 // options of RFC 2347, 2348, 2349 and 7440 and block-number rollover). The
-// zero value of every field but Addr is a usable default. A Client holds no
-// connection: each transfer runs on a socket of its own, so one Client may
-// run many transfers at once, and a copy of a Client (to change, say,
+// zero value of every field but Addr is a usable default. A TFTP holds no
+// connection: each transfer runs on a socket of its own, so one TFTP may
+// run many transfers at once, and a copy of a TFTP (to change, say,
 // Verify for one file) is as good as the original. The fields must not
 // change while a transfer runs.
 //
@@ -74,7 +34,7 @@ const (
 // until the server has been silent for two timeouts), and a server that
 // never acknowledges a repeated final DATA of an upload (see
 // Result.Unconfirmed).
-type Client struct {
+type TFTP struct {
 	// Addr is the server: "host:port", or "host" for port 69. IPv6
 	// addresses go in brackets with a port ("[::1]:69") or bare without.
 	Addr string
@@ -132,7 +92,9 @@ type Client struct {
 
 // Progress is a snapshot of a running transfer.
 type Progress struct {
-	Op     Op
+	// Access is the direction: behaviour.Read downloads, behaviour.Write
+	// uploads.
+	Access behaviour.Access
 	Remote string
 	// Bytes is the number of file bytes moved so far, Total the size of
 	// the file, or -1 when it is not known.
@@ -140,12 +102,17 @@ type Progress struct {
 }
 
 // Result describes a finished transfer, or as much of a failed one as took
-// place.
+// place, on every protocol. SFTP and SCP fill Protocol, Access, Remote,
+// Server, Mode, Size (-1), Bytes and Duration; the other fields are TFTP's.
 type Result struct {
-	Op     Op
+	// Protocol is behaviour.TFTP, behaviour.SFTP or behaviour.SCP.
+	Protocol behaviour.Protocol
+	// Access is the direction: behaviour.Read downloads, behaviour.Write
+	// uploads.
+	Access behaviour.Access
 	Remote string
-	// Server is the server's address and transfer ID (the port its
-	// replies came from).
+	// Server is the server's address; for TFTP with the transfer ID (the
+	// port its replies came from).
 	Server string
 	// Options are the options the server accepted (its OACK), with the
 	// server's answers to tsize and to the extra options; empty when the

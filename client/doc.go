@@ -4,14 +4,10 @@
 // io.Writer, memory, or the Handler a registry picks by the LOCAL name; an
 // upload comes from the mirror images of each.
 //
-// A [Client] names the server and the options to ask for (blksize,
+// A [TFTP] names the server and the options to ask for (blksize,
 // windowsize, timeout, tsize, extra options), the retry budget, a maximum
-// size, a digest to verify and a progress callback. Errors are [*Error]
-// values naming the file and the server; their cause tells the classes
-// apart: [*ServerError] carries the server's code and message,
-// [ErrTimeout], [ErrProtocol], [ErrIntegrity] and [ErrTooLarge] are
-// sentinels for errors.Is. Cancelling the context ends a transfer at once
-// and tells the server with an ERROR.
+// size, a digest to verify and a progress callback. Cancelling the context
+// ends a transfer at once and tells the server with an ERROR.
 //
 // The wire work (packets, negotiation, windows, retransmission, rollover)
 // is done by the same engine as the daemon's, internal/tftp.
@@ -21,14 +17,22 @@
 // size) to the same local kinds but the Handler. [SSH] holds the connection
 // settings: user, password, key file, and host key verification against a
 // known_hosts file, where an unknown key is refused unless AcceptNewHostKey
-// says otherwise and a changed key always is. Its errors are [*SSHError]
-// values whose class is a sentinel for errors.Is ([ErrAuthentication],
-// [ErrHostKeyMismatch], [ErrHostKeyUnknown], [ErrNotFound], [ErrPermission],
-// [ErrConnectionRefused], [ErrTimeout], [ErrOther]).
+// says otherwise and a changed key always is.
 //
 // [SCP] moves single files with the legacy SCP protocol (the remote
 // command scp -f or scp -t), which network devices without an SFTP server
 // speak, with the same SSH settings, error classes and local kinds as
 // SFTP. A download accepts only the file it asked for: any other name, a
 // path, a directory or a size past MaxSize is refused (CVE-2019-6111).
+//
+// The three clients have the same methods (ReadFile, ReadTo, ReadBytes,
+// WriteFile, WriteFrom, WriteBytes), each returning a [Result], and one
+// error type: every failure is an [*Error] naming the protocol, the
+// operation, the file and the server. When the server refused the file,
+// its class is behaviour's sentinel of the reason on every protocol, so
+// errors.Is(err, behaviour.ErrNotFound) holds for a missing file on
+// tftp://, sftp:// and scp:// alike; [ErrTimeout], [ErrAuthentication],
+// [ErrHostKeyMismatch], [ErrHostKeyUnknown], [ErrConnectionRefused] and
+// [ErrOther] class the rest, and the cause tells [*ServerError],
+// [ErrProtocol], [ErrIntegrity] and [ErrTooLarge] apart.
 package client

@@ -75,7 +75,7 @@ func startErlangCallback(t *testing.T) string {
 // server's answer, and the callback's refusal comes back with its code.
 func TestErlangCallback(t *testing.T) {
 	addr := startErlangCallback(t)
-	c := &client.Client{Addr: addr, BlockSize: 1000, TSize: true, Options: []behaviour.Option{{Name: "token", Value: "s3cret"}}}
+	c := &client.TFTP{Addr: addr, BlockSize: 1000, TSize: true, Options: []behaviour.Option{{Name: "token", Value: "s3cret"}}}
 	got, res, err := c.ReadBytes(context.Background(), "router1.cfg")
 	if err != nil || string(got) != "generated for router1.cfg\n" {
 		t.Fatalf("got %q, %v", got, err)

@@ -4,14 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/tftp"
 )
 
-// Sentinels for the classes of failure that are neither the server's ERROR
-// (see [ServerError]) nor the local handler's own error. Test them with
-// errors.Is.
+// Sentinels for the causes of failure that are neither the server's answer
+// (see [ServerError] and [Error.Class]) nor the local handler's own error.
+// Test them with errors.Is.
 var (
 	// ErrTimeout: the server stopped answering within the retry budget.
 	ErrTimeout = errors.New("server stopped answering")
@@ -22,38 +23,94 @@ var (
 	// ErrIntegrity: the file arrived whole but its digest is not the
 	// expected one; nothing was committed locally.
 	ErrIntegrity = errors.New("integrity check failed")
-	// ErrTooLarge: the file is larger than Client.MaxSize, as announced by
+	// ErrTooLarge: the file is larger than the client's MaxSize, as announced by
 	// the server's tsize or found while receiving.
 	ErrTooLarge = errors.New("file larger than the maximum size")
 )
 
-// Error is the error of a failed transfer: which way, which file, which
-// server, and the cause, one of [*ServerError], [ErrTimeout], [ErrProtocol],
-// [ErrIntegrity], [ErrTooLarge], a context error, a local handler's error or
-// a network error.
+// Sentinels for the classes of failure before or beside the server's
+// answer, which [Error.Class] holds and device-management scripts tell
+// apart. Test them with errors.Is.
+var (
+	// ErrAuthentication: the server refused every credential offered.
+	ErrAuthentication = errors.New("authentication failed")
+	// ErrHostKeyMismatch: the known_hosts file names another key for the
+	// server. Nothing was sent to it.
+	ErrHostKeyMismatch = errors.New("host key mismatch")
+	// ErrHostKeyUnknown: the known_hosts file does not name the server and
+	// new keys were not to be accepted. Nothing was sent to it.
+	ErrHostKeyUnknown = errors.New("host key unknown")
+	// ErrConnectionRefused: nothing listens on the server's port.
+	ErrConnectionRefused = errors.New("connection refused")
+	// ErrOther: any other failure, local or remote.
+	ErrOther = errors.New("transfer failed")
+)
+
+// Error is the error of every failed transfer or file operation, whatever
+// the protocol: which protocol and operation, which file, which server, the
+// class of the failure, what the server said, and the cause. Test the class
+// with errors.Is: errors.Is(err, behaviour.ErrNotFound) holds when a TFTP,
+// SFTP or SCP server answered that the file does not exist.
 type Error struct {
-	Op Op
+	// Protocol is behaviour.TFTP, behaviour.SFTP or behaviour.SCP.
+	Protocol behaviour.Protocol
+	// Op is what failed, named as fs.PathError names it: "read" or
+	// "write" for a transfer; "stat", "list", "remove", "rename" or
+	// "mkdir" for the SFTP file operations.
+	Op string
 	// Remote is the file name on the server, Server the address it was
-	// asked from, as the Client's Addr resolved.
+	// asked from, as the client's Addr resolved.
 	Remote string
 	Server string
-	Err    error
+	// Class is the kind of failure. When the server refused the file it is
+	// the behaviour sentinel of its reason: behaviour.ErrNotFound,
+	// ErrAccessViolation, ErrDiskFull, ErrFileExists, or for TFTP the
+	// sentinel of any code the server sent. Otherwise it is one of
+	// [ErrTimeout], [ErrAuthentication], [ErrHostKeyMismatch],
+	// [ErrHostKeyUnknown], [ErrConnectionRefused] or [ErrOther]; the
+	// cause tells [ErrProtocol], [ErrIntegrity] and [ErrTooLarge] apart.
+	Class error
+	// Message is what the server said: the text of a TFTP ERROR, an SFTP
+	// status message, or an SCP warning or error line; "" when it said
+	// nothing.
+	Message string
+	// Err is the cause: a [*ServerError], [ErrTimeout], [ErrProtocol],
+	// [ErrIntegrity], [ErrTooLarge], an SFTP status, a context error, a
+	// local handler's error or a network error.
+	Err error
 }
 
-// Error names the file and the server and says what went wrong.
+// newError classifies err, the failure of op on remote at server.
+func newError(p behaviour.Protocol, op, remote, server string, err error) *Error {
+	e := &Error{Protocol: p, Op: op, Remote: remote, Server: server, Err: err, Class: classify(p, err)}
+	e.Message = serverMessage(err)
+	return e
+}
+
+// Error names the protocol, the file and the server, then the class and
+// the cause.
 func (e *Error) Error() string {
-	dir := "from"
-	if e.Op == OpWrite {
+	dir := "on"
+	switch e.Op {
+	case "read":
+		dir = "from"
+	case "write":
 		dir = "to"
 	}
-	return fmt.Sprintf("tftp %s %q %s %s: %v", e.Op, e.Remote, dir, e.Server, e.Err)
+	cause := fmt.Sprint(e.Err)
+	// A TFTP cause names the server's answer itself; SSH causes often
+	// start with the class already.
+	if class := fmt.Sprint(e.Class); e.Protocol != behaviour.TFTP && e.Class != nil && !strings.HasPrefix(cause, class) {
+		cause = class + ": " + cause
+	}
+	return fmt.Sprintf("%s %s %q %s %s: %s", e.Protocol, e.Op, e.Remote, dir, e.Server, cause)
 }
 
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap returns the class and the cause, so that errors.Is matches both.
+func (e *Error) Unwrap() []error { return []error{e.Class, e.Err} }
 
 // Timeout reports whether the server stopped answering, as net.Error does.
-func (e *Error) Timeout() bool { return errors.Is(e.Err, ErrTimeout) }
+func (e *Error) Timeout() bool { return e.Class == ErrTimeout }
 
 // ServerError is an ERROR packet the server sent: its code and message,
 // exactly as they came off the wire.

@@ -32,11 +32,11 @@ func exampleServer() (string, *handlers.Memory, func()) {
 	return pc.LocalAddr().String(), store, func() { d.Close() }
 }
 
-func ExampleClient_ReadBytes() {
+func ExampleTFTP_ReadBytes() {
 	addr, _, stop := exampleServer()
 	defer stop()
 
-	c := &client.Client{Addr: addr, BlockSize: 1468, TSize: true}
+	c := &client.TFTP{Addr: addr, BlockSize: 1468, TSize: true}
 	data, res, err := c.ReadBytes(context.Background(), "boot.cfg")
 	if err != nil {
 		fmt.Println(err)
@@ -46,13 +46,13 @@ func ExampleClient_ReadBytes() {
 	// Output: "hostname router1\n", size 17, blksize 1468
 }
 
-func ExampleClient_ReadFile() {
+func ExampleTFTP_ReadFile() {
 	addr, _, stop := exampleServer()
 	defer stop()
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 
-	c := &client.Client{Addr: addr}
+	c := &client.TFTP{Addr: addr}
 	local := filepath.Join(dir, "boot.cfg")
 	if _, err := c.ReadFile(context.Background(), "boot.cfg", local); err != nil {
 		fmt.Println(err)
@@ -75,18 +75,18 @@ func ExampleClient_ReadFile() {
 	// left behind: false
 }
 
-func ExampleClient_ReadTo() {
+func ExampleTFTP_ReadTo() {
 	addr, _, stop := exampleServer()
 	defer stop()
 
-	c := &client.Client{Addr: addr}
+	c := &client.TFTP{Addr: addr}
 	if _, err := c.ReadTo(context.Background(), "boot.cfg", os.Stdout); err != nil {
 		fmt.Println(err)
 	}
 	// Output: hostname router1
 }
 
-func ExampleClient_ReadHandler() {
+func ExampleTFTP_ReadHandler() {
 	addr, _, stop := exampleServer()
 	defer stop()
 
@@ -96,7 +96,7 @@ func ExampleClient_ReadHandler() {
 	var local registry.Registry
 	local.MustRegister(`backups/.*`, backups)
 
-	c := &client.Client{Addr: addr}
+	c := &client.TFTP{Addr: addr}
 	if _, err := c.ReadHandler(context.Background(), "boot.cfg", "backups/router1.cfg", &local); err != nil {
 		fmt.Println(err)
 		return
@@ -106,11 +106,11 @@ func ExampleClient_ReadHandler() {
 	// Output: hostname router1
 }
 
-func ExampleClient_WriteBytes() {
+func ExampleTFTP_WriteBytes() {
 	addr, store, stop := exampleServer()
 	defer stop()
 
-	c := &client.Client{Addr: addr, TSize: true}
+	c := &client.TFTP{Addr: addr, TSize: true}
 	res, err := c.WriteBytes(context.Background(), "running.cfg", []byte("interface eth0\n"))
 	if err != nil {
 		fmt.Println(err)
@@ -121,7 +121,7 @@ func ExampleClient_WriteBytes() {
 	// Output: sent 15 bytes: "interface eth0\n"
 }
 
-func ExampleClient_WriteFile() {
+func ExampleTFTP_WriteFile() {
 	addr, store, stop := exampleServer()
 	defer stop()
 	dir, _ := os.MkdirTemp("", "example")
@@ -129,7 +129,7 @@ func ExampleClient_WriteFile() {
 	local := filepath.Join(dir, "switch.cfg")
 	_ = os.WriteFile(local, []byte("vlan 10\n"), 0o644)
 
-	c := &client.Client{Addr: addr}
+	c := &client.TFTP{Addr: addr}
 	if _, err := c.WriteFile(context.Background(), "switch.cfg", local); err != nil {
 		fmt.Println(err)
 		return
@@ -139,11 +139,11 @@ func ExampleClient_WriteFile() {
 	// Output: vlan 10
 }
 
-func ExampleClient_WriteFrom() {
+func ExampleTFTP_WriteFrom() {
 	addr, store, stop := exampleServer()
 	defer stop()
 
-	c := &client.Client{Addr: addr, Mode: behaviour.Netascii}
+	c := &client.TFTP{Addr: addr, Mode: behaviour.Netascii}
 	if _, err := c.WriteFrom(context.Background(), "notes.txt", strings.NewReader("line 1\nline 2\n")); err != nil {
 		fmt.Println(err)
 		return
@@ -153,7 +153,7 @@ func ExampleClient_WriteFrom() {
 	// Output: "line 1\nline 2\n"
 }
 
-func ExampleClient_WriteHandler() {
+func ExampleTFTP_WriteHandler() {
 	addr, store, stop := exampleServer()
 	defer stop()
 
@@ -161,7 +161,7 @@ func ExampleClient_WriteHandler() {
 	local := handlers.NewMemory()
 	local.Put("generated/router2.cfg", []byte("hostname router2\n"))
 
-	c := &client.Client{Addr: addr, TSize: true}
+	c := &client.TFTP{Addr: addr, TSize: true}
 	if _, err := c.WriteHandler(context.Background(), "router2.cfg", "generated/router2.cfg", local); err != nil {
 		fmt.Println(err)
 		return
@@ -176,7 +176,7 @@ func ExampleParseChecksum() {
 	defer stop()
 
 	sum := sha256.Sum256([]byte("hostname router1\n"))
-	c := &client.Client{Addr: addr}
+	c := &client.TFTP{Addr: addr}
 	c.Verify, _ = client.ParseChecksum(client.SHA256, fmt.Sprintf("%x", sum))
 	if _, _, err := c.ReadBytes(context.Background(), "boot.cfg"); err == nil {
 		fmt.Println("verified")
@@ -189,19 +189,19 @@ func ExampleParseChecksum() {
 	// true
 }
 
-func ExampleClient_Validate() {
-	c := &client.Client{Addr: "192.0.2.1", BlockSize: 4}
+func ExampleTFTP_Validate() {
+	c := &client.TFTP{Addr: "192.0.2.1", BlockSize: 4}
 	fmt.Println(c.Validate())
-	// Output: client: Client.BlockSize 4 is outside 8..65464
+	// Output: client: TFTP.BlockSize 4 is outside 8..65464
 }
 
-func ExampleClient_progress() {
+func ExampleTFTP_progress() {
 	addr, store, stop := exampleServer()
 	defer stop()
 	store.Put("firmware.bin", bytes.Repeat([]byte{0xff}, 3000))
 
 	var last client.Progress
-	c := &client.Client{Addr: addr, TSize: true, Progress: func(p client.Progress) { last = p }}
+	c := &client.TFTP{Addr: addr, TSize: true, Progress: func(p client.Progress) { last = p }}
 	if _, _, err := c.ReadBytes(context.Background(), "firmware.bin"); err != nil {
 		fmt.Println(err)
 		return

@@ -75,7 +75,7 @@ func (x *transfer) awaitReply(ctx context.Context, buf []byte, deadline time.Tim
 // violation (an ACK answering a read, a DATA answering a write, a block
 // other than the first).
 func (x *transfer) firstReply(pk tftp.Packet, raw []byte) (reply, error) {
-	read := x.op == OpRead
+	read := x.op == behaviour.Read
 	switch {
 	case pk.Op == tftp.OpError:
 		return reply{}, &behaviour.Error{Code: pk.Code, Message: pk.Message, Err: tftp.ErrPeer}

@@ -40,12 +40,12 @@ func fileSHA(t *testing.T, path string) string {
 
 // dirServer starts our daemon serving a fresh directory with every upload
 // allowed, and returns the directory and a client for it.
-func dirServer(t *testing.T, opts ...daemontest.Option) (string, *daemontest.TFTPServer, *client.Client) {
+func dirServer(t *testing.T, opts ...daemontest.Option) (string, *daemontest.TFTPServer, *client.TFTP) {
 	t.Helper()
 	return dirServerWith(t, handlers.WriteAny, opts...)
 }
 
-func dirServerWith(t *testing.T, policy handlers.WritePolicy, opts ...daemontest.Option) (string, *daemontest.TFTPServer, *client.Client) {
+func dirServerWith(t *testing.T, policy handlers.WritePolicy, opts ...daemontest.Option) (string, *daemontest.TFTPServer, *client.TFTP) {
 	t.Helper()
 	root := t.TempDir()
 	d, err := handlers.NewDir(root, handlers.DirConfig{Write: policy})
@@ -54,7 +54,7 @@ func dirServerWith(t *testing.T, policy handlers.WritePolicy, opts ...daemontest
 	}
 	t.Cleanup(func() { d.Close() })
 	srv := daemontest.NewTFTP(t, d, opts...)
-	return root, srv, &client.Client{Addr: srv.Addr().String()}
+	return root, srv, &client.TFTP{Addr: srv.Addr().String()}
 }
 
 func writeFile(t *testing.T, dir, name string, data []byte) {

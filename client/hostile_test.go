@@ -16,8 +16,8 @@ import (
 )
 
 // quick is a client for fake servers: short timeouts, few retries.
-func quick(addr string) *client.Client {
-	return &client.Client{Addr: addr, Timeout: 200 * time.Millisecond, Retries: 2}
+func quick(addr string) *client.TFTP {
+	return &client.TFTP{Addr: addr, Timeout: 200 * time.Millisecond, Retries: 2}
 }
 
 func opt(name, value string) behaviour.Option { return behaviour.Option{Name: name, Value: value} }

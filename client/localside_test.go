@@ -152,7 +152,7 @@ func TestAbortOnceOnServerError(t *testing.T) {
 		return &failingReader{n: 3000}, nil
 	})
 	srv := daemontest.NewTFTP(t, src)
-	c := &client.Client{Addr: srv.Addr().String()}
+	c := &client.TFTP{Addr: srv.Addr().String()}
 	rec := &recorder{Memory: handlers.NewMemory()}
 	_, err := c.ReadHandler(context.Background(), "big", "local", rec)
 	var se *client.ServerError

@@ -16,7 +16,7 @@ import (
 // the dally that a download's final ACK may need.
 func (x *transfer) move(ctx context.Context, first reply, stop func() bool) error {
 	x.tuneReceive()
-	if x.op == OpWrite {
+	if x.op == behaviour.Write {
 		defer x.pc.Close()
 		defer stop()
 		return x.upload(ctx)
@@ -62,7 +62,7 @@ func (x *transfer) move(ctx context.Context, first reply, stop func() bool) erro
 // with atftp, median of the rounds' ratios): 0.92x atftp's speed without
 // polling, 1.00x polling inside windows; polling always gave 0.82x.
 func (x *transfer) tuneReceive() {
-	if x.op == OpRead && x.p.WindowSize > 1 {
+	if x.op == behaviour.Read && x.p.WindowSize > 1 {
 		_ = x.pc.SetReadBuffer(min(4*x.p.WindowSize*(x.p.BlockSize+512), 16<<20))
 		x.tr.PollMidWindow()
 	}

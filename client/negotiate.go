@@ -25,7 +25,7 @@ func (x *transfer) negotiate(first reply) error {
 	}
 	x.res.Mode, x.res.BlockSize, x.res.WindowSize, x.res.Timeout = x.p.Mode, x.p.BlockSize, x.p.WindowSize, x.p.Timeout
 	x.verify = newVerifier(x.s.c.Verify)
-	if x.op == OpWrite {
+	if x.op == behaviour.Write {
 		x.verify = nil // the digest checks downloads
 	}
 	return nil
@@ -75,7 +75,7 @@ func (x *transfer) acceptOne(name, value, sent string) error {
 // acceptSize takes a download's size from the server's tsize, refusing one
 // larger than MaxSize, and checks that an upload's tsize comes back as sent.
 func (x *transfer) acceptSize(v, sent int64) error {
-	if x.op == OpWrite {
+	if x.op == behaviour.Write {
 		if v != sent {
 			return protocolError(behaviour.CodeOptionRefused, "tsize differs from the one sent")
 		}

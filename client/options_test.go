@@ -173,7 +173,7 @@ func TestCustomOptionsSent(t *testing.T) {
 
 // TestBadClient: invalid fields fail before anything is sent.
 func TestBadClient(t *testing.T) {
-	for _, c := range []client.Client{
+	for _, c := range []client.TFTP{
 		{},
 		{Addr: "127.0.0.1:69", BlockSize: 7},
 		{Addr: "127.0.0.1:69", WindowSize: -1},
@@ -267,7 +267,7 @@ func TestCancelBeforeAnswer(t *testing.T) {
 	defer silent.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	c := &client.Client{Addr: silent.LocalAddr().String(), Timeout: 10 * time.Second}
+	c := &client.TFTP{Addr: silent.LocalAddr().String(), Timeout: 10 * time.Second}
 	start := time.Now()
 	if _, _, err := c.ReadBytes(ctx, "f"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the context's deadline", err)
@@ -324,7 +324,7 @@ func TestLossyServer(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	data := randomBytes(300000)
 	writeFile(t, root, "f", data)
-	c := &client.Client{Addr: pc.LocalAddr().String(), BlockSize: 1024, WindowSize: 8, Timeout: 100 * time.Millisecond, Retries: 20}
+	c := &client.TFTP{Addr: pc.LocalAddr().String(), BlockSize: 1024, WindowSize: 8, Timeout: 100 * time.Millisecond, Retries: 20}
 	var wg sync.WaitGroup
 	for i := range 3 {
 		wg.Go(func() {

@@ -17,7 +17,7 @@ import (
 // transferCase is a client configuration and the file sizes to move with it.
 type transferCase struct {
 	name  string
-	setup func(c *client.Client)
+	setup func(c *client.TFTP)
 	sizes []int
 }
 
@@ -26,10 +26,10 @@ type transferCase struct {
 // 65535-block rollover at the smallest block size.
 func transferCases() []transferCase {
 	return []transferCase{
-		{"rfc1350", func(c *client.Client) {}, []int{0, 512, 513, 70000}},
-		{"blksize1468-window16-tsize", func(c *client.Client) { c.BlockSize, c.WindowSize, c.TSize = 1468, 16, true },
+		{"rfc1350", func(c *client.TFTP) {}, []int{0, 512, 513, 70000}},
+		{"blksize1468-window16-tsize", func(c *client.TFTP) { c.BlockSize, c.WindowSize, c.TSize = 1468, 16, true },
 			[]int{0, 1468, 1469, 5 << 20}},
-		{"blksize8-window64-rollover", func(c *client.Client) { c.BlockSize, c.WindowSize = 8, 64 }, []int{8, 9, 65536*8 + 1}},
+		{"blksize8-window64-rollover", func(c *client.TFTP) { c.BlockSize, c.WindowSize = 8, 64 }, []int{8, 9, 65536*8 + 1}},
 	}
 }
 
@@ -96,7 +96,7 @@ func TestMissingFile(t *testing.T) {
 		t.Fatalf("err = %v, want the server's not found", err)
 	}
 	var ce *client.Error
-	if !errors.As(err, &ce) || ce.Remote != "nope" || ce.Server != srv.Addr().String() || ce.Op != client.OpRead {
+	if !errors.As(err, &ce) || ce.Remote != "nope" || ce.Server != srv.Addr().String() || ce.Op != "read" {
 		t.Fatalf("err = %#v, want a *client.Error naming the file and the server", err)
 	}
 	assertAbsent(t, path)

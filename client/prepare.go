@@ -22,7 +22,7 @@ func (x *transfer) prepare(ctx context.Context, remote string, l local) error {
 	}
 	opts := x.t.Options.Clone()
 	op := tftp.OpRRQ
-	if x.op == OpWrite {
+	if x.op == behaviour.Write {
 		op = tftp.OpWRQ
 		x.uploadSize(&opts, suggested.Has(tftp.OptTSize))
 	}
@@ -42,7 +42,7 @@ func (x *transfer) localTransfer(ctx context.Context, l local) behaviour.Transfe
 		Peer:          x.s.server,
 		Local:         x.s.local,
 	}
-	if x.op == OpWrite {
+	if x.op == behaviour.Write {
 		t.Access = behaviour.Read
 		t.SetSize(l.size)
 	}
@@ -58,7 +58,7 @@ func (x *transfer) suggest() behaviour.Options {
 	if !x.s.c.TSize {
 		return o
 	}
-	if x.op == OpRead {
+	if x.op == behaviour.Read {
 		o.Add(tftp.OptTSize, "0")
 	} else if n, ok := x.t.Size(); ok {
 		o.Add(tftp.OptTSize, strconv.FormatInt(n, 10))

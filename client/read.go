@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,26 +12,21 @@ import (
 // the data goes to a hidden temporary file in path's directory, renamed over
 // path only when the whole file arrived (and passed Verify). On failure
 // nothing is left: path keeps its old content or does not exist.
-func (c *Client) ReadFile(ctx context.Context, remote, path string) (Result, error) {
-	return c.run(ctx, OpRead, remote, local{name: path, requested: path, h: fileSink{path: path, sync: c.Fsync}})
+func (c *TFTP) ReadFile(ctx context.Context, remote, path string) (Result, error) {
+	return c.run(ctx, behaviour.Read, remote, local{name: path, requested: path, h: fileSink{path: path, sync: c.Fsync}})
 }
 
 // ReadTo downloads the file remote into w as it arrives. On failure w has
 // received part of the file.
-func (c *Client) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, error) {
-	return c.run(ctx, OpRead, remote, local{name: remote, requested: remote, h: writerSink{w: w}})
+func (c *TFTP) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, error) {
+	return c.run(ctx, behaviour.Read, remote, local{name: remote, requested: remote, h: writerSink{w: w}})
 }
 
 // ReadBytes downloads the file remote into memory and returns it: Erlang's
 // read_file(Remote, binary, Opts). Set MaxSize to bound the memory a server
 // can make it use.
-func (c *Client) ReadBytes(ctx context.Context, remote string) ([]byte, Result, error) {
-	var buf bytes.Buffer
-	res, err := c.run(ctx, OpRead, remote, local{name: remote, requested: remote, h: writerSink{w: &buf}})
-	if err != nil {
-		return nil, res, err
-	}
-	return buf.Bytes(), res, nil
+func (c *TFTP) ReadBytes(ctx context.Context, remote string) ([]byte, Result, error) {
+	return readBytes(func(w io.Writer) (Result, error) { return c.ReadTo(ctx, remote, w) })
 }
 
 // ReadHandler downloads the file remote into the local Handler h, the way
@@ -48,12 +42,12 @@ func (c *Client) ReadBytes(ctx context.Context, remote string) ([]byte, Result, 
 // server announced (t.Size); Write for each block, the last one committing;
 // Abort exactly once if the transfer fails after Open. A panic in a call is
 // recovered and fails the transfer.
-func (c *Client) ReadHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
+func (c *TFTP) ReadHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
 	name, err := checkHandler(localName, h)
 	if err != nil {
-		return c.fail(OpRead, remote, err)
+		return c.fail(behaviour.Read, remote, err)
 	}
-	return c.run(ctx, OpRead, remote, local{name: name, requested: localName, h: h})
+	return c.run(ctx, behaviour.Read, remote, local{name: name, requested: localName, h: h})
 }
 
 var errNilHandler = errors.New("client: nil Handler")

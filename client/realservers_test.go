@@ -66,7 +66,7 @@ func TestRealServers(t *testing.T) {
 			root := peers.ServedDir(t)
 			srv := peers.Serve(t, k, peers.ServerConfig{Root: root, Writable: k.Writable(), WindowSize: 16})
 			for _, f := range peerFiles(peerSetups[k]) {
-				c := &client.Client{Addr: srv.Addr.String(), BlockSize: f.blockSize, WindowSize: f.windowSize, TSize: true}
+				c := &client.TFTP{Addr: srv.Addr.String(), BlockSize: f.blockSize, WindowSize: f.windowSize, TSize: true}
 				name := fmt.Sprintf("b%d-w%d-%d.bin", f.blockSize, f.windowSize, f.size)
 				_, sum := peers.RandomFile(t, root, name, f.size)
 				local := filepath.Join(t.TempDir(), name)
@@ -111,7 +111,7 @@ func TestRealServersMissingFile(t *testing.T) {
 			t.Parallel()
 			root := peers.ServedDir(t)
 			srv := peers.Serve(t, k, peers.ServerConfig{Root: root})
-			c := &client.Client{Addr: srv.Addr.String(), BlockSize: 1024, TSize: true, Timeout: 500 * time.Millisecond, Retries: 2}
+			c := &client.TFTP{Addr: srv.Addr.String(), BlockSize: 1024, TSize: true, Timeout: 500 * time.Millisecond, Retries: 2}
 			local := filepath.Join(t.TempDir(), "x")
 			_, err := c.ReadFile(context.Background(), "not-there.bin", local)
 			var se *client.ServerError
@@ -134,7 +134,7 @@ func TestRealServersRefuseWrite(t *testing.T) {
 		t.Run(k.String(), func(t *testing.T) {
 			t.Parallel()
 			srv := peers.Serve(t, k, peers.ServerConfig{Root: peers.ServedDir(t)})
-			c := &client.Client{Addr: srv.Addr.String(), Timeout: 500 * time.Millisecond, Retries: 2}
+			c := &client.TFTP{Addr: srv.Addr.String(), Timeout: 500 * time.Millisecond, Retries: 2}
 			_, err := c.WriteBytes(context.Background(), "new.bin", []byte("refused"))
 			var se *client.ServerError
 			if !errors.As(err, &se) {
@@ -152,7 +152,7 @@ func TestServerGone(t *testing.T) {
 	srv := peers.Serve(t, peers.TFTPDHPA, peers.ServerConfig{Root: root})
 	peers.RandomFile(t, root, "big.bin", 2<<20)
 	killed := false
-	c := &client.Client{Addr: srv.Addr.String(), Timeout: 200 * time.Millisecond, Retries: 2,
+	c := &client.TFTP{Addr: srv.Addr.String(), Timeout: 200 * time.Millisecond, Retries: 2,
 		Progress: func(p client.Progress) {
 			if p.Bytes > 100000 && !killed {
 				killed = true

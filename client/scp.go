@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -27,9 +26,9 @@ const (
 // exec channel), which network devices without an SFTP server speak. The
 // zero value of every field but SSH.Addr and the credentials is a usable
 // default. Each transfer runs on a connection of its own. Errors are
-// [*SSHError] values; the server's warning or error line is their Message,
-// and OpenSSH's "No such file or directory" and "Permission denied" give
-// the classes ErrNotFound and ErrPermission.
+// [*Error] values; the server's warning or error line is their Message,
+// and its words give the class: OpenSSH's "No such file or directory" is
+// behaviour.ErrNotFound, "Permission denied" behaviour.ErrAccessViolation.
 //
 // A download trusts nothing the server sends: the file record must carry
 // the base name asked for (a download of "dir/x.cfg" takes only "x.cfg"),
@@ -77,19 +76,15 @@ type SCP struct {
 // ReadTo downloads remote into w and returns the number of bytes written.
 // w sees the data as it arrives: after a failure it may hold part of the
 // file (ReadFile never commits one).
-func (s *SCP) ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error) {
-	return s.run(ctx, OpRead, remote, func(x *scpSession) (int64, error) {
+func (s *SCP) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, error) {
+	return s.run(ctx, behaviour.Read, remote, func(x *scpSession) (int64, error) {
 		return s.download(x, remote, func() (io.Writer, error) { return w, nil }, nil)
 	})
 }
 
 // ReadBytes downloads remote into memory.
-func (s *SCP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
-	var buf bytes.Buffer
-	if _, err := s.ReadTo(ctx, remote, &buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+func (s *SCP) ReadBytes(ctx context.Context, remote string) ([]byte, Result, error) {
+	return readBytes(func(w io.Writer) (Result, error) { return s.ReadTo(ctx, remote, w) })
 }
 
 // ReadFile downloads remote into the local file name atomically: the data
@@ -97,13 +92,13 @@ func (s *SCP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
 // file arrived (and passed Verify). A failed download leaves name as it
 // was. The file gets mode 0644, or keeps that of the file it replaces,
 // whatever mode the server announces.
-func (s *SCP) ReadFile(ctx context.Context, remote, name string) (int64, error) {
+func (s *SCP) ReadFile(ctx context.Context, remote, name string) (Result, error) {
 	sink := fileSink{path: name, sync: s.Fsync}
 	var t behaviour.Transfer
 	if err := sink.Prepare(ctx, &t); err != nil {
-		return 0, s.fail(OpRead, remote, onLocalSide(err))
+		return s.failed(behaviour.Read, remote, onLocalSide(err))
 	}
-	return s.run(ctx, OpRead, remote, func(x *scpSession) (int64, error) {
+	return s.run(ctx, behaviour.Read, remote, func(x *scpSession) (int64, error) {
 		opened := false
 		open := func() (io.Writer, error) {
 			if err := sink.Open(ctx, &t); err != nil {
@@ -125,31 +120,31 @@ func (s *SCP) ReadFile(ctx context.Context, remote, name string) (int64, error) 
 // it (Len, Size or Stat, as *bytes.Reader and *os.File do) is sent as it
 // is read and must hold exactly that many bytes; any other reader is
 // spooled first (see SpoolLimit).
-func (s *SCP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error) {
+func (s *SCP) WriteFrom(ctx context.Context, remote string, r io.Reader) (Result, error) {
 	total := size(r)
 	if total < 0 {
 		sp, err := s.spool(ctx, r)
 		if err != nil {
-			return 0, s.fail(OpWrite, remote, err)
+			return s.failed(behaviour.Write, remote, err)
 		}
 		defer sp.Close()
 		r, total = sp, sp.Size()
 	}
-	return s.run(ctx, OpWrite, remote, func(x *scpSession) (int64, error) {
+	return s.run(ctx, behaviour.Write, remote, func(x *scpSession) (int64, error) {
 		return s.upload(x, remote, r, total)
 	})
 }
 
 // WriteBytes uploads data to remote.
-func (s *SCP) WriteBytes(ctx context.Context, remote string, data []byte) (int64, error) {
+func (s *SCP) WriteBytes(ctx context.Context, remote string, data []byte) (Result, error) {
 	return s.WriteFrom(ctx, remote, bytes.NewReader(data))
 }
 
 // WriteFile uploads the local file name to remote.
-func (s *SCP) WriteFile(ctx context.Context, remote, name string) (int64, error) {
+func (s *SCP) WriteFile(ctx context.Context, remote, name string) (Result, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return 0, s.fail(OpWrite, remote, localError{err})
+		return s.failed(behaviour.Write, remote, localError{err})
 	}
 	defer f.Close()
 	return s.WriteFrom(ctx, remote, f)
@@ -191,14 +186,13 @@ func (s *SCP) mode() fs.FileMode {
 	return DefaultSCPMode
 }
 
+// failed is the outcome of a transfer that failed before it started.
+func (s *SCP) failed(op behaviour.Access, remote string, err error) (Result, error) {
+	return s.measure(behaviour.SCP, op, remote, func() (int64, error) { return 0, s.fail(op, remote, err) })
+}
+
 // fail classifies err, with the server's own line as the Message when it
 // sent one.
-func (s *SCP) fail(op Op, remote string, err error) *SSHError {
-	e := sshError(op, remote, s.address(), err)
-	e.Protocol = behaviour.SCP
-	var re *scpRemoteError
-	if errors.As(err, &re) {
-		e.Message = re.msg
-	}
-	return e
+func (s *SCP) fail(op behaviour.Access, remote string, err error) *Error {
+	return newError(behaviour.SCP, op.String(), remote, s.address(), err)
 }

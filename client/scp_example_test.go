@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/filemux/filemux/behaviour"
 	"io"
 	"os"
 	"path/filepath"
@@ -50,8 +51,8 @@ func ExampleSCP_ReadFile() {
 	// A failed download leaves nothing at the local path; the error
 	// carries the server's own line.
 	_, err := c.ReadFile(context.Background(), "missing.cfg", filepath.Join(dir, "missing.cfg"))
-	var se *client.SSHError
-	fmt.Println("not found:", errors.As(err, &se) && errors.Is(err, client.ErrNotFound), se.Message)
+	var se *client.Error
+	fmt.Println("not found:", errors.As(err, &se) && errors.Is(err, behaviour.ErrNotFound), se.Message)
 	_, statErr := os.Stat(filepath.Join(dir, "missing.cfg"))
 	fmt.Println("left behind:", statErr == nil)
 	// Output:
@@ -65,7 +66,7 @@ func ExampleSCP_ReadBytes() {
 	defer stop()
 
 	c.MaxSize = 1 << 20 // refuse anything the server announces as larger
-	data, err := c.ReadBytes(context.Background(), "boot.cfg")
+	data, _, err := c.ReadBytes(context.Background(), "boot.cfg")
 	fmt.Printf("%q %v\n", data, err)
 	// Output: "hostname router1\n" <nil>
 }
@@ -75,8 +76,8 @@ func ExampleSCP_ReadTo() {
 	defer stop()
 
 	var buf strings.Builder
-	n, err := c.ReadTo(context.Background(), "boot.cfg", &buf)
-	fmt.Println(n, err, strings.TrimSpace(buf.String()))
+	res, err := c.ReadTo(context.Background(), "boot.cfg", &buf)
+	fmt.Println(res.Bytes, err, strings.TrimSpace(buf.String()))
 	// Output: 17 <nil> hostname router1
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/filemux/filemux/behaviour"
 	"io"
 	"os"
 	"path/filepath"
@@ -98,8 +99,8 @@ func TestSCPHostileServerControl(t *testing.T) {
 	})
 	target := filepath.Join(t.TempDir(), "got.cfg")
 	n, err := c.ReadFile(context.Background(), "d i/it's x.cfg", target)
-	if err != nil || n != 5 {
-		t.Fatalf("ReadFile = %d, %v", n, err)
+	if err != nil || n.Bytes != 5 {
+		t.Fatalf("ReadFile = %d, %v", n.Bytes, err)
 	}
 	if b, _ := os.ReadFile(target); string(b) != "hello" {
 		t.Fatalf("got %q", b)
@@ -108,7 +109,7 @@ func TestSCPHostileServerControl(t *testing.T) {
 		t.Fatalf("command %q, want %q", got, want)
 	}
 
-	if _, err := c.ReadBytes(context.Background(), "-x.cfg"); err != nil {
+	if _, _, err := c.ReadBytes(context.Background(), "-x.cfg"); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := <-commands, `scp -f -- '-x.cfg'`; got != want {
@@ -122,7 +123,7 @@ func TestSCPServerMessage(t *testing.T) {
 	c := hostileSCP(t, sshtest.Sends("\x01scp: dir/x.cfg: No such file or directory\x1b[0m\n"))
 	local := filepath.Join(t.TempDir(), "x.cfg")
 	_, err := c.ReadFile(context.Background(), "dir/x.cfg", local)
-	se := assertClass(t, err, client.ErrNotFound)
+	se := assertClass(t, err, behaviour.ErrNotFound)
 	if se.Message != "scp: dir/x.cfg: No such file or directory?[0m" {
 		t.Fatalf("Message = %q", se.Message)
 	}
@@ -132,12 +133,12 @@ func TestSCPServerMessage(t *testing.T) {
 		_, _ = io.WriteString(ch, "\x01scp: /etc/x.cfg: Permission denied\n")
 	})
 	_, err = c.WriteBytes(context.Background(), "/etc/x.cfg", []byte("x"))
-	assertClass(t, err, client.ErrPermission)
+	assertClass(t, err, behaviour.ErrAccessViolation)
 
 	c = hostileSCP(t, func(_ string, ch ssh.Channel) {
 		_, _ = io.WriteString(ch.Stderr(), "sh: 1: scp: not found\n")
 	})
-	_, err = c.ReadBytes(context.Background(), "x.cfg")
+	_, _, err = c.ReadBytes(context.Background(), "x.cfg")
 	se = assertClass(t, err, client.ErrOther)
 	if se.Message != "sh: 1: scp: not found" {
 		t.Fatalf("a server without scp: Message = %q", se.Message)
@@ -189,7 +190,7 @@ func TestSCPRefusalReachesServer(t *testing.T) {
 		got, _ := io.ReadAll(io.LimitReader(ch, 200))
 		answers <- string(got)
 	})
-	_, err := c.ReadBytes(context.Background(), "x.cfg")
+	_, _, err := c.ReadBytes(context.Background(), "x.cfg")
 	assertClass(t, err, client.ErrOther)
 	got := <-answers
 	if !strings.HasPrefix(got, "\x02scp: ") || !strings.Contains(got, "not a plain name") || !strings.HasSuffix(got, "\n") {

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"github.com/filemux/filemux/behaviour"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,7 @@ func TestSCPOpenSSH(t *testing.T) {
 		if _, err := c.WriteBytes(context.Background(), remote, []byte(name)); err != nil {
 			t.Fatalf("%q: %v", name, err)
 		}
-		if b, err := c.ReadBytes(context.Background(), remote); err != nil || string(b) != name {
+		if b, _, err := c.ReadBytes(context.Background(), remote); err != nil || string(b) != name {
 			t.Fatalf("%q: ReadBytes = %q, %v", name, b, err)
 		}
 		if b, _ := os.ReadFile(remote); string(b) != name {
@@ -77,15 +78,15 @@ func TestSCPOpenSSH(t *testing.T) {
 
 	local := filepath.Join(t.TempDir(), "m")
 	_, err := c.ReadFile(context.Background(), filepath.Join(dir, "missing"), local)
-	se := assertClass(t, err, client.ErrNotFound)
+	se := assertClass(t, err, behaviour.ErrNotFound)
 	if !strings.HasSuffix(se.Message, "missing: No such file or directory") {
 		t.Errorf("Message = %q, want OpenSSH's line", se.Message)
 	}
 	assertNothingAt(t, local)
 
 	_, err = c.WriteBytes(context.Background(), filepath.Join(dir, "no-dir", "x"), []byte("x"))
-	assertClass(t, err, client.ErrNotFound)
-	_, err = c.ReadBytes(context.Background(), filepath.Join(dir, ".."))
+	assertClass(t, err, behaviour.ErrNotFound)
+	_, _, err = c.ReadBytes(context.Background(), filepath.Join(dir, ".."))
 	assertClass(t, err, client.ErrOther) // refused before asking
 
 	other := *c
@@ -134,17 +135,17 @@ func TestSCPPermissionOpenSSH(t *testing.T) {
 	assertNothingAt(t, local)
 
 	c.Password = password
-	if got, err := c.ReadBytes(context.Background(), filepath.Join(d.dir, "there.bin")); err != nil || string(got) != "there" {
+	if got, _, err := c.ReadBytes(context.Background(), filepath.Join(d.dir, "there.bin")); err != nil || string(got) != "there" {
 		t.Fatalf("with the right password: %q, %v", got, err)
 	}
 	_, err = c.ReadFile(context.Background(), filepath.Join(locked, "secret.bin"), local)
-	se := assertClass(t, err, client.ErrPermission)
+	se := assertClass(t, err, behaviour.ErrAccessViolation)
 	if !strings.Contains(se.Message, "Permission denied") {
 		t.Errorf("Message = %q, want OpenSSH's line", se.Message)
 	}
 	assertNothingAt(t, local)
 	_, err = c.WriteBytes(context.Background(), filepath.Join(locked, "up.bin"), []byte("refused"))
-	assertClass(t, err, client.ErrPermission)
+	assertClass(t, err, behaviour.ErrAccessViolation)
 	if _, err := os.Stat(filepath.Join(locked, "up.bin")); err == nil {
 		t.Fatal("the refused upload exists")
 	}

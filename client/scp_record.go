@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"strconv"
 	"strings"
 
@@ -22,17 +21,11 @@ type scpRemoteError struct {
 
 func (e *scpRemoteError) Error() string { return "server said: " + strconv.Quote(e.msg) }
 
-// Unwrap returns fs.ErrNotExist or fs.ErrPermission when the message says
-// so, which [classify] turns into ErrNotFound or ErrPermission. SCP carries
-// no codes: the words are strerror's (OpenSSH, Cisco IOS) and filemux's
-// daemon's.
+// Unwrap returns the behaviour sentinel the message names (see
+// [messageClass]), or nil. SCP carries no codes, only words.
 func (e *scpRemoteError) Unwrap() error {
-	msg := strings.ToLower(e.msg)
-	switch {
-	case strings.Contains(msg, "no such file or directory"):
-		return fs.ErrNotExist
-	case containsAny(msg, "permission denied", "operation not permitted", "access violation", "read-only"):
-		return fs.ErrPermission
+	if c := messageClass(e.msg); c != nil {
+		return c
 	}
 	return nil
 }
@@ -109,9 +102,9 @@ func printable(s string) string { return scp.Printable(s) }
 // scpCommand is the remote command: scp -f (download) or -t (upload) with
 // the path quoted for a POSIX shell, so that nothing in it is expanded or
 // run. A path starting with '-' follows "--", as OpenSSH does.
-func scpCommand(op Op, remote string) string {
+func scpCommand(op behaviour.Access, remote string) string {
 	flag := "-t"
-	if op == OpRead {
+	if op == behaviour.Read {
 		flag = "-f"
 	}
 	sep := ""

@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"github.com/filemux/filemux/behaviour"
 	"io"
 
 	"github.com/filemux/filemux/internal/scp"
@@ -44,7 +45,7 @@ func (s *SCP) download(x *scpSession, remote string, open func() (io.Writer, err
 // receive copies exactly size bytes into w, reads the server's status,
 // checks the digest, commits and acknowledges.
 func (s *SCP) receive(x *scpSession, remote string, size int64, w io.Writer, commit func() error) (int64, error) {
-	m := s.meter(x, OpRead, remote, size)
+	m := s.meter(x, behaviour.Read, remote, size)
 	m.verify = newVerifier(s.Verify)
 	m.report()
 	buf := make([]byte, min(max(size, 1), scp.Chunk))

@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"github.com/filemux/filemux/behaviour"
 	"io"
 
 	"github.com/filemux/filemux/internal/scp"
@@ -23,7 +24,7 @@ func (s *SCP) upload(x *scpSession, remote string, r io.Reader, total int64) (in
 	if err := readAck(x.r); err != nil {
 		return 0, err
 	}
-	m := s.meter(x, OpWrite, remote, total)
+	m := s.meter(x, behaviour.Write, remote, total)
 	m.report()
 	buf := make([]byte, min(max(total, 1), scp.Chunk))
 	n, err := io.CopyBuffer(x.w, &scpReader{r: io.LimitReader(r, total), m: m}, buf)
@@ -67,8 +68,8 @@ type scpMeter struct {
 	idle     *watchdog
 }
 
-func (s *SCP) meter(x *scpSession, op Op, remote string, total int64) *scpMeter {
-	return &scpMeter{progress: s.Progress, p: Progress{Op: op, Remote: remote, Total: total}, idle: x.idle}
+func (s *SCP) meter(x *scpSession, op behaviour.Access, remote string, total int64) *scpMeter {
+	return &scpMeter{progress: s.Progress, p: Progress{Access: op, Remote: remote, Total: total}, idle: x.idle}
 }
 
 func (m *scpMeter) add(p []byte) {

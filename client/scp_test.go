@@ -41,20 +41,20 @@ func scpRoundTrips(t *testing.T, c *client.SCP, root string, remote func(string)
 		if err := os.WriteFile(local, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := c.WriteFile(context.Background(), remote(name), local); err != nil || got != int64(n) {
-			t.Fatalf("%d bytes: WriteFile = %d, %v", n, got, err)
+		if got, err := c.WriteFile(context.Background(), remote(name), local); err != nil || got.Bytes != int64(n) {
+			t.Fatalf("%d bytes: WriteFile = %d, %v", n, got.Bytes, err)
 		}
 		if fileSHA(t, filepath.Join(root, name)) != sha(data) {
 			t.Fatalf("%d bytes: the server's copy differs", n)
 		}
 		down := filepath.Join(t.TempDir(), "down.bin")
-		if got, err := c.ReadFile(context.Background(), remote(name), down); err != nil || got != int64(n) {
-			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got, err)
+		if got, err := c.ReadFile(context.Background(), remote(name), down); err != nil || got.Bytes != int64(n) {
+			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got.Bytes, err)
 		}
 		if fileSHA(t, down) != sha(data) {
 			t.Fatalf("%d bytes: the downloaded file differs", n)
 		}
-		if b, err := c.ReadBytes(context.Background(), remote(name)); err != nil || sha(b) != sha(data) {
+		if b, _, err := c.ReadBytes(context.Background(), remote(name)); err != nil || sha(b) != sha(data) {
 			t.Fatalf("%d bytes: ReadBytes: %v, or the data differs", n, err)
 		}
 	}
@@ -67,14 +67,14 @@ func TestSCPOwnServer(t *testing.T) {
 		if _, err := c.WriteBytes(context.Background(), name, []byte(name)); err != nil {
 			t.Fatalf("%q: %v", name, err)
 		}
-		if b, err := c.ReadBytes(context.Background(), name); err != nil || string(b) != name {
+		if b, _, err := c.ReadBytes(context.Background(), name); err != nil || string(b) != name {
 			t.Fatalf("%q: ReadBytes = %q, %v", name, b, err)
 		}
 	}
 
 	local := filepath.Join(t.TempDir(), "missing.bin")
 	_, err := c.ReadFile(context.Background(), "missing.bin", local)
-	se := assertClass(t, err, client.ErrNotFound)
+	se := assertClass(t, err, behaviour.ErrNotFound)
 	if !strings.Contains(se.Message, "No such file or directory") {
 		t.Errorf("Message = %q, want the server's line", se.Message)
 	}
@@ -87,7 +87,7 @@ func TestSCPOwnServer(t *testing.T) {
 func TestSCPPermissionDenied(t *testing.T) {
 	root, _, c := scpServer(t, true)
 	_, err := c.WriteBytes(context.Background(), "refused.bin", []byte("no"))
-	se := assertClass(t, err, client.ErrPermission)
+	se := assertClass(t, err, behaviour.ErrAccessViolation)
 	if se.Message == "" {
 		t.Error("no server message")
 	}
@@ -132,7 +132,7 @@ func TestSCPCredentialsAndHostKeys(t *testing.T) {
 	assertNothingAt(t, local)
 
 	srv.Close()
-	_, err = c.ReadBytes(context.Background(), "k.bin")
+	_, _, err = c.ReadBytes(context.Background(), "k.bin")
 	assertClass(t, err, client.ErrConnectionRefused)
 }
 
@@ -150,7 +150,7 @@ func TestSCPUploadUnknownSize(t *testing.T) {
 	if fileSHA(t, filepath.Join(root, "plain.bin")) != sha(data) {
 		t.Fatal("the served file differs")
 	}
-	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Op != client.OpWrite {
+	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Access != behaviour.Write {
 		t.Fatalf("last progress = %+v", last)
 	}
 	c.SpoolLimit = 1 << 20
@@ -214,7 +214,7 @@ func TestSCPVerifyAndMaxSize(t *testing.T) {
 func TestSCPBadRemotePaths(t *testing.T) {
 	_, _, c := scpServer(t, false)
 	for _, remote := range []string{"", "dir/", ".", "..", "a/..", "x\ny"} {
-		_, err := c.ReadBytes(context.Background(), remote)
+		_, _, err := c.ReadBytes(context.Background(), remote)
 		assertClass(t, err, client.ErrOther)
 		_, err = c.WriteBytes(context.Background(), remote, []byte("x"))
 		assertClass(t, err, client.ErrOther)

@@ -14,10 +14,10 @@ import (
 	"github.com/filemux/filemux/internal/tftp"
 )
 
-// settings are a Client's fields checked, with defaults applied and the
+// settings are a TFTP's fields checked, with defaults applied and the
 // server's address resolved, fixed for one transfer.
 type settings struct {
-	c      *Client
+	c      *TFTP
 	server netip.AddrPort
 	local  netip.AddrPort
 	base   tftp.Params
@@ -28,7 +28,7 @@ type settings struct {
 
 var reservedOptions = []string{tftp.OptBlockSize, tftp.OptWindowSize, tftp.OptTimeout, tftp.OptTSize}
 
-func (c *Client) settings(ctx context.Context) (*settings, error) {
+func (c *TFTP) settings(ctx context.Context) (*settings, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -58,13 +58,13 @@ func cmpOr[T int | time.Duration](v, def T) T {
 
 // Validate reports every field that is out of range, as the transfers
 // would, without sending anything (the server's name is not looked up).
-func (c *Client) Validate() error { return c.validate() }
+func (c *TFTP) Validate() error { return c.validate() }
 
-func (c *Client) validate() error {
+func (c *TFTP) validate() error {
 	var errs []error
 	check := func(bad bool, format string, args ...any) {
 		if bad {
-			errs = append(errs, fmt.Errorf("client: Client."+format, args...))
+			errs = append(errs, fmt.Errorf("client: TFTP."+format, args...))
 		}
 	}
 	check(c.Addr == "", "Addr is empty")
@@ -81,17 +81,17 @@ func (c *Client) validate() error {
 	return errors.Join(errs...)
 }
 
-func (c *Client) validateOptions() []error {
+func (c *TFTP) validateOptions() []error {
 	var errs []error
 	var seen behaviour.Options
 	for _, o := range c.Options {
 		switch {
 		case o.Name == "" || strings.IndexByte(o.Name, 0) >= 0 || strings.IndexByte(o.Value, 0) >= 0:
-			errs = append(errs, fmt.Errorf("client: Client.Options: option %q=%q is empty or holds a NUL", o.Name, o.Value))
+			errs = append(errs, fmt.Errorf("client: TFTP.Options: option %q=%q is empty or holds a NUL", o.Name, o.Value))
 		case isReserved(o.Name):
-			errs = append(errs, fmt.Errorf("client: Client.Options: %q is set by its own field", o.Name))
+			errs = append(errs, fmt.Errorf("client: TFTP.Options: %q is set by its own field", o.Name))
 		case !seen.Add(o.Name, o.Value):
-			errs = append(errs, fmt.Errorf("client: Client.Options: %q appears twice", o.Name))
+			errs = append(errs, fmt.Errorf("client: TFTP.Options: %q appears twice", o.Name))
 		}
 	}
 	return errs
@@ -108,7 +108,7 @@ func isReserved(name string) bool {
 
 // suggestions are the options of every request: blksize, windowsize and
 // timeout as configured, then the extra options.
-func (c *Client) suggestions() behaviour.Options {
+func (c *TFTP) suggestions() behaviour.Options {
 	var o behaviour.Options
 	if c.BlockSize > 0 {
 		o.Add(tftp.OptBlockSize, strconv.Itoa(c.BlockSize))
@@ -134,7 +134,7 @@ func parseLocal(s string) (netip.AddrPort, error) {
 	}
 	ap, err := netip.ParseAddrPort(s)
 	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("client: Client.LocalAddr %q is not an IP address or IP:port", s)
+		return netip.AddrPort{}, fmt.Errorf("client: TFTP.LocalAddr %q is not an IP address or IP:port", s)
 	}
 	return ap, nil
 }
@@ -173,7 +173,7 @@ func splitHostPort(addr string) (string, uint16, error) {
 	}
 	port, err := strconv.ParseUint(portText, 10, 16)
 	if err != nil || port == 0 || host == "" {
-		return "", 0, fmt.Errorf("client: Client.Addr %q is not host or host:port", addr)
+		return "", 0, fmt.Errorf("client: TFTP.Addr %q is not host or host:port", addr)
 	}
 	return host, uint16(port), nil
 }

@@ -23,7 +23,7 @@ const (
 // fastPut: each file moves with many read or write requests in flight. The
 // zero value of every field but SSH.Addr and the credentials is a usable
 // default. Each transfer runs on a connection of its own. Errors are
-// [*SSHError] values.
+// [*Error] values.
 type SFTP struct {
 	SSH
 	// Concurrency is the number of requests in flight per file; 0 means
@@ -100,12 +100,12 @@ func (x *session) close() { x.conn.Close(); x.sftp.Close() }
 
 // run opens a session, runs fn on it and classifies its error. Cancelling
 // ctx closes the connection, which ends fn.
-func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) (int64, error)) (int64, error) {
+func (s *SFTP) run(ctx context.Context, op string, remote string, fn func(*session) (int64, error)) (int64, error) {
 	ctx, cancel := s.transferContext(ctx)
 	defer cancel()
 	x, err := s.open(ctx)
 	if err != nil {
-		return 0, sshError(op, remote, s.address(), err)
+		return 0, s.fail(op, remote, err)
 	}
 	defer x.close()
 	stop := context.AfterFunc(ctx, x.close)
@@ -118,41 +118,42 @@ func (s *SFTP) run(ctx context.Context, op Op, remote string, fn func(*session) 
 	}
 	err = x.idle.timedOut(err)
 	if err != nil {
-		return n, sshError(op, remote, s.address(), err)
+		return n, s.fail(op, remote, err)
 	}
 	return n, nil
 }
 
 // ReadTo downloads remote into w and returns the number of bytes written.
 // On failure w has received part of the file.
-func (s *SFTP) ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error) {
-	return s.get(ctx, remote, local{name: remote, requested: remote, h: writerSink{w: w}}, wholeFile)
+func (s *SFTP) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, error) {
+	return s.measured(behaviour.Read, remote, func() (int64, error) {
+		return s.get(ctx, remote, local{name: remote, requested: remote, h: writerSink{w: w}}, wholeFile)
+	})
 }
 
 // ReadBytes downloads remote into memory. Set MaxSize to bound the memory
 // a server can make it use.
-func (s *SFTP) ReadBytes(ctx context.Context, remote string) ([]byte, error) {
-	var buf bytes.Buffer
-	_, err := s.ReadTo(ctx, remote, &buf)
-	if err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+func (s *SFTP) ReadBytes(ctx context.Context, remote string) ([]byte, Result, error) {
+	return readBytes(func(w io.Writer) (Result, error) { return s.ReadTo(ctx, remote, w) })
 }
 
 // ReadFile downloads remote into the local file name atomically: the data goes
 // to a temporary file next to it, renamed over it only once the whole file
 // arrived (and passed Verify). A failed download leaves name as it was.
-func (s *SFTP) ReadFile(ctx context.Context, remote, name string) (int64, error) {
-	return s.get(ctx, remote, local{name: name, requested: name, h: fileSink{path: name, sync: s.Fsync}}, wholeFile)
+func (s *SFTP) ReadFile(ctx context.Context, remote, name string) (Result, error) {
+	return s.measured(behaviour.Read, remote, func() (int64, error) {
+		return s.get(ctx, remote, local{name: name, requested: name, h: fileSink{path: name, sync: s.Fsync}}, wholeFile)
+	})
 }
 
 // WriteFrom uploads r to remote, creating or truncating it, and returns the
 // number of bytes sent. When r tells its size (Len, Size or Stat, as
 // *bytes.Reader and *os.File do) it reaches Progress as the total. r is
 // closed at the end when it is an io.Closer.
-func (s *SFTP) WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error) {
-	return s.put(ctx, remote, readerSide(remote, r), truncate)
+func (s *SFTP) WriteFrom(ctx context.Context, remote string, r io.Reader) (Result, error) {
+	return s.measured(behaviour.Write, remote, func() (int64, error) {
+		return s.put(ctx, remote, readerSide(remote, r), truncate)
+	})
 }
 
 func readerSide(name string, r io.Reader) local {
@@ -161,17 +162,19 @@ func readerSide(name string, r io.Reader) local {
 }
 
 // WriteBytes uploads data to remote.
-func (s *SFTP) WriteBytes(ctx context.Context, remote string, data []byte) (int64, error) {
+func (s *SFTP) WriteBytes(ctx context.Context, remote string, data []byte) (Result, error) {
 	return s.WriteFrom(ctx, remote, bytes.NewReader(data))
 }
 
 // WriteFile uploads the local file name to remote.
-func (s *SFTP) WriteFile(ctx context.Context, remote, name string) (int64, error) {
-	l, err := fileSide(name)
-	if err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), onLocalSide(err))
-	}
-	return s.put(ctx, remote, l, truncate)
+func (s *SFTP) WriteFile(ctx context.Context, remote, name string) (Result, error) {
+	return s.measured(behaviour.Write, remote, func() (int64, error) {
+		l, err := fileSide(name)
+		if err != nil {
+			return 0, s.fail("write", remote, onLocalSide(err))
+		}
+		return s.put(ctx, remote, l, truncate)
+	})
 }
 
 // fileSide is the local side of an upload of the file name, whose size
@@ -200,4 +203,15 @@ func (w sinkWriter) Write(p []byte) (int, error) {
 		return 0, onLocalSide(err)
 	}
 	return len(p), nil
+}
+
+// measured runs move, an SFTP transfer of remote, and describes it.
+func (s *SFTP) measured(a behaviour.Access, remote string, move func() (int64, error)) (Result, error) {
+	return s.measure(behaviour.SFTP, a, remote, move)
+}
+
+// fail classifies err, the failure of op on remote, with the server's
+// status message as the Message when it sent one.
+func (s *SFTP) fail(op, remote string, err error) *Error {
+	return newError(behaviour.SFTP, op, remote, s.address(), err)
 }

@@ -15,7 +15,7 @@ func progressCalls(t *testing.T, c *client.SFTP, remote string, data []byte) int
 	t.Helper()
 	calls := 0
 	c.Progress = func(client.Progress) { calls++ }
-	got, err := c.ReadBytes(context.Background(), remote)
+	got, _, err := c.ReadBytes(context.Background(), remote)
 	if err != nil || sha(got) != sha(data) {
 		t.Fatalf("ChunkSize %d: %d bytes, %v, or the data differs", c.ChunkSize, len(got), err)
 	}
@@ -65,7 +65,7 @@ func TestSFTPShortRepliesFail(t *testing.T) {
 		if fileSHA(t, local) != sha(data) {
 			t.Fatal("a short-reply download succeeded with corrupt data")
 		}
-		t.Skipf("the server answered whole 256 KiB requests (%d bytes)", got)
+		t.Skipf("the server answered whole 256 KiB requests (%d bytes)", got.Bytes)
 	}
 	if se := assertClass(t, err, client.ErrOther); !strings.Contains(se.Error(), "it announced") {
 		t.Fatalf("err = %v", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/filemux/filemux/behaviour"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ func ExampleSFTP_ReadFile() {
 
 	// A failed download leaves nothing at the local path.
 	_, err := c.ReadFile(context.Background(), "missing.cfg", filepath.Join(dir, "missing.cfg"))
-	fmt.Println("not found:", errors.Is(err, client.ErrNotFound))
+	fmt.Println("not found:", errors.Is(err, behaviour.ErrNotFound))
 	_, statErr := os.Stat(filepath.Join(dir, "missing.cfg"))
 	fmt.Println("left behind:", statErr == nil)
 	// Output:
@@ -63,7 +64,7 @@ func ExampleSFTP_ReadBytes() {
 	defer stop()
 
 	c.Concurrency, c.ChunkSize = 16, 8192 // requests in flight, bytes each
-	data, err := c.ReadBytes(context.Background(), "boot.cfg")
+	data, _, err := c.ReadBytes(context.Background(), "boot.cfg")
 	fmt.Printf("%q %v\n", data, err)
 	// Output: "hostname router1\n" <nil>
 }
@@ -73,8 +74,8 @@ func ExampleSFTP_ReadTo() {
 	defer stop()
 
 	var buf strings.Builder
-	n, err := c.ReadTo(context.Background(), "boot.cfg", &buf)
-	fmt.Println(n, err, strings.TrimSpace(buf.String()))
+	res, err := c.ReadTo(context.Background(), "boot.cfg", &buf)
+	fmt.Println(res.Bytes, err, strings.TrimSpace(buf.String()))
 	// Output: 17 <nil> hostname router1
 }
 
@@ -133,12 +134,12 @@ func ExampleSSH_acceptNewHostKey() {
 	defer os.RemoveAll(dir)
 	c.KnownHostsFile = filepath.Join(dir, "known_hosts")
 
-	_, err := c.ReadBytes(context.Background(), "boot.cfg")
-	var se *client.SSHError
+	_, _, err := c.ReadBytes(context.Background(), "boot.cfg")
+	var se *client.Error
 	fmt.Println(errors.As(err, &se), se.Class)
 
 	c.AcceptNewHostKey = true
-	_, err = c.ReadBytes(context.Background(), "boot.cfg")
+	_, _, err = c.ReadBytes(context.Background(), "boot.cfg")
 	fmt.Println(err)
 	b, _ := os.ReadFile(c.KnownHostsFile)
 	fmt.Println(strings.Count(string(b), "ssh-ed25519"))

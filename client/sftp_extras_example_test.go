@@ -45,9 +45,9 @@ func ExampleSFTP_ReadHandler() {
 	var local registry.Registry
 	local.MustRegister(`backups/.*`, backups)
 
-	n, err := c.ReadHandler(context.Background(), "boot.cfg", "backups/router1.cfg", &local)
+	res, err := c.ReadHandler(context.Background(), "boot.cfg", "backups/router1.cfg", &local)
 	b, _ := backups.Get("backups/router1.cfg")
-	fmt.Printf("%d %v %s", n, err, b)
+	fmt.Printf("%d %v %s", res.Bytes, err, b)
 	// Output: 17 <nil> hostname router1
 }
 
@@ -69,8 +69,8 @@ func ExampleSFTP_ReadRange() {
 	defer stop()
 
 	var buf strings.Builder
-	n, err := c.ReadRange(context.Background(), "boot.cfg", 9, 16, &buf)
-	fmt.Println(n, err, buf.String())
+	res, err := c.ReadRange(context.Background(), "boot.cfg", 9, 16, &buf)
+	fmt.Println(res.Bytes, err, buf.String())
 	// Output: 7 <nil> router1
 }
 
@@ -84,9 +84,9 @@ func ExampleSFTP_ResumeFile() {
 	_ = os.WriteFile(local, []byte("hostname router1\n"), 0o644)
 	_ = os.WriteFile(filepath.Join(root, "boot.cfg"), []byte("host"), 0o644) // the first attempt
 
-	n, err := c.ResumeFile(context.Background(), "boot.cfg", local)
+	res, err := c.ResumeFile(context.Background(), "boot.cfg", local)
 	b, _ := os.ReadFile(filepath.Join(root, "boot.cfg"))
-	fmt.Printf("%d %v %s", n, err, b)
+	fmt.Printf("%d %v %s", res.Bytes, err, b)
 	// Output: 13 <nil> hostname router1
 }
 
@@ -96,8 +96,8 @@ func ExampleSFTP_WriteFromAt() {
 	c, _, stop := exampleSFTP()
 	defer stop()
 
-	n, err := c.WriteFromAt(context.Background(), "new.cfg", 0, strings.NewReader("hostname new\n"))
-	fmt.Println(n, err)
+	res, err := c.WriteFromAt(context.Background(), "new.cfg", 0, strings.NewReader("hostname new\n"))
+	fmt.Println(res.Bytes, err)
 	// Output: 13 <nil>
 }
 
@@ -129,11 +129,11 @@ func ExampleSFTP_Stat() {
 	fi, err := c.Stat(context.Background(), "boot.cfg")
 	fmt.Println(fi.Name(), fi.Size(), fi.Mode().IsRegular(), err)
 	_, err = c.Stat(context.Background(), "missing.cfg")
-	var se *client.SSHError
+	var se *client.Error
 	fmt.Println(errors.As(err, &se), se.Op, se.Class)
 	// Output:
 	// boot.cfg 17 true <nil>
-	// true stat not found
+	// true stat file not found
 }
 
 func ExampleSFTP_Remove() {
@@ -182,7 +182,7 @@ func ExampleSSH_legacyAlgorithms() {
 	defer stop()
 
 	c.LegacyAlgorithms = true
-	data, err := c.ReadBytes(context.Background(), "boot.cfg")
+	data, _, err := c.ReadBytes(context.Background(), "boot.cfg")
 	fmt.Printf("%q %v\n", data, err)
 	// Output: "hostname router1\n" <nil>
 }
@@ -194,7 +194,7 @@ func ExampleSSH_transferTimeout() {
 	defer stop()
 
 	c.TransferTimeout, c.IdleTimeout = time.Minute, 10*time.Second
-	data, err := c.ReadBytes(context.Background(), "boot.cfg")
+	data, _, err := c.ReadBytes(context.Background(), "boot.cfg")
 	fmt.Printf("%q %v\n", data, err)
 	// Output: "hostname router1\n" <nil>
 }

@@ -51,14 +51,14 @@ func TestSFTPReadRange(t *testing.T) {
 				end = min(r[1], n)
 			}
 			want := data[min(r[0], n):max(end, min(r[0], n))]
-			if err != nil || got != int64(len(want)) || !bytes.Equal(buf.Bytes(), want) {
-				t.Fatalf("%s: range %v: %d bytes (%d written), %v; want %d", tg.name, r, got, buf.Len(), err, len(want))
+			if err != nil || got.Bytes != int64(len(want)) || !bytes.Equal(buf.Bytes(), want) {
+				t.Fatalf("%s: range %v: %d bytes (%d written), %v; want %d", tg.name, r, got.Bytes, buf.Len(), err, len(want))
 			}
 		}
 		_, err := tg.c.ReadRange(context.Background(), tg.path("r.bin"), 10, 5, io.Discard)
 		assertClass(t, err, client.ErrOther)
 		_, err = tg.c.ReadRange(context.Background(), tg.path("missing.bin"), 10, 20, io.Discard)
-		assertClass(t, err, client.ErrNotFound)
+		assertClass(t, err, behaviour.ErrNotFound)
 	}
 }
 
@@ -73,14 +73,14 @@ func TestSFTPResumeFile(t *testing.T) {
 	for _, tg := range sftpTargets(t) {
 		writeFile(t, tg.root, "part.bin", data[:1<<20+3])
 		n, err := tg.c.ResumeFile(context.Background(), tg.path("part.bin"), local)
-		if err != nil || n != int64(len(data)-(1<<20+3)) {
-			t.Fatalf("%s: ResumeFile = %d, %v", tg.name, n, err)
+		if err != nil || n.Bytes != int64(len(data)-(1<<20+3)) {
+			t.Fatalf("%s: ResumeFile = %d, %v", tg.name, n.Bytes, err)
 		}
 		if fileSHA(t, filepath.Join(tg.root, "part.bin")) != sha(data) {
 			t.Fatalf("%s: the resumed file differs", tg.name)
 		}
-		if n, err := tg.c.ResumeFile(context.Background(), tg.path("new.bin"), local); err != nil || n != int64(len(data)) {
-			t.Fatalf("%s: ResumeFile of a missing file = %d, %v", tg.name, n, err)
+		if n, err := tg.c.ResumeFile(context.Background(), tg.path("new.bin"), local); err != nil || n.Bytes != int64(len(data)) {
+			t.Fatalf("%s: ResumeFile of a missing file = %d, %v", tg.name, n.Bytes, err)
 		}
 		if fileSHA(t, filepath.Join(tg.root, "new.bin")) != sha(data) {
 			t.Fatalf("%s: the new file differs", tg.name)
@@ -101,8 +101,8 @@ func TestSFTPWriteFromAt(t *testing.T) {
 	c := d.client(t)
 	writeFile(t, d.dir, "cfg", []byte("abcdefghij"))
 	remote := filepath.Join(d.dir, "cfg")
-	if n, err := c.WriteFromAt(context.Background(), remote, 3, strings.NewReader("XYZ")); err != nil || n != 3 {
-		t.Fatalf("WriteFromAt = %d, %v", n, err)
+	if n, err := c.WriteFromAt(context.Background(), remote, 3, strings.NewReader("XYZ")); err != nil || n.Bytes != 3 {
+		t.Fatalf("WriteFromAt = %d, %v", n.Bytes, err)
 	}
 	if _, err := c.WriteFromAt(context.Background(), remote, 12, strings.NewReader("!")); err != nil {
 		t.Fatal(err)
@@ -161,13 +161,13 @@ func TestSFTPFileOperations(t *testing.T) {
 			t.Fatalf("%s: Remove of an empty directory: %v", tg.name, err)
 		}
 		_, err = c.Stat(ctx, p("configs/b.cfg"))
-		if se := assertClass(t, err, client.ErrNotFound); se.Op != client.OpStat || !strings.Contains(se.Error(), "sftp stat") {
+		if se := assertClass(t, err, behaviour.ErrNotFound); se.Op != "stat" || !strings.Contains(se.Error(), "sftp stat") {
 			t.Fatalf("%s: %v", tg.name, se)
 		}
-		assertClass(t, c.Remove(ctx, p("configs/b.cfg")), client.ErrNotFound)
+		assertClass(t, c.Remove(ctx, p("configs/b.cfg")), behaviour.ErrNotFound)
 		_, err = c.List(ctx, p("nowhere"))
-		assertClass(t, err, client.ErrNotFound)
-		assertClass(t, c.Rename(ctx, p("nowhere"), p("x")), client.ErrNotFound)
+		assertClass(t, err, behaviour.ErrNotFound)
+		assertClass(t, c.Rename(ctx, p("nowhere"), p("x")), behaviour.ErrNotFound)
 		if err := c.Mkdir(ctx, p("configs")); err == nil {
 			t.Fatalf("%s: Mkdir of an existing directory succeeded", tg.name)
 		}
@@ -193,8 +193,8 @@ func TestSFTPHandlerViaRegistry(t *testing.T) {
 	var reg registry.Registry
 	reg.MustRegister(`configs/.*`, peers)
 	reg.MustRegister(`.*`, other)
-	if n, err := c.ReadHandler(context.Background(), "remote.bin", "configs/r1.cfg", &reg); err != nil || n != int64(len(data)) {
-		t.Fatalf("ReadHandler = %d, %v", n, err)
+	if n, err := c.ReadHandler(context.Background(), "remote.bin", "configs/r1.cfg", &reg); err != nil || n.Bytes != int64(len(data)) {
+		t.Fatalf("ReadHandler = %d, %v", n.Bytes, err)
 	}
 	if got, ok := configs.Get("configs/r1.cfg"); !ok || sha(got) != sha(data) {
 		t.Fatalf("the matching handler holds %d bytes (ok %v)", len(got), ok)
@@ -240,7 +240,7 @@ func TestSFTPHandlerAbortOnce(t *testing.T) {
 	_, _, c = sftpServer(t, false)
 	rec = &recorder{Memory: handlers.NewMemory()}
 	_, err = c.ReadHandler(context.Background(), "missing.bin", "local", rec)
-	assertClass(t, err, client.ErrNotFound)
+	assertClass(t, err, behaviour.ErrNotFound)
 	if rec.sizeKnown || rec.aborts != 0 || rec.Len() != 0 {
 		t.Fatalf("a missing remote file reached the local handler: %+v", rec)
 	}

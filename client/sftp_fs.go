@@ -12,7 +12,7 @@ import (
 // symbolic links.
 func (s *SFTP) Stat(ctx context.Context, remote string) (fs.FileInfo, error) {
 	var fi fs.FileInfo
-	err := s.do(ctx, OpStat, remote, func(x *session) (err error) {
+	err := s.do(ctx, "stat", remote, func(x *session) (err error) {
 		fi, err = x.sftp.Stat(remote)
 		return err
 	})
@@ -23,7 +23,7 @@ func (s *SFTP) Stat(ctx context.Context, remote string) (fs.FileInfo, error) {
 // without "." and "..".
 func (s *SFTP) List(ctx context.Context, dir string) ([]fs.FileInfo, error) {
 	var list []fs.FileInfo
-	err := s.do(ctx, OpList, dir, func(x *session) (err error) {
+	err := s.do(ctx, "list", dir, func(x *session) (err error) {
 		list, err = x.sftp.ReadDir(dir)
 		return err
 	})
@@ -34,7 +34,7 @@ func (s *SFTP) List(ctx context.Context, dir string) ([]fs.FileInfo, error) {
 
 // Remove removes the remote file, or empty directory.
 func (s *SFTP) Remove(ctx context.Context, remote string) error {
-	return s.do(ctx, OpRemove, remote, func(x *session) error { return x.sftp.Remove(remote) })
+	return s.do(ctx, "remove", remote, func(x *session) error { return x.sftp.Remove(remote) })
 }
 
 // Rename renames the remote oldname to newname. It uses
@@ -42,7 +42,7 @@ func (s *SFTP) Remove(ctx context.Context, remote string) error {
 // filemux's daemon), which replaces an existing newname at once, as
 // rename(2) does; SFTP's own rename refuses to replace a file.
 func (s *SFTP) Rename(ctx context.Context, oldname, newname string) error {
-	return s.do(ctx, OpRename, oldname, func(x *session) error {
+	return s.do(ctx, "rename", oldname, func(x *session) error {
 		var err error
 		if _, ok := x.sftp.HasExtension("posix-rename@openssh.com"); ok {
 			err = x.sftp.PosixRename(oldname, newname)
@@ -58,17 +58,17 @@ func (s *SFTP) Rename(ctx context.Context, oldname, newname string) error {
 
 // Mkdir creates the remote directory dir; its parent must exist.
 func (s *SFTP) Mkdir(ctx context.Context, dir string) error {
-	return s.do(ctx, OpMkdir, dir, func(x *session) error { return x.sftp.Mkdir(dir) })
+	return s.do(ctx, "mkdir", dir, func(x *session) error { return x.sftp.Mkdir(dir) })
 }
 
 // MkdirAll creates the remote directory dir and any missing parents, as
 // mkdir -p does; a directory that exists already is no error.
 func (s *SFTP) MkdirAll(ctx context.Context, dir string) error {
-	return s.do(ctx, OpMkdir, dir, func(x *session) error { return x.sftp.MkdirAll(dir) })
+	return s.do(ctx, "mkdir", dir, func(x *session) error { return x.sftp.MkdirAll(dir) })
 }
 
 // do runs one file operation on a connection of its own.
-func (s *SFTP) do(ctx context.Context, op Op, remote string, fn func(*session) error) error {
+func (s *SFTP) do(ctx context.Context, op string, remote string, fn func(*session) error) error {
 	_, err := s.run(ctx, op, remote, func(x *session) (int64, error) { return 0, fn(x) })
 	return err
 }

@@ -24,12 +24,14 @@ import (
 // order, then Write(t, nil, true) to commit once the whole file arrived and
 // passed Verify; Abort exactly once if the transfer fails after Open. A
 // panic in a call is recovered and fails the transfer.
-func (s *SFTP) ReadHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (int64, error) {
-	l, err := handlerSide(localName, h)
-	if err != nil {
-		return 0, sshError(OpRead, remote, s.address(), onLocalSide(err))
-	}
-	return s.get(ctx, remote, l, wholeFile)
+func (s *SFTP) ReadHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
+	return s.measured(behaviour.Read, remote, func() (int64, error) {
+		l, err := handlerSide(localName, h)
+		if err != nil {
+			return 0, s.fail("read", remote, onLocalSide(err))
+		}
+		return s.get(ctx, remote, l, wholeFile)
+	})
 }
 
 // WriteHandler uploads the file the local Handler h produces for the LOCAL
@@ -42,12 +44,14 @@ func (s *SFTP) ReadHandler(ctx context.Context, remote, localName string, h beha
 // local side that cannot open leaves the remote file alone), Read until
 // io.EOF, and Abort exactly once if the transfer fails after Open and
 // before the final Read.
-func (s *SFTP) WriteHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (int64, error) {
-	l, err := handlerSide(localName, h)
-	if err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), onLocalSide(err))
-	}
-	return s.put(ctx, remote, l, truncate)
+func (s *SFTP) WriteHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
+	return s.measured(behaviour.Write, remote, func() (int64, error) {
+		l, err := handlerSide(localName, h)
+		if err != nil {
+			return 0, s.fail("write", remote, onLocalSide(err))
+		}
+		return s.put(ctx, remote, l, truncate)
+	})
 }
 
 func handlerSide(localName string, h behaviour.Handler) (local, error) {
@@ -66,13 +70,13 @@ type endpoint struct {
 
 // newEndpoint builds the local side's Transfer: a download is written
 // locally (behaviour.Write), an upload read.
-func (s *SFTP) newEndpoint(ctx context.Context, op Op, l local) *endpoint {
+func (s *SFTP) newEndpoint(ctx context.Context, op behaviour.Access, l local) *endpoint {
 	e := &endpoint{h: l.h}
 	// A download creates or replaces the local file, whatever SFTP flags
 	// the server saw.
 	e.t = behaviour.Transfer{Protocol: behaviour.SFTP, Access: behaviour.Write, RequestedName: l.requested, Name: l.name,
 		Mode: behaviour.Octet, Flags: behaviour.FlagCreate | behaviour.FlagTruncate, User: s.User}
-	if op == OpWrite {
+	if op == behaviour.Write {
 		e.t.Access, e.t.Flags = behaviour.Read, 0
 		e.t.SetSize(l.size)
 	}

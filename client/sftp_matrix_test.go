@@ -37,15 +37,15 @@ func roundTrips(t *testing.T, c *client.SFTP, root string, path func(string) str
 		if err := os.WriteFile(up, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := c.WriteFile(context.Background(), path(name), up); err != nil || got != int64(n) {
-			t.Fatalf("%d bytes: WriteFile = %d, %v", n, got, err)
+		if got, err := c.WriteFile(context.Background(), path(name), up); err != nil || got.Bytes != int64(n) {
+			t.Fatalf("%d bytes: WriteFile = %d, %v", n, got.Bytes, err)
 		}
 		if fileSHA(t, filepath.Join(root, name)) != sha(data) {
 			t.Fatalf("%d bytes: the server's file differs", n)
 		}
 		down := filepath.Join(t.TempDir(), name)
-		if got, err := c.ReadFile(context.Background(), path(name), down); err != nil || got != int64(n) {
-			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got, err)
+		if got, err := c.ReadFile(context.Background(), path(name), down); err != nil || got.Bytes != int64(n) {
+			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got.Bytes, err)
 		}
 		if fileSHA(t, down) != sha(data) {
 			t.Fatalf("%d bytes: the local file differs", n)
@@ -80,7 +80,7 @@ func refusedUpload(t *testing.T, c *client.SFTP, remote, stored string, class er
 // a known_hosts file naming another key for the server.
 func commonRefusals(t *testing.T, c client.SFTP, remote, missing string) {
 	t.Helper()
-	refused(t, &c, missing, client.ErrNotFound)
+	refused(t, &c, missing, behaviour.ErrNotFound)
 	wrongKey := c
 	wrongKey.IdentityFile = filepath.Join(t.TempDir(), "other_key")
 	writeKey(t, wrongKey.IdentityFile)
@@ -128,11 +128,11 @@ func TestSFTPMatrixOurs(t *testing.T) {
 	pw.IdentityFile, pw.Password = "", "wrong password"
 	refused(t, &pw, "there.bin", client.ErrAuthentication)
 	pw.Password = "right password"
-	if got, err := pw.ReadBytes(context.Background(), "there.bin"); err != nil || string(got) != "there" {
+	if got, _, err := pw.ReadBytes(context.Background(), "there.bin"); err != nil || string(got) != "there" {
 		t.Fatalf("with the right password: %q, %v", got, err)
 	}
-	refused(t, c, "locked/secret.bin", client.ErrPermission)
-	refusedUpload(t, c, "locked/up.bin", filepath.Join(root, "locked", "up.bin"), client.ErrPermission)
+	refused(t, c, "locked/secret.bin", behaviour.ErrAccessViolation)
+	refusedUpload(t, c, "locked/up.bin", filepath.Join(root, "locked", "up.bin"), behaviour.ErrAccessViolation)
 }
 
 // denied refuses every transfer, as a directory the user may not enter.
@@ -164,11 +164,11 @@ func TestSFTPMatrixOpenSSH(t *testing.T) {
 	pw.User, pw.IdentityFile, pw.Password = u.Username, "", "wrong password"
 	refused(t, &pw, inDir("there.bin"), client.ErrAuthentication)
 	pw.Password = password
-	if got, err := pw.ReadBytes(context.Background(), inDir("there.bin")); err != nil || string(got) != "there" {
+	if got, _, err := pw.ReadBytes(context.Background(), inDir("there.bin")); err != nil || string(got) != "there" {
 		t.Fatalf("with the right password: %q, %v", got, err)
 	}
-	refused(t, &pw, filepath.Join(locked, "secret.bin"), client.ErrPermission)
-	refusedUpload(t, &pw, filepath.Join(locked, "up.bin"), filepath.Join(locked, "up.bin"), client.ErrPermission)
+	refused(t, &pw, filepath.Join(locked, "secret.bin"), behaviour.ErrAccessViolation)
+	refusedUpload(t, &pw, filepath.Join(locked, "up.bin"), filepath.Join(locked, "up.bin"), behaviour.ErrAccessViolation)
 }
 
 // sftpTestUser is the dedicated non-root user .ci/run adds.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/filemux/filemux/behaviour"
 	"io"
 	"os"
 )
@@ -53,11 +54,11 @@ func (p placement) flags() int {
 
 // get downloads remote into the local side l: Prepare, then a connection.
 func (s *SFTP) get(ctx context.Context, remote string, l local, r byteRange) (int64, error) {
-	e := s.newEndpoint(ctx, OpRead, l)
+	e := s.newEndpoint(ctx, behaviour.Read, l)
 	if err := e.prepare(ctx); err != nil {
-		return 0, sshError(OpRead, remote, s.address(), err)
+		return 0, s.fail("read", remote, err)
 	}
-	return s.run(ctx, OpRead, remote, func(x *session) (int64, error) {
+	return s.run(ctx, "read", remote, func(x *session) (int64, error) {
 		n, err := s.download(ctx, x, remote, e, r)
 		e.finish(err)
 		return n, err
@@ -89,7 +90,7 @@ func (s *SFTP) download(ctx context.Context, x *session, remote string, e *endpo
 	if _, err := f.Seek(r.start, io.SeekStart); err != nil {
 		return 0, err
 	}
-	m := &meter{s: s, p: Progress{Op: OpRead, Remote: remote, Total: total}, verify: newVerifier(s.Verify), idle: x.idle}
+	m := &meter{s: s, p: Progress{Access: behaviour.Read, Remote: remote, Total: total}, verify: newVerifier(s.Verify), idle: x.idle}
 	m.report()
 	w := &meteredWriter{w: e, m: m, max: s.MaxSize, left: -1}
 	if r.end >= 0 {
@@ -114,11 +115,11 @@ func (s *SFTP) download(ctx context.Context, x *session, remote string, e *endpo
 
 // put uploads the local side l to remote, placed as p says.
 func (s *SFTP) put(ctx context.Context, remote string, l local, p placement) (int64, error) {
-	e := s.newEndpoint(ctx, OpWrite, l)
+	e := s.newEndpoint(ctx, behaviour.Write, l)
 	if err := e.prepare(ctx); err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), err)
+		return 0, s.fail("write", remote, err)
 	}
-	return s.run(ctx, OpWrite, remote, func(x *session) (int64, error) {
+	return s.run(ctx, "write", remote, func(x *session) (int64, error) {
 		return s.upload(ctx, x, remote, e, p)
 	})
 }
@@ -143,7 +144,7 @@ func (s *SFTP) upload(ctx context.Context, x *session, remote string, e *endpoin
 	if !known {
 		total = -1
 	}
-	m := &meter{s: s, p: Progress{Op: OpWrite, Remote: remote, Total: total}, idle: x.idle}
+	m := &meter{s: s, p: Progress{Access: behaviour.Write, Remote: remote, Total: total}, idle: x.idle}
 	m.report()
 	// Concurrent whatever the size: pkg/sftp's ReadFrom writes a reader
 	// of unknown size one request at a time.

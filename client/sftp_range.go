@@ -15,25 +15,29 @@ import (
 // (exclusive) into w, as ssh2's createReadStream({start, end}) does; end < 0
 // means to the end of the file. A range past the end of the file yields
 // what is there, possibly nothing. MaxSize and Verify apply to the range.
-// It returns the number of bytes written.
-func (s *SFTP) ReadRange(ctx context.Context, remote string, start, end int64, w io.Writer) (int64, error) {
-	if start < 0 || (end >= 0 && end < start) {
-		return 0, sshError(OpRead, remote, s.address(), fmt.Errorf("client: bad byte range %d..%d", start, end))
-	}
-	return s.get(ctx, remote, local{name: remote, requested: remote, h: writerSink{w: w}}, byteRange{start, end})
+// Result.Bytes is the number of bytes written.
+func (s *SFTP) ReadRange(ctx context.Context, remote string, start, end int64, w io.Writer) (Result, error) {
+	return s.measured(behaviour.Read, remote, func() (int64, error) {
+		if start < 0 || (end >= 0 && end < start) {
+			return 0, s.fail("read", remote, fmt.Errorf("client: bad byte range %d..%d", start, end))
+		}
+		return s.get(ctx, remote, local{name: remote, requested: remote, h: writerSink{w: w}}, byteRange{start, end})
+	})
 }
 
 // WriteFromAt writes r into remote from offset off on, creating remote when
 // it is missing, as OpenSSH's sftp reput does. The server must write in
 // place to keep the bytes before off and after the last byte written:
 // OpenSSH's does, while servers that upload atomically (filemux's daemon
-// among them) start the file afresh. ResumeFile works with both. It returns
-// the number of bytes sent.
-func (s *SFTP) WriteFromAt(ctx context.Context, remote string, off int64, r io.Reader) (int64, error) {
-	if off < 0 {
-		return 0, sshError(OpWrite, remote, s.address(), fmt.Errorf("client: negative offset %d", off))
-	}
-	return s.put(ctx, remote, readerSide(remote, r), writeAt(off))
+// among them) start the file afresh. ResumeFile works with both.
+// Result.Bytes is the number of bytes sent.
+func (s *SFTP) WriteFromAt(ctx context.Context, remote string, off int64, r io.Reader) (Result, error) {
+	return s.measured(behaviour.Write, remote, func() (int64, error) {
+		if off < 0 {
+			return 0, s.fail("write", remote, fmt.Errorf("client: negative offset %d", off))
+		}
+		return s.put(ctx, remote, readerSide(remote, r), writeAt(off))
+	})
 }
 
 // ResumeFile completes an upload of the local file name to remote that
@@ -46,21 +50,26 @@ func (s *SFTP) WriteFromAt(ctx context.Context, remote string, off int64, r io.R
 // The remote file is opened for appending, which both servers that write
 // in place (OpenSSH's) and servers that upload atomically (filemux's
 // daemon copies the old bytes first) honour, and its size is checked at the
-// end. It returns the number of bytes sent now.
-func (s *SFTP) ResumeFile(ctx context.Context, remote, name string) (int64, error) {
+// end. Result.Bytes is the number of bytes sent now.
+func (s *SFTP) ResumeFile(ctx context.Context, remote, name string) (Result, error) {
+	return s.measured(behaviour.Write, remote, func() (int64, error) { return s.resume(ctx, remote, name) })
+}
+
+// resume is ResumeFile, returning the number of bytes sent.
+func (s *SFTP) resume(ctx context.Context, remote, name string) (int64, error) {
 	l, err := fileSide(name)
 	if err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), onLocalSide(err))
+		return 0, s.fail("write", remote, onLocalSide(err))
 	}
 	var at int64
 	l.h = behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) {
 		return openAt(name, at)
 	})
-	e := s.newEndpoint(ctx, OpWrite, l)
+	e := s.newEndpoint(ctx, behaviour.Write, l)
 	if err := e.prepare(ctx); err != nil {
-		return 0, sshError(OpWrite, remote, s.address(), err)
+		return 0, s.fail("write", remote, err)
 	}
-	return s.run(ctx, OpWrite, remote, func(x *session) (int64, error) {
+	return s.run(ctx, "write", remote, func(x *session) (int64, error) {
 		at, err = remoteSize(x, remote)
 		if err == nil && at > l.size {
 			err = fmt.Errorf("client: the remote file has %d bytes, more than the %d of %s", at, l.size, name)

@@ -58,8 +58,8 @@ func TestSFTPDownloadSizes(t *testing.T) {
 		writeFile(t, root, name, data)
 		local := filepath.Join(t.TempDir(), "got.bin")
 		got, err := c.ReadFile(context.Background(), name, local)
-		if err != nil || got != int64(n) {
-			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got, err)
+		if err != nil || got.Bytes != int64(n) {
+			t.Fatalf("%d bytes: ReadFile = %d, %v", n, got.Bytes, err)
 		}
 		if fileSHA(t, local) != sha(data) {
 			t.Fatalf("%d bytes: the local file differs", n)
@@ -79,8 +79,8 @@ func TestSFTPUploadSizes(t *testing.T) {
 		if err := os.WriteFile(local, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := c.WriteFile(context.Background(), "file.bin", local); err != nil || got != int64(n) {
-			t.Fatalf("%d bytes: WriteFile = %d, %v", n, got, err)
+		if got, err := c.WriteFile(context.Background(), "file.bin", local); err != nil || got.Bytes != int64(n) {
+			t.Fatalf("%d bytes: WriteFile = %d, %v", n, got.Bytes, err)
 		}
 		if fileSHA(t, filepath.Join(root, "file.bin")) != sha(data) {
 			t.Fatalf("%d bytes: WriteFile: the served file differs", n)
@@ -114,11 +114,11 @@ func TestSFTPProgressAndChunks(t *testing.T) {
 	var calls int
 	var last client.Progress
 	c.Progress = func(p client.Progress) { calls++; last = p }
-	got, err := c.ReadBytes(context.Background(), "p.bin")
+	got, _, err := c.ReadBytes(context.Background(), "p.bin")
 	if err != nil || sha(got) != sha(data) {
 		t.Fatalf("ReadBytes: %v, or the data differs", err)
 	}
-	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Op != client.OpRead {
+	if last.Bytes != int64(len(data)) || last.Total != int64(len(data)) || last.Access != behaviour.Read {
 		t.Fatalf("last progress = %+v", last)
 	}
 	if calls < len(data)/8192 {
@@ -150,11 +150,11 @@ func assertNothingAt(t *testing.T, local string) {
 	}
 }
 
-func assertClass(t *testing.T, err, class error) *client.SSHError {
+func assertClass(t *testing.T, err, class error) *client.Error {
 	t.Helper()
-	var se *client.SSHError
+	var se *client.Error
 	if !errors.As(err, &se) || !errors.Is(err, class) {
-		t.Fatalf("err = %v, want an *SSHError of class %v", err, class)
+		t.Fatalf("err = %v, want a *client.Error of class %v", err, class)
 	}
 	return se
 }
@@ -163,14 +163,14 @@ func TestSFTPNotFound(t *testing.T) {
 	_, _, c := sftpServer(t, false)
 	local := filepath.Join(t.TempDir(), "missing.bin")
 	_, err := c.ReadFile(context.Background(), "missing.bin", local)
-	assertClass(t, err, client.ErrNotFound)
+	assertClass(t, err, behaviour.ErrNotFound)
 	assertNothingAt(t, local)
 }
 
 func TestSFTPPermissionDenied(t *testing.T) {
 	root, _, c := sftpServer(t, true)
 	_, err := c.WriteBytes(context.Background(), "refused.bin", []byte("no"))
-	assertClass(t, err, client.ErrPermission)
+	assertClass(t, err, behaviour.ErrAccessViolation)
 	if _, statErr := os.Stat(filepath.Join(root, "refused.bin")); statErr == nil {
 		t.Fatal("the refused upload exists on the server")
 	}
@@ -185,7 +185,7 @@ func TestSFTPWrongKey(t *testing.T) {
 	assertClass(t, err, client.ErrAuthentication)
 	assertNothingAt(t, local)
 	c.IdentityFile, c.Password = "", "wrong"
-	_, err = c.ReadBytes(context.Background(), "x.bin")
+	_, _, err = c.ReadBytes(context.Background(), "x.bin")
 	assertClass(t, err, client.ErrAuthentication)
 	_ = srv
 }
@@ -222,15 +222,15 @@ func TestSFTPHostKeyUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.KnownHostsFile = kh
-	_, err := c.ReadBytes(context.Background(), "k.bin")
+	_, _, err := c.ReadBytes(context.Background(), "k.bin")
 	assertClass(t, err, client.ErrHostKeyUnknown)
 
 	c.AcceptNewHostKey = true
-	if got, err := c.ReadBytes(context.Background(), "k.bin"); err != nil || string(got) != "key" {
+	if got, _, err := c.ReadBytes(context.Background(), "k.bin"); err != nil || string(got) != "key" {
 		t.Fatalf("with AcceptNewHostKey: %q, %v", got, err)
 	}
 	c.AcceptNewHostKey = false // the key is now known
-	if _, err := c.ReadBytes(context.Background(), "k.bin"); err != nil {
+	if _, _, err := c.ReadBytes(context.Background(), "k.bin"); err != nil {
 		t.Fatalf("after accepting: %v", err)
 	}
 }
@@ -238,7 +238,7 @@ func TestSFTPHostKeyUnknown(t *testing.T) {
 func TestSFTPConnectionRefused(t *testing.T) {
 	_, srv, c := sftpServer(t, false)
 	srv.Close()
-	_, err := c.ReadBytes(context.Background(), "x.bin")
+	_, _, err := c.ReadBytes(context.Background(), "x.bin")
 	assertClass(t, err, client.ErrConnectionRefused)
 }
 
@@ -261,7 +261,7 @@ func TestSFTPConnectTimeout(t *testing.T) {
 	c := sshClient(ln.Addr().String(), "u", "", filepath.Join(t.TempDir(), "known_hosts"))
 	c.Password, c.ConnectTimeout = "x", 200*time.Millisecond
 	start := time.Now()
-	_, err = c.ReadBytes(context.Background(), "x.bin")
+	_, _, err = c.ReadBytes(context.Background(), "x.bin")
 	se := assertClass(t, err, client.ErrTimeout)
 	if !se.Timeout() || time.Since(start) > 5*time.Second {
 		t.Fatalf("Timeout() = %v after %v", se.Timeout(), time.Since(start))
@@ -288,16 +288,16 @@ func TestSFTPKeyPassphrase(t *testing.T) {
 	if err := os.WriteFile(c.IdentityFile, encodePEM(block), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ReadBytes(context.Background(), "e.bin"); err == nil || !strings.Contains(err.Error(), "Passphrase") {
+	if _, _, err := c.ReadBytes(context.Background(), "e.bin"); err == nil || !strings.Contains(err.Error(), "Passphrase") {
 		t.Fatalf("without the passphrase: %v", err)
 	}
 	c.Passphrase = []byte("secret")
-	if got, err := c.ReadBytes(context.Background(), "e.bin"); err != nil || string(got) != "encrypted" {
+	if got, _, err := c.ReadBytes(context.Background(), "e.bin"); err != nil || string(got) != "encrypted" {
 		t.Fatalf("with the passphrase: %q, %v", got, err)
 	}
 }
 
-// The server's status message reaches SSHError.Message. pkg/sftp turns
+// The server's status message reaches Error.Message. pkg/sftp turns
 // "no such file" and "permission denied" into os errors without their text,
 // so only the other statuses carry one.
 func TestSFTPServerMessage(t *testing.T) {
@@ -306,7 +306,7 @@ func TestSFTPServerMessage(t *testing.T) {
 	})
 	srv := daemontest.NewSSH(t, busy)
 	c := sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
-	_, err := c.ReadBytes(context.Background(), "running-config")
+	_, _, err := c.ReadBytes(context.Background(), "running-config")
 	se := assertClass(t, err, client.ErrOther)
 	if se.Message != "device busy, try later" {
 		t.Fatalf("Message = %q in %v", se.Message, err)
@@ -322,7 +322,7 @@ func TestSFTPLocalFailures(t *testing.T) {
 	writeFile(t, root, "l.bin", []byte("local"))
 	_, err := c.ReadFile(context.Background(), "l.bin", filepath.Join(t.TempDir(), "no-such-dir", "l.bin"))
 	assertClass(t, err, client.ErrOther)
-	if errors.Is(err, client.ErrNotFound) {
+	if errors.Is(err, behaviour.ErrNotFound) {
 		t.Fatalf("err = %v", err)
 	}
 	_, err = c.WriteFile(context.Background(), "up.bin", filepath.Join(t.TempDir(), "missing.bin"))
@@ -344,8 +344,8 @@ func TestSFTPUnknownSize(t *testing.T) {
 	srv := daemontest.NewSSH(t, stream)
 	c := sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
 	local := filepath.Join(t.TempDir(), "stream.bin")
-	if n, err := c.ReadFile(context.Background(), "stream.bin", local); err != nil || n != int64(len(data)) {
-		t.Fatalf("ReadFile = %d, %v", n, err)
+	if n, err := c.ReadFile(context.Background(), "stream.bin", local); err != nil || n.Bytes != int64(len(data)) {
+		t.Fatalf("ReadFile = %d, %v", n.Bytes, err)
 	}
 	if fileSHA(t, local) != sha(data) {
 		t.Fatal("the local file differs")
@@ -368,7 +368,7 @@ func TestSFTPHostKnownByOneOfItsKeys(t *testing.T) {
 	mem.Put("r.bin", []byte("two keys"))
 	srv := daemontest.NewSSH(t, mem, func(d *daemon.SSH) { d.HostKeys = append(d.HostKeys, rsaSigner) })
 	c := sshClient(srv.Addr().String(), srv.User, srv.KeyFile, srv.KnownHostsFile)
-	if got, err := c.ReadBytes(context.Background(), "r.bin"); err != nil || string(got) != "two keys" {
+	if got, _, err := c.ReadBytes(context.Background(), "r.bin"); err != nil || string(got) != "two keys" {
 		t.Fatalf("ReadBytes = %q, %v", got, err)
 	}
 }

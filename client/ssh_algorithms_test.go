@@ -71,7 +71,7 @@ func sshClientKexInit(t *testing.T, legacy bool) sshtest.KexInit {
 	c := &client.SFTP{SSH: client.SSH{Addr: ln.Addr().String(), User: "u", Password: "p", KnownHostsFile: known,
 		LegacyAlgorithms: legacy}}
 	done := make(chan error, 1)
-	go func() { _, err := c.ReadBytes(context.Background(), "x"); done <- err }()
+	go func() { _, _, err := c.ReadBytes(context.Background(), "x"); done <- err }()
 	conn, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func TestSSHLegacyAlgorithmsOpenSSH(t *testing.T) {
 				t.Errorf("no hint at LegacyAlgorithms in %v", se)
 			}
 			c.LegacyAlgorithms = true
-			if got, err := c.ReadBytes(context.Background(), remote); err != nil || string(got) != "old gear" {
+			if got, _, err := c.ReadBytes(context.Background(), remote); err != nil || string(got) != "old gear" {
 				t.Fatalf("with LegacyAlgorithms: %q, %v", got, err)
 			}
 		})
@@ -55,7 +55,7 @@ func TestSSHLegacyAlgorithmsOpenSSH(t *testing.T) {
 }
 
 func readErr(c *client.SFTP, remote string) error {
-	_, err := c.ReadBytes(context.Background(), remote)
+	_, _, err := c.ReadBytes(context.Background(), remote)
 	return err
 }
 
@@ -69,12 +69,12 @@ func TestSSHAgentOpenSSH(t *testing.T) {
 	c := d.client(t)
 	c.IdentityFile, c.Agent = "", true
 	c.AgentSocket = sshtest.Agent(t, d.key)
-	if got, err := c.ReadBytes(context.Background(), remote); err != nil || string(got) != "by agent" {
+	if got, _, err := c.ReadBytes(context.Background(), remote); err != nil || string(got) != "by agent" {
 		t.Fatalf("AgentSocket: %q, %v", got, err)
 	}
 	t.Setenv("SSH_AUTH_SOCK", c.AgentSocket)
 	c.AgentSocket = ""
-	if got, err := c.ReadBytes(context.Background(), remote); err != nil || string(got) != "by agent" {
+	if got, _, err := c.ReadBytes(context.Background(), remote); err != nil || string(got) != "by agent" {
 		t.Fatalf("SSH_AUTH_SOCK: %q, %v", got, err)
 	}
 	other := filepath.Join(t.TempDir(), "other")
@@ -96,13 +96,13 @@ func TestSSHAgentOwnServer(t *testing.T) {
 	srv := daemontest.NewSSH(t, mem)
 	c := sshClient(srv.Addr().String(), srv.User, "", srv.KnownHostsFile)
 	c.Agent, c.AgentSocket = true, sshtest.Agent(t, srv.KeyFile)
-	if got, err := c.ReadBytes(context.Background(), "a.bin"); err != nil || string(got) != "ours" {
+	if got, _, err := c.ReadBytes(context.Background(), "a.bin"); err != nil || string(got) != "ours" {
 		t.Fatalf("%q, %v", got, err)
 	}
 	// A refused key file does not hide the agent's keys, which x/crypto
 	// would skip if they came as a second publickey method.
 	c.IdentityFile = daemontest.NewSSH(t, handlers.NewMemory()).KeyFile
-	if got, err := c.ReadBytes(context.Background(), "a.bin"); err != nil || string(got) != "ours" {
+	if got, _, err := c.ReadBytes(context.Background(), "a.bin"); err != nil || string(got) != "ours" {
 		t.Fatalf("with a refused key file first: %q, %v", got, err)
 	}
 	c.IdentityFile = ""

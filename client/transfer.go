@@ -15,7 +15,7 @@ import (
 // through it as a behaviour.Handler.
 type transfer struct {
 	s   *settings
-	op  Op
+	op  behaviour.Access
 	h   behaviour.Handler
 	t   behaviour.Transfer
 	req tftp.Request
@@ -42,9 +42,9 @@ type local struct {
 }
 
 // run performs one transfer of remote with the local side l.
-func (c *Client) run(ctx context.Context, op Op, remote string, l local) (Result, error) {
+func (c *TFTP) run(ctx context.Context, op behaviour.Access, remote string, l local) (Result, error) {
 	x := &transfer{op: op, h: l.h, start: time.Now(), total: -1}
-	x.res = Result{Op: op, Remote: remote, Server: c.Addr, Size: -1}
+	x.res = Result{Protocol: behaviour.TFTP, Access: op, Remote: remote, Server: c.Addr, Size: -1}
 	server := c.Addr
 	s, err := c.settings(ctx)
 	if err == nil {
@@ -55,14 +55,14 @@ func (c *Client) run(ctx context.Context, op Op, remote string, l local) (Result
 	}
 	x.res.Duration = time.Since(x.start)
 	if err != nil {
-		return x.res, &Error{Op: op, Remote: remote, Server: server, Err: cause(err)}
+		return x.res, newError(behaviour.TFTP, op.String(), remote, server, cause(err))
 	}
 	return x.res, nil
 }
 
 // fail is the outcome of a transfer that could not start.
-func (c *Client) fail(op Op, remote string, err error) (Result, error) {
-	return Result{Op: op, Remote: remote, Server: c.Addr, Size: -1}, &Error{Op: op, Remote: remote, Server: c.Addr, Err: err}
+func (c *TFTP) fail(op behaviour.Access, remote string, err error) (Result, error) {
+	return Result{Protocol: behaviour.TFTP, Access: op, Remote: remote, Server: c.Addr, Size: -1}, newError(behaviour.TFTP, op.String(), remote, c.Addr, err)
 }
 
 func (x *transfer) run(ctx context.Context, remote string, l local) error {
@@ -135,7 +135,7 @@ func call(method string, fn func() error) (err error) {
 
 func (x *transfer) report() {
 	if f := x.s.c.Progress; f != nil {
-		f(Progress{Op: x.op, Remote: x.req.Filename, Bytes: x.bytes, Total: x.total})
+		f(Progress{Access: x.op, Remote: x.req.Filename, Bytes: x.bytes, Total: x.total})
 	}
 }
 

@@ -10,16 +10,16 @@ import (
 
 // WriteFile uploads the local file path to the server as remote. Its size
 // is sent as tsize when TSize is set.
-func (c *Client) WriteFile(ctx context.Context, remote, path string) (Result, error) {
+func (c *TFTP) WriteFile(ctx context.Context, remote, path string) (Result, error) {
 	fi, err := os.Stat(path)
 	if err == nil && !fi.Mode().IsRegular() {
 		err = &os.PathError{Op: "upload", Path: path, Err: errNotRegular}
 	}
 	if err != nil {
-		return c.fail(OpWrite, remote, err)
+		return c.fail(behaviour.Write, remote, err)
 	}
 	open := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) { return os.Open(path) })
-	return c.run(ctx, OpWrite, remote, local{name: path, requested: path, h: open, size: fi.Size()})
+	return c.run(ctx, behaviour.Write, remote, local{name: path, requested: path, h: open, size: fi.Size()})
 }
 
 var errNotRegular = behaviour.NewError(behaviour.CodeAccessViolation, "not a regular file")
@@ -28,14 +28,14 @@ var errNotRegular = behaviour.NewError(behaviour.CodeAccessViolation, "not a reg
 // size is known (and sent as tsize when TSize is set) when r reports it
 // with a Len() int or Size() int64 method, as bytes.Reader and
 // strings.Reader do. It is closed at the end when it is an io.Closer.
-func (c *Client) WriteFrom(ctx context.Context, remote string, r io.Reader) (Result, error) {
+func (c *TFTP) WriteFrom(ctx context.Context, remote string, r io.Reader) (Result, error) {
 	open := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) { return r, nil })
-	return c.run(ctx, OpWrite, remote, local{name: remote, requested: remote, h: open, size: sizeOf(r)})
+	return c.run(ctx, behaviour.Write, remote, local{name: remote, requested: remote, h: open, size: sizeOf(r)})
 }
 
 // WriteBytes uploads b to the server as remote.
-func (c *Client) WriteBytes(ctx context.Context, remote string, b []byte) (Result, error) {
-	return c.run(ctx, OpWrite, remote, local{name: remote, requested: remote, h: behaviour.Bytes(b), size: int64(len(b))})
+func (c *TFTP) WriteBytes(ctx context.Context, remote string, b []byte) (Result, error) {
+	return c.run(ctx, behaviour.Write, remote, local{name: remote, requested: remote, h: behaviour.Bytes(b), size: int64(len(b))})
 }
 
 // WriteHandler uploads the file the local Handler h produces for the LOCAL
@@ -46,12 +46,12 @@ func (c *Client) WriteBytes(ctx context.Context, remote string, b []byte) (Resul
 // and may call t.SetSize so that tsize can be sent), Open with what the
 // server accepted, Read until io.EOF, and Abort exactly once if the
 // transfer fails after Open and before the final Read.
-func (c *Client) WriteHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
+func (c *TFTP) WriteHandler(ctx context.Context, remote, localName string, h behaviour.Handler) (Result, error) {
 	name, err := checkHandler(localName, h)
 	if err != nil {
-		return c.fail(OpWrite, remote, err)
+		return c.fail(behaviour.Write, remote, err)
 	}
-	return c.run(ctx, OpWrite, remote, local{name: name, requested: localName, h: h, size: -1})
+	return c.run(ctx, behaviour.Write, remote, local{name: name, requested: localName, h: h, size: -1})
 }
 
 func sizeOf(r io.Reader) int64 {

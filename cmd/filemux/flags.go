@@ -43,9 +43,9 @@ func (f *transferFlags) register(fs *flag.FlagSet, download bool) {
 	}
 }
 
-// client builds the Client for a transfer of u.
-func (f *transferFlags) client(u tftpURL) (*client.Client, error) {
-	c := &client.Client{
+// client builds the TFTP client for a transfer of u.
+func (f *transferFlags) client(u tftpURL) (*client.TFTP, error) {
+	c := &client.TFTP{
 		Addr: u.addr, LocalAddr: f.local, BlockSize: f.blksize, WindowSize: f.windowsize,
 		Timeout: time.Duration(f.timeout), Retries: f.retries, TSize: f.tsize,
 		Mode: u.mode, Options: f.options, MaxSize: int64(f.maxSize), Fsync: f.fsync,

@@ -16,16 +16,16 @@ import (
 
 // sshClient is what get and put do with a client.SFTP or a client.SCP.
 type sshClient interface {
-	ReadTo(ctx context.Context, remote string, w io.Writer) (int64, error)
-	ReadFile(ctx context.Context, remote, name string) (int64, error)
-	WriteFrom(ctx context.Context, remote string, r io.Reader) (int64, error)
-	WriteFile(ctx context.Context, remote, name string) (int64, error)
+	ReadTo(ctx context.Context, remote string, w io.Writer) (client.Result, error)
+	ReadFile(ctx context.Context, remote, name string) (client.Result, error)
+	WriteFrom(ctx context.Context, remote string, r io.Reader) (client.Result, error)
+	WriteFile(ctx context.Context, remote, name string) (client.Result, error)
 }
 
 // resumer is the SFTP client's completion of a partial upload (put
 // --resume).
 type resumer interface {
-	ResumeFile(ctx context.Context, remote, name string) (int64, error)
+	ResumeFile(ctx context.Context, remote, name string) (client.Result, error)
 }
 
 // sshScheme is one of the URL schemes get and put take over SSH: they share
@@ -82,18 +82,20 @@ func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
 		return usageError(fs, "get", err)
 	}
 	m.start = time.Now()
-	var n int64
+	var res client.Result
 	if local == "-" {
 		out := bufio.NewWriterSize(os.Stdout, 256<<10)
-		n, err = c.ReadTo(ctx, u.file, out)
+		res, err = c.ReadTo(ctx, u.file, out)
 		if ferr := out.Flush(); err == nil && ferr != nil {
 			err = fmt.Errorf("writing standard output: %w", ferr)
 		}
 	} else {
-		n, err = c.ReadFile(ctx, u.file, local)
+		res, err = c.ReadFile(ctx, u.file, local)
 	}
 	m.done()
-	return report(err, f.quiet, func() string { return sftpSummary("got", u.String(), displayName(local, "(stdout)"), n, m.start) })
+	return report(err, f.quiet, func() string {
+		return sftpSummary("got", u.String(), displayName(local, "(stdout)"), res.Bytes, m.start)
+	})
 }
 
 // runPutSSH is put with an sftp:// or scp:// URL.
@@ -129,17 +131,19 @@ func runPutSSH(ctx context.Context, args []string, sc sshScheme) status {
 		return usageError(fs, "put", err)
 	}
 	m.start = time.Now()
-	var n int64
+	var res client.Result
 	switch {
 	case local == "-":
-		n, err = c.WriteFrom(ctx, u.file, stdin())
+		res, err = c.WriteFrom(ctx, u.file, stdin())
 	case f.resume:
-		n, err = r.ResumeFile(ctx, u.file, local)
+		res, err = r.ResumeFile(ctx, u.file, local)
 	default:
-		n, err = c.WriteFile(ctx, u.file, local)
+		res, err = c.WriteFile(ctx, u.file, local)
 	}
 	m.done()
-	return report(err, f.quiet, func() string { return sftpSummary("put", displayName(local, "(stdin)"), u.String(), n, m.start) })
+	return report(err, f.quiet, func() string {
+		return sftpSummary("put", displayName(local, "(stdin)"), u.String(), res.Bytes, m.start)
+	})
 }
 
 // sftpSummary is the line get and put print at the end of an SSH transfer.

@@ -230,7 +230,7 @@ func slowOrigin(t *testing.T) (*httptest.Server, chan struct{}, []byte) {
 func download(addr, name string) chan error {
 	done := make(chan error, 1)
 	go func() {
-		c := &client.Client{Addr: addr, Timeout: 2 * time.Second}
+		c := &client.TFTP{Addr: addr, Timeout: 2 * time.Second}
 		b, _, err := c.ReadBytes(context.Background(), name)
 		if err == nil && len(b) != 64<<10 {
 			err = fmt.Errorf("%d bytes", len(b))
@@ -336,7 +336,7 @@ routes:
 	errs := make(chan error, clients)
 	for range clients {
 		wg.Go(func() {
-			c := &client.Client{Addr: s.tftp, BlockSize: 1468, Timeout: 2 * time.Second}
+			c := &client.TFTP{Addr: s.tftp, BlockSize: 1468, Timeout: 2 * time.Second}
 			b, _, err := c.ReadBytes(context.Background(), "boot/vmlinuz")
 			if err == nil && !bytes.Equal(b, kernel) {
 				err = fmt.Errorf("wrong content, %d bytes", len(b))

@@ -72,20 +72,15 @@ var statusHelp = map[status]string{
 // describe says when the status happens, for the usage text.
 func (s status) describe() string { return statusHelp[s] }
 
-// statusOf classifies the error of a transfer.
+// statusOf classifies the error of a transfer, whichever the protocol:
+// what went wrong around the server's answer by the client's sentinels,
+// the answer itself by behaviour's.
 func statusOf(err error) status {
-	var se *client.ServerError
 	switch {
 	case err == nil:
 		return statusOK
-	case errors.As(err, &se):
-		return serverStatus(se.Code)
 	case errors.Is(err, client.ErrTimeout):
 		return statusTimeout
-	case errors.Is(err, client.ErrNotFound):
-		return statusNotFound
-	case errors.Is(err, client.ErrPermission):
-		return statusAccess
 	case errors.Is(err, client.ErrAuthentication):
 		return statusAuth
 	case errors.Is(err, client.ErrHostKeyMismatch), errors.Is(err, client.ErrHostKeyUnknown):
@@ -99,11 +94,18 @@ func statusOf(err error) status {
 	case errors.Is(err, context.Canceled):
 		return statusInterrupted
 	}
-	return statusFailure
+	return answerStatus(err)
 }
 
-func serverStatus(c behaviour.Code) status {
-	switch c {
+// answerStatus is the status of the server's refusal, the class of a
+// *client.Error.
+func answerStatus(err error) status {
+	var ce *client.Error
+	var be *behaviour.Error
+	if !errors.As(err, &ce) || !errors.As(ce.Class, &be) {
+		return statusFailure
+	}
+	switch be.Code {
 	case behaviour.CodeNotFound:
 		return statusNotFound
 	case behaviour.CodeAccessViolation:

@@ -195,7 +195,7 @@ func (s *server) checkHistory(t *testing.T, host string, protocol behaviour.Prot
 
 func TestTFTPClient(t *testing.T) {
 	s := start(t)
-	c := &client.Client{Addr: s.tftp.String(), TSize: true}
+	c := &client.TFTP{Addr: s.tftp.String(), TSize: true}
 	ctx := context.Background()
 	for _, v := range []string{v1, v2, v2} {
 		if _, err := c.WriteBytes(ctx, "sw1-confg", []byte(v)); err != nil {
@@ -210,7 +210,7 @@ func TestTFTPClient(t *testing.T) {
 
 func TestTFTPRefusals(t *testing.T) {
 	s := start(t)
-	c := &client.Client{Addr: s.tftp.String()}
+	c := &client.TFTP{Addr: s.tftp.String()}
 	ctx := context.Background()
 	if _, err := c.WriteBytes(ctx, "sw1-confg", []byte(v1)); err != nil {
 		t.Fatal(err)
@@ -229,7 +229,7 @@ func TestTFTPRefusals(t *testing.T) {
 
 	// Too large, announced or not: refused, and nothing is stored.
 	big := bytes.Repeat([]byte("x"), testMaxSize+1)
-	_, err = (&client.Client{Addr: s.tftp.String(), TSize: true}).WriteBytes(ctx, "sw1-confg", big)
+	_, err = (&client.TFTP{Addr: s.tftp.String(), TSize: true}).WriteBytes(ctx, "sw1-confg", big)
 	wantCode("an announced oversize push", err, behaviour.CodeDiskFull)
 	_, err = c.WriteFrom(ctx, "sw1-confg", io.MultiReader(bytes.NewReader(big)))
 	wantCode("an oversize push", err, behaviour.CodeDiskFull)

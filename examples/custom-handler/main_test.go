@@ -122,7 +122,7 @@ func start(t *testing.T) string {
 func TestServeClient(t *testing.T) {
 	addr := start(t)
 	ctx := context.Background()
-	c := &client.Client{Addr: addr, BlockSize: 1468, WindowSize: 16, TSize: true}
+	c := &client.TFTP{Addr: addr, BlockSize: 1468, WindowSize: 16, TSize: true}
 
 	data, res, err := c.ReadBytes(ctx, "demo-4M.bin")
 	if err != nil {
@@ -264,7 +264,7 @@ func TestServeLargeFile(t *testing.T) {
 	}
 	addr := start(t)
 	ctx := context.Background()
-	c := &client.Client{Addr: addr, BlockSize: 65464, WindowSize: 64, TSize: true}
+	c := &client.TFTP{Addr: addr, BlockSize: 65464, WindowSize: 64, TSize: true}
 	line, _, err := c.ReadBytes(ctx, "demo-100M.bin.sha256")
 	if err != nil {
 		t.Fatal(err)

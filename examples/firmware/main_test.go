@@ -93,7 +93,7 @@ func newKey(t *testing.T) (ed25519.PrivateKey, ssh.Signer) {
 
 // published fetches the digest the server publishes and checks it names the
 // image and matches the image the test builds itself.
-func published(t *testing.T, c *client.Client) client.Checksum {
+func published(t *testing.T, c *client.TFTP) client.Checksum {
 	t.Helper()
 	line, _, err := c.ReadBytes(context.Background(), testName+".sha256")
 	if err != nil {
@@ -111,9 +111,9 @@ func published(t *testing.T, c *client.Client) client.Checksum {
 func TestTFTPWindows(t *testing.T) {
 	s := start(t)
 	dir := t.TempDir()
-	sum := published(t, &client.Client{Addr: s.tftp.String()})
+	sum := published(t, &client.TFTP{Addr: s.tftp.String()})
 	for _, tc := range []struct{ block, window int }{{1468, 16}, {8192, 64}, {512, 1}} {
-		c := &client.Client{Addr: s.tftp.String(), BlockSize: tc.block, WindowSize: tc.window, TSize: true, Verify: sum}
+		c := &client.TFTP{Addr: s.tftp.String(), BlockSize: tc.block, WindowSize: tc.window, TSize: true, Verify: sum}
 		local := filepath.Join(dir, strconv.Itoa(tc.window)+".bin")
 		res, err := c.ReadFile(context.Background(), testName, local)
 		if err != nil {
@@ -133,7 +133,7 @@ func TestTFTPWindows(t *testing.T) {
 func TestTFTPIntegrityCheck(t *testing.T) {
 	s := start(t)
 	wrong := sha256.Sum256([]byte("another image"))
-	c := &client.Client{Addr: s.tftp.String(), WindowSize: 16, Verify: client.Checksum{Algorithm: client.SHA256, Sum: wrong[:]}}
+	c := &client.TFTP{Addr: s.tftp.String(), WindowSize: 16, Verify: client.Checksum{Algorithm: client.SHA256, Sum: wrong[:]}}
 	local := filepath.Join(t.TempDir(), "fw.bin")
 	_, err := c.ReadFile(context.Background(), testName, local)
 	if !errors.Is(err, client.ErrIntegrity) {

@@ -26,7 +26,7 @@ func TestBackupPushesTheConfig(t *testing.T) {
 	srv := daemontest.NewTFTP(t, store)
 
 	config := []byte("hostname sw1\ninterface Gi0/1\n description uplink\nend\n")
-	if err := backup(context.Background(), client.Client{Addr: srv.Addr().String()}, "sw1", config); err != nil {
+	if err := backup(context.Background(), client.TFTP{Addr: srv.Addr().String()}, "sw1", config); err != nil {
 		t.Fatal(err)
 	}
 	got, ok := store.Get("sw1-confg")
@@ -49,7 +49,7 @@ func TestUpgradeChecksTheImage(t *testing.T) {
 	srv := daemontest.NewTFTP(t, store, func(d *daemon.TFTP) {
 		d.OnSuccess = func(s daemon.Stats) { served <- s }
 	})
-	c := client.Client{Addr: srv.Addr().String()}
+	c := client.TFTP{Addr: srv.Addr().String()}
 
 	got, err := upgrade(context.Background(), c, "fw/acme-7.1.bin", hex.EncodeToString(sum[:]))
 	if err != nil || !bytes.Equal(got, image) {
@@ -72,7 +72,7 @@ func TestUpgradeChecksTheImage(t *testing.T) {
 func TestUpgradeFailures(t *testing.T) {
 	store := handlers.NewMemory()
 	store.Put("fw.bin", []byte("image"))
-	c := client.Client{Addr: daemontest.NewTFTP(t, store).Addr().String()}
+	c := client.TFTP{Addr: daemontest.NewTFTP(t, store).Addr().String()}
 	ctx := context.Background()
 	wrong := sha256.Sum256([]byte("another image"))
 

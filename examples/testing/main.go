@@ -22,7 +22,7 @@ import (
 
 // backup pushes a device's running-config to the TFTP server as
 // "<host>-confg", announcing its size.
-func backup(ctx context.Context, c client.Client, host string, config []byte) error {
+func backup(ctx context.Context, c client.TFTP, host string, config []byte) error {
 	c.TSize = true
 	_, err := c.WriteBytes(ctx, host+"-confg", config)
 	return err
@@ -30,7 +30,7 @@ func backup(ctx context.Context, c client.Client, host string, config []byte) er
 
 // upgrade downloads a firmware image over TFTP with large windows and
 // refuses it unless its sha256 is sum (hexadecimal).
-func upgrade(ctx context.Context, c client.Client, name, sum string) ([]byte, error) {
+func upgrade(ctx context.Context, c client.TFTP, name, sum string) ([]byte, error) {
 	var err error
 	if c.Verify, err = client.ParseChecksum(client.SHA256, sum); err != nil {
 		return nil, err

@@ -53,14 +53,14 @@ func start(t *testing.T, files fs.FS) string {
 
 // device is a TFTP client that asks from the address a device would have:
 // 127.0.0.2 is in no inventory, 127.0.0.1 is lab-localhost.
-func device(addr, from string) *client.Client {
-	return &client.Client{Addr: addr, LocalAddr: from, TSize: true}
+func device(addr, from string) *client.TFTP {
+	return &client.TFTP{Addr: addr, LocalAddr: from, TSize: true}
 }
 
 // waterfall asks for names in order, as a device does, until one is
 // served; "file not found" moves on, any other error stops. It returns the
 // name that answered and its content.
-func waterfall(t *testing.T, c *client.Client, names ...string) (string, string) {
+func waterfall(t *testing.T, c *client.TFTP, names ...string) (string, string) {
 	t.Helper()
 	for _, name := range names {
 		b, _, err := c.ReadBytes(context.Background(), name)

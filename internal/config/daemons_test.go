@@ -78,7 +78,7 @@ routes:
 	for !d.Addr().IsValid() && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	c := &client.Client{Addr: d.Addr().String()}
+	c := &client.TFTP{Addr: d.Addr().String()}
 	b, _, err := c.ReadBytes(context.Background(), "hello")
 	if err != nil || string(b) != "hello world\n" {
 		t.Errorf("read through the daemon: %q, %v", b, err)

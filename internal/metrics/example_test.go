@@ -64,7 +64,7 @@ func ExampleMetrics_TFTPHooks() {
 	go d.Serve(pc)
 	defer d.Close()
 
-	c := &client.Client{Addr: pc.LocalAddr().String()}
+	c := &client.TFTP{Addr: pc.LocalAddr().String()}
 	b, _, err := c.ReadBytes(context.Background(), "greeting")
 	fmt.Printf("%q %v\n", b, err)
 	// The daemon reports a read once the last ACK is in, before the

@@ -113,7 +113,7 @@ func TestMetricsFromRealDaemon(t *testing.T) {
 		t.Errorf("active transfers before any: %v, %v; want a zero series", v, ok)
 	}
 
-	c := &client.Client{Addr: srv.Addr().String(), Timeout: 200 * time.Millisecond}
+	c := &client.TFTP{Addr: srv.Addr().String(), Timeout: 200 * time.Millisecond}
 	for range 3 {
 		if _, _, err := c.ReadBytes(context.Background(), "boot/vmlinuz"); err != nil {
 			t.Fatal(err)

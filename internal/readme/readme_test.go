@@ -86,7 +86,7 @@ func TestGoSnippetServes(t *testing.T) {
 	}
 	image := bytes.Repeat([]byte("firmware"), 1000)
 	srv := daemontest.NewTFTP(t, routes(root, image))
-	c := client.Client{Addr: srv.Addr().String()}
+	c := client.TFTP{Addr: srv.Addr().String()}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for name, want := range map[string][]byte{
