@@ -75,6 +75,10 @@ func TestCountsOutOfRangeFail(t *testing.T) {
 		f := &fake{read: func([]byte) (int, error) { return n, nil }}
 		_, err := opened(t, f, drive.Config{}).Read(make([]byte, 8))
 		assertInternal(t, err, drive.ErrBadCount)
+		var ce *drive.CountError
+		if !errors.As(err, &ce) || ce.Call != "Read" || ce.N != n || ce.Len != 8 {
+			t.Errorf("count %d: the cause %v does not say what Read returned", n, err)
+		}
 	}
 	d := opened(t, &fake{}, drive.Config{})
 	_, err := d.ReadAt(badAt(9), make([]byte, 8), 0)

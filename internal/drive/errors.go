@@ -40,3 +40,23 @@ func internal(cause error) error {
 func panicked(call string, r any) error {
 	return internal(fmt.Errorf("handler %s %w: %v", call, ErrPanicked, r))
 }
+
+// CountError is the cause of a failure for a count out of range: what the
+// handler's call returned for a buffer of Len bytes. It matches
+// ErrBadCount.
+type CountError struct {
+	Call   string
+	N, Len int
+}
+
+// Error says what the handler returned.
+func (e *CountError) Error() string {
+	return fmt.Sprintf("handler %s returned a count of %d for a buffer of %d bytes", e.Call, e.N, e.Len)
+}
+
+// Is reports whether target is ErrBadCount.
+func (e *CountError) Is(target error) bool { return target == ErrBadCount }
+
+func badCount(call string, n, size int) error {
+	return internal(&CountError{Call: call, N: n, Len: size})
+}

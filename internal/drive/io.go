@@ -33,7 +33,7 @@ func (d *Driver) Read(p []byte) (int, error) {
 func (d *Driver) count(n int, err error, size int) (int, error) {
 	switch {
 	case n < 0 || n > size:
-		return 0, internal(ErrBadCount)
+		return 0, badCount("Read", n, size)
 	case errors.Is(err, io.EOF):
 		d.ended.Store(true)
 		return n, io.EOF
@@ -89,15 +89,18 @@ func (d *Driver) Write(p []byte, last bool) error {
 }
 
 // ReadAt reads through the handler's io.ReaderAt ra, failing a count
-// outside 0..len(p) with ErrBadCount.
+// outside 0..len(p) with ErrBadCount and (0, nil) with ErrNoProgress.
 func (d *Driver) ReadAt(ra io.ReaderAt, p []byte, off int64) (int, error) {
 	var n int
 	var rerr error
 	if err := d.Call("ReadAt", func() error { n, rerr = ra.ReadAt(p, off); return nil }); err != nil {
 		return 0, err
 	}
-	if n < 0 || n > len(p) {
-		return 0, internal(ErrBadCount)
+	switch {
+	case n < 0 || n > len(p):
+		return 0, badCount("ReadAt", n, len(p))
+	case n == 0 && len(p) > 0 && rerr == nil:
+		return 0, internal(ErrNoProgress)
 	}
 	return n, rerr
 }
@@ -113,7 +116,7 @@ func (d *Driver) WriteAt(wa io.WriterAt, p []byte, off int64) (int, error) {
 	}
 	switch {
 	case n < 0 || n > len(p):
-		return 0, internal(ErrBadCount)
+		return 0, badCount("WriteAt", n, len(p))
 	case werr == nil && n < len(p):
 		werr = io.ErrShortWrite
 	}
