@@ -187,17 +187,3 @@ func fileSide(name string) (local, error) {
 	open := behaviour.ReadFunc(func(context.Context, *behaviour.Transfer) (io.Reader, error) { return os.Open(name) })
 	return local{name: name, requested: name, h: open, size: fi.Size()}, nil
 }
-
-// sinkWriter feeds a fileSink as an io.Writer (the SCP client's local
-// side).
-type sinkWriter struct {
-	sink fileSink
-	t    *behaviour.Transfer
-}
-
-func (w sinkWriter) Write(p []byte) (int, error) {
-	if err := w.sink.Write(w.t, p, false); err != nil {
-		return 0, onLocalSide(err)
-	}
-	return len(p), nil
-}
