@@ -83,10 +83,7 @@ func (s *session) afterEOF(buf []byte) {
 		return
 	}
 	var n int
-	func() {
-		defer func() { _ = recover() }()
-		n, _ = s.h.Read(s.t, buf)
-	}()
+	_ = drive.Contain("Read", nil, func() error { n, _ = s.h.Read(s.t, buf); return nil })
 	if n > 0 {
 		s.violate(RuleDataAfterEOF, "Read returned %d bytes after io.EOF", n)
 	}
