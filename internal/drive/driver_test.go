@@ -183,3 +183,50 @@ func TestOverrunIsReported(t *testing.T) {
 		t.Error("busy after the call returned")
 	}
 }
+
+func TestEndRead(t *testing.T) {
+	cases := map[string]struct {
+		err  error
+		want error
+	}{
+		"io.EOF": {io.EOF, nil},
+		"nil":    {nil, drive.ErrBadEnding},
+		"error":  {behaviour.ErrNotFound, behaviour.ErrNotFound},
+	}
+	for name, tc := range cases {
+		f := &fake{read: func(p []byte) (int, error) {
+			if p != nil {
+				t.Errorf("%s: EndRead called Read with %d bytes, want nil", name, len(p))
+			}
+			return 0, tc.err
+		}}
+		d := opened(t, f, drive.Config{})
+		err := d.EndRead()
+		if !errors.Is(err, tc.want) || (tc.want == nil) != d.Ended() {
+			t.Errorf("%s: EndRead = %v, ended %v; want %v", name, err, d.Ended(), tc.want)
+		}
+	}
+}
+
+func TestContainOutsideATransfer(t *testing.T) {
+	var calls []string
+	err := drive.Contain("List", func(call string, _ any, _ []byte) { calls = append(calls, call) },
+		func() error { panic("boom") })
+	assertInternal(t, err, drive.ErrPanicked)
+	if len(calls) != 1 || calls[0] != "List" || !strings.Contains(err.Error(), "List panicked: boom") {
+		t.Errorf("err %v, hook saw %q", err, calls)
+	}
+	if err := drive.Contain("Stat", nil, func() error { panic("no hook") }); !errors.Is(err, drive.ErrPanicked) {
+		t.Errorf("without a hook: %v", err)
+	}
+}
+
+func TestInCallCountsRunningCalls(t *testing.T) {
+	var running atomic.Int32
+	var seen int32
+	f := &fake{read: func(p []byte) (int, error) { seen = running.Load(); return 1, nil }}
+	d := opened(t, f, drive.Config{InCall: &running})
+	if _, err := d.Read(make([]byte, 1)); err != nil || seen != 1 || running.Load() != 0 {
+		t.Errorf("in the call %d running, after it %d; want 1 and 0 (%v)", seen, running.Load(), err)
+	}
+}

@@ -21,13 +21,20 @@ func (d *Driver) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n int
-	var rerr error
-	err := d.Call("Read", func() error { n, rerr = d.h.Read(d.t, p); return nil })
-	if err == nil {
-		n, err = d.count(n, rerr, len(p))
-	}
+	n, err := d.callN("Read", func() (int, error) { return d.h.Read(d.t, p) })
+	n, err = d.count(n, err, len(p))
 	return n, d.fail(err)
+}
+
+// callN makes a call that returns a count; a panic returns no bytes and
+// the panic's error.
+func (d *Driver) callN(call string, fn func() (int, error)) (int, error) {
+	var n int
+	var err error
+	if perr := d.Call(call, func() error { n, err = fn(); return nil }); perr != nil {
+		return 0, perr
+	}
+	return n, err
 }
 
 func (d *Driver) count(n int, err error, size int) (int, error) {
@@ -91,11 +98,7 @@ func (d *Driver) Write(p []byte, last bool) error {
 // ReadAt reads through the handler's io.ReaderAt ra, failing a count
 // outside 0..len(p) with ErrBadCount and (0, nil) with ErrNoProgress.
 func (d *Driver) ReadAt(ra io.ReaderAt, p []byte, off int64) (int, error) {
-	var n int
-	var rerr error
-	if err := d.Call("ReadAt", func() error { n, rerr = ra.ReadAt(p, off); return nil }); err != nil {
-		return 0, err
-	}
+	n, rerr := d.callN("ReadAt", func() (int, error) { return ra.ReadAt(p, off) })
 	switch {
 	case n < 0 || n > len(p):
 		return 0, badCount("ReadAt", n, len(p))
@@ -109,11 +112,7 @@ func (d *Driver) ReadAt(ra io.ReaderAt, p []byte, off int64) (int, error) {
 // outside 0..len(p) with ErrBadCount and a short write without an error
 // with io.ErrShortWrite.
 func (d *Driver) WriteAt(wa io.WriterAt, p []byte, off int64) (int, error) {
-	var n int
-	var werr error
-	if err := d.Call("WriteAt", func() error { n, werr = wa.WriteAt(p, off); return nil }); err != nil {
-		return 0, err
-	}
+	n, werr := d.callN("WriteAt", func() (int, error) { return wa.WriteAt(p, off) })
 	switch {
 	case n < 0 || n > len(p):
 		return 0, badCount("WriteAt", n, len(p))
