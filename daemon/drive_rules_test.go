@@ -82,3 +82,20 @@ func TestSFTPFailsBrokenCounts(t *testing.T) {
 		})
 	}
 }
+
+func TestSCPFailsBrokenCounts(t *testing.T) {
+	for name, read := range brokenReads() {
+		t.Run(name, func(t *testing.T) {
+			h := &brokenRead{read: read}
+			r := newSCPRaw(t, daemontest.NewSSH(t, h), "scp -f f")
+			r.send("\x00")
+			if a := r.answer(); !strings.Contains(a, "internal error") {
+				t.Errorf("answer %q, want the internal error", a)
+			}
+			if code := r.exit(); code == 0 {
+				t.Error("scp -f succeeded")
+			}
+			h.waitOneAbort(t)
+		})
+	}
+}
