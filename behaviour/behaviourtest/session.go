@@ -94,9 +94,9 @@ func (s *session) run(ctx context.Context, data []byte) ([]byte, error) {
 	return s.read()
 }
 
-// protect runs f, a probe of the handler method named method that no
-// engine makes (a capability, Prepare alone), and reports a panic as a
-// violation.
+// protect runs f, a call of method that the kit checks more strictly than
+// the driver (the capabilities, random access and its ending), and reports
+// a panic as a violation.
 func (s *session) protect(method string, f func()) (panicked bool) {
 	return drive.Contain(method, s.panicked, func() error { f(); return nil }) != nil
 }
