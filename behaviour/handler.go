@@ -32,11 +32,14 @@ import "context"
 // Data: for a read transfer (t.Access == Read) the engine calls Read
 // repeatedly; Read fills any part of p and returns io.EOF, with or without
 // bytes, after the last byte. The engine, not the handler, cuts protocol
-// blocks, so Read may return any length. For a write transfer the engine calls
-// Write with whatever arrived (one TFTP block, one SCP chunk, contiguous SFTP
-// data); last marks the final call, which may carry no bytes, and returning
-// nil from it commits the file. Data must not become visible to others before
-// the commit.
+// blocks, so Read may return any length from 0 to len(p). Every engine fails
+// the transfer with an undefined error when Read (or ReadAt, WriteAt) returns
+// a count outside 0..len(p), and when Read answers (0, nil) 100 times in a row
+// (the limit bufio puts on readers that make no progress): nothing is clamped
+// or retried forever. For a write transfer the engine calls Write with
+// whatever arrived (one TFTP block, one SCP chunk, contiguous SFTP data); last
+// marks the final call, which may carry no bytes, and returning nil from it
+// commits the file. Data must not become visible to others before the commit.
 //
 // The ending rule: after Open returns nil there is exactly one ending. Either
 // the final Read (the one returning io.EOF) or the final Write (last == true)

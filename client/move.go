@@ -82,7 +82,7 @@ func (x *transfer) upload(ctx context.Context) error {
 	l := &uplink{ConnTransport: x.tr} // the handshake acknowledged block 0
 	st, err := tftp.ServeRead(ctx, l, x.p, behaviour.Options{}, source{x})
 	x.record(st)
-	if errors.Is(err, tftp.ErrTimeout) && x.ended && st.Blocks >= 2 && l.lastAck == uint16(st.Blocks-1) {
+	if errors.Is(err, tftp.ErrTimeout) && x.d.Ended() && st.Blocks >= 2 && l.lastAck == uint16(st.Blocks-1) {
 		x.res.Unconfirmed = true
 		return nil
 	}

@@ -14,7 +14,7 @@ func (x *transfer) prepare(ctx context.Context, remote string, l local) error {
 	x.t = x.localTransfer(ctx, l)
 	suggested := x.suggest()
 	x.t.Options = suggested.Clone()
-	if err := call("Prepare", func() error { return x.h.Prepare(ctx, &x.t) }); err != nil {
+	if err := x.d.Prepare(ctx); err != nil {
 		return err
 	}
 	if err := checkPrepared(suggested, x.t.Options); err != nil {

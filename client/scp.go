@@ -93,24 +93,19 @@ func (s *SCP) ReadBytes(ctx context.Context, remote string) ([]byte, Result, err
 // was. The file gets mode 0644, or keeps that of the file it replaces,
 // whatever mode the server announces.
 func (s *SCP) ReadFile(ctx context.Context, remote, name string) (Result, error) {
-	sink := fileSink{path: name, sync: s.Fsync}
-	var t behaviour.Transfer
-	if err := sink.Prepare(ctx, &t); err != nil {
-		return s.failed(behaviour.Read, remote, onLocalSide(err))
+	e := newLocal(fileSink{path: name, sync: s.Fsync})
+	if err := e.prepare(ctx); err != nil {
+		return s.failed(behaviour.Read, remote, err)
 	}
 	return s.run(ctx, behaviour.Read, remote, func(x *scpSession) (int64, error) {
-		opened := false
 		open := func() (io.Writer, error) {
-			if err := sink.Open(ctx, &t); err != nil {
-				return nil, onLocalSide(err)
+			if err := e.open(ctx); err != nil {
+				return nil, err
 			}
-			opened = true
-			return sinkWriter{sink, &t}, nil
+			return e, nil
 		}
-		n, err := s.download(x, remote, open, func() error { return onLocalSide(sink.Write(&t, nil, true)) })
-		if err != nil && opened {
-			sink.Abort(&t, err)
-		}
+		n, err := s.download(x, remote, open, e.commit)
+		e.finish(err)
 		return n, err
 	})
 }

@@ -191,20 +191,6 @@ func fileSide(name string) (local, error) {
 	return local{name: name, requested: name, h: open, size: fi.Size()}, nil
 }
 
-// sinkWriter feeds a fileSink as an io.Writer (the SCP client's local
-// side).
-type sinkWriter struct {
-	sink fileSink
-	t    *behaviour.Transfer
-}
-
-func (w sinkWriter) Write(p []byte) (int, error) {
-	if err := w.sink.Write(w.t, p, false); err != nil {
-		return 0, onLocalSide(err)
-	}
-	return len(p), nil
-}
-
 // measured runs move, an SFTP transfer of remote, and describes it.
 func (s *SFTP) measured(a behaviour.Access, remote string, move func() (int64, error)) (Result, error) {
 	return s.measure(behaviour.SFTP, a, remote, move)

@@ -2,12 +2,12 @@ package client
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/netip"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 )
 
 // ReadHandler downloads remote into the local Handler h, chosen the way the
@@ -59,19 +59,25 @@ func handlerSide(localName string, h behaviour.Handler) (local, error) {
 	return local{name: name, requested: localName, h: h, size: -1}, err
 }
 
-// endpoint drives the local Handler of one SFTP transfer and keeps track of
-// its ending, so that Abort runs exactly once and only after Open.
+// endpoint drives the local Handler of one SFTP transfer through the
+// driver, which keeps track of its ending: Abort runs exactly once and
+// only after Open.
 type endpoint struct {
-	h             behaviour.Handler
-	t             behaviour.Transfer
-	opened, ended bool
-	zeroReads     int
+	t behaviour.Transfer
+	d *drive.Driver
+}
+
+// newLocal drives h through an endpoint whose Transfer is still empty.
+func newLocal(h behaviour.Handler) *endpoint {
+	e := &endpoint{}
+	e.d = drive.New(h, &e.t, drive.Config{})
+	return e
 }
 
 // newEndpoint builds the local side's Transfer: a download is written
 // locally (behaviour.Write), an upload read.
 func (s *SFTP) newEndpoint(ctx context.Context, op behaviour.Access, l local) *endpoint {
-	e := &endpoint{h: l.h}
+	e := newLocal(l.h)
 	// A download creates or replaces the local file, whatever SFTP flags
 	// the server saw.
 	e.t = behaviour.Transfer{Protocol: behaviour.SFTP, Access: behaviour.Write, RequestedName: l.requested, Name: l.name,
@@ -85,7 +91,7 @@ func (s *SFTP) newEndpoint(ctx context.Context, op behaviour.Access, l local) *e
 }
 
 func (e *endpoint) prepare(ctx context.Context) error {
-	return onLocalSide(call("Prepare", func() error { return e.h.Prepare(ctx, &e.t) }))
+	return onLocalSide(e.d.Prepare(ctx))
 }
 
 // connected tells the handler where the transfer goes, as the TFTP client
@@ -103,16 +109,12 @@ func addrPort(a net.Addr) netip.AddrPort {
 }
 
 func (e *endpoint) open(ctx context.Context) error {
-	if err := call("Open", func() error { return e.h.Open(ctx, &e.t) }); err != nil {
-		return onLocalSide(err)
-	}
-	e.opened = true
-	return nil
+	return onLocalSide(e.d.Open(ctx))
 }
 
 // Write hands a piece of a download to the handler.
 func (e *endpoint) Write(p []byte) (int, error) {
-	if err := call("Write", func() error { return e.h.Write(&e.t, p, false) }); err != nil {
+	if err := e.d.Write(p, false); err != nil {
 		return 0, onLocalSide(err)
 	}
 	return len(p), nil
@@ -120,38 +122,23 @@ func (e *endpoint) Write(p []byte) (int, error) {
 
 // commit is the final Write of a download.
 func (e *endpoint) commit() error {
-	err := call("Write", func() error { return e.h.Write(&e.t, nil, true) })
-	e.ended = err == nil
-	return onLocalSide(err)
+	return onLocalSide(e.d.Write(nil, true))
 }
 
 // Read takes the next piece of an upload from the handler; the call that
 // returns io.EOF is the ending.
 func (e *endpoint) Read(p []byte) (int, error) {
-	var n int
-	err := call("Read", func() (err error) { n, err = e.h.Read(&e.t, p); return err })
-	n = min(max(n, 0), len(p))
-	switch {
-	case errors.Is(err, io.EOF):
-		e.ended = true
-		return n, io.EOF
-	case err != nil:
+	n, err := e.d.Read(p)
+	if err != nil && err != io.EOF {
 		return n, onLocalSide(err)
-	case n == 0:
-		if e.zeroReads++; e.zeroReads > maxZeroReads {
-			return 0, onLocalSide(errNoProgress)
-		}
-	default:
-		e.zeroReads = 0
 	}
-	return n, nil
+	return n, err
 }
 
 // finish aborts the handler when the transfer failed after Open and before
 // its ending.
 func (e *endpoint) finish(err error) {
-	if err != nil && e.opened && !e.ended {
-		e.ended = true
-		_ = call("Abort", func() error { e.h.Abort(&e.t, err); return nil })
+	if err != nil {
+		e.d.Abort(err)
 	}
 }

@@ -2,11 +2,11 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 	"github.com/filemux/filemux/internal/tftp"
 )
 
@@ -16,19 +16,17 @@ import (
 type transfer struct {
 	s   *settings
 	op  behaviour.Access
-	h   behaviour.Handler
 	t   behaviour.Transfer
 	req tftp.Request
 	pc  *net.UDPConn
 	tr  *tftp.ConnTransport
 	p   tftp.Params
 
-	opened, ended bool
-	verify        *verifier
-	bytes, total  int64
-	zeroReads     int
-	res           Result
-	start         time.Time
+	d            *drive.Driver
+	verify       *verifier
+	bytes, total int64
+	res          Result
+	start        time.Time
 }
 
 // local names the local side of a transfer: the name a registry matches
@@ -43,7 +41,8 @@ type local struct {
 
 // run performs one transfer of remote with the local side l.
 func (c *TFTP) run(ctx context.Context, op behaviour.Access, remote string, l local) (Result, error) {
-	x := &transfer{op: op, h: l.h, start: time.Now(), total: -1}
+	x := &transfer{op: op, start: time.Now(), total: -1}
+	x.d = drive.New(l.h, &x.t, drive.Config{})
 	x.res = Result{Protocol: behaviour.TFTP, Access: op, Remote: remote, Server: c.Addr, Size: -1}
 	server := c.Addr
 	s, err := c.settings(ctx)
@@ -89,8 +88,8 @@ func (x *transfer) run(ctx context.Context, remote string, l local) error {
 		return err
 	}
 	err = x.move(ctx, first, stop)
-	if err != nil && x.opened && !x.ended {
-		x.abort(cause(err))
+	if err != nil {
+		x.d.Abort(cause(err))
 	}
 	return err
 }
@@ -104,33 +103,16 @@ func (x *transfer) refuse(err error) {
 	_ = x.tr.Send(tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)))
 }
 
-func (x *transfer) abort(err error) {
-	_ = call("Abort", func() error { x.h.Abort(&x.t, err); return nil })
-}
-
 // open hands the options the server accepted to the local handler.
 func (x *transfer) open(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := call("Open", func() error { return x.h.Open(ctx, &x.t) }); err != nil {
+	if err := x.d.Open(ctx); err != nil {
 		return err
 	}
-	x.opened = true
 	x.report()
 	return nil
-}
-
-// call runs a handler method, turning a panic into an error so that the
-// server is told and the transfer ends cleanly (the behaviour.Handler
-// contract).
-func call(method string, fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &behaviour.Error{Code: behaviour.CodeUndefined, Err: fmt.Errorf("client: local handler's %s panicked: %v", method, r)}
-		}
-	}()
-	return fn()
 }
 
 func (x *transfer) report() {

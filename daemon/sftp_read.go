@@ -60,9 +60,6 @@ func (r *sftpReader) randomReadAt(p []byte, off int64) (int, error) {
 	case err != nil:
 		r.fail(err)
 		return 0, err
-	case n == 0 && len(p) > 0:
-		r.fail(errSSHNoProgress)
-		return 0, errSSHNoProgress
 	}
 	return n, nil
 }

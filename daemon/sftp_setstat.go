@@ -77,7 +77,7 @@ func sftpMode(m uint32) fs.FileMode {
 func (x *sshTransfer) change(what string, fn func(context.Context, behaviour.Handler, *behaviour.Transfer) error) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.ended || x.done {
+	if x.d.Ended() || x.done {
 		return errSSHLost
 	}
 	return x.call(what, func() error { return fn(x.t.Context(), x.h, &x.t) })

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 	"github.com/pkg/sftp"
 )
 
@@ -70,15 +71,15 @@ func (ss *sftpSession) stat(requested string) (fs.FileInfo, error) {
 // file) and aborting the transfer. OnRequest and the other hooks do not see
 // it: it is no transfer.
 func (ss *sftpSession) statByOpening(t *behaviour.Transfer) (fs.FileInfo, error) {
-	h := ss.c.handler
 	ctx, cancel := context.WithCancel(ss.c.ctx)
 	defer cancel()
 	t.SetContext(ctx)
-	if err := ss.c.contained("Open", func() error { return h.Open(ctx, t) }); err != nil {
+	d := drive.New(ss.c.handler, t, drive.Config{Panic: ss.c.handlerPanicked, InCall: &ss.c.inCall})
+	if err := d.Open(ctx); err != nil {
 		return nil, err
 	}
 	size, _ := t.Size()
-	_ = ss.c.contained("Abort", func() error { h.Abort(t, errSFTPStatProbe); return nil })
+	d.Abort(errSFTPStatProbe)
 	return sftpFileInfo(t.Name, size), nil
 }
 

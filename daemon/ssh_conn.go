@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -226,21 +227,23 @@ func (c *sshConn) recoverPanic(what string) {
 
 // recoverPanicValue logs a recovered panic with its stack.
 func (c *sshConn) recoverPanicValue(what string, r any) {
+	c.logPanic(what, r, debug.Stack())
+}
+
+func (c *sshConn) logPanic(what string, r any, stack []byte) {
 	c.srv.cfg.log.Error("ssh panic", "in", what, "peer", c.peer, "user", c.user,
-		"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		"panic", fmt.Sprint(r), "stack", string(stack))
+}
+
+// handlerPanicked logs a panic of a handler call outside a transfer.
+func (c *sshConn) handlerPanicked(what string, r any, stack []byte) {
+	c.logPanic("handler "+what, r, stack)
 }
 
 // contained runs a handler call that belongs to no transfer (stat, list,
 // the changes), counting it as running and turning a panic into an error.
-func (c *sshConn) contained(what string, fn func() error) (err error) {
+func (c *sshConn) contained(what string, fn func() error) error {
 	c.inCall.Add(1)
-	defer func() {
-		c.inCall.Add(-1)
-		if r := recover(); r != nil {
-			c.recoverPanicValue("handler "+what, r)
-			err = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error",
-				Err: fmt.Errorf("daemon: handler %s panicked: %v", what, r)}
-		}
-	}()
-	return fn()
+	defer c.inCall.Add(-1)
+	return drive.Contain(what, c.handlerPanicked, fn)
 }

@@ -22,9 +22,6 @@ var (
 	errSSHLost         = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "connection lost", Err: errors.New("daemon: ssh connection lost")}
 	errSSHTooLarge     = &behaviour.Error{Code: behaviour.CodeDiskFull, Message: "file too large"}
 	errSSHNoHandler    = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "no files for this user"}
-	errSSHNoProgress   = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error", Err: errors.New("daemon: handler Read made no progress")}
-	errSSHBadCount     = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error", Err: errors.New("daemon: handler Read returned a count outside 0..len(p)")}
-	errSSHBadEnding    = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error", Err: errors.New("daemon: handler answered Read(t, nil) without io.EOF")}
 	errSSHClosedEarly  = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "closed before the end of the file", Err: errors.New("daemon: client closed the file before reading it all")}
 	errSSHNotDelivered = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "closed before the end of the file", Err: errors.New("daemon: the handler ended but the client did not receive every byte")}
 )

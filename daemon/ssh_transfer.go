@@ -2,25 +2,19 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 )
 
-// sshMaxZeroReads is how many (0, nil) answers of Read in a row a transfer
-// tolerates before it calls the handler stuck.
-const sshMaxZeroReads = 100
-
 // sshTransfer is one file opened over SFTP or SCP, from Open to its single
-// ending. It contains every handler call (a panic becomes an error),
-// serialises the sequential calls, counts the bytes and reports the
-// outcome.
+// ending. It makes every handler call through the driver, serialises the
+// sequential calls, counts the bytes and reports the outcome.
 type sshTransfer struct {
 	c      *sshConn
 	h      behaviour.Handler
@@ -28,11 +22,10 @@ type sshTransfer struct {
 	start  time.Time
 	bytes  atomic.Int64
 	cancel context.CancelFunc
+	d      *drive.Driver
 
-	mu    sync.Mutex // serialises the handler calls of the transfer
-	ended bool       // the handler had its ending: no Abort may follow
-	done  bool       // finish ran
-	zeros int        // (0, nil) Reads in a row
+	mu   sync.Mutex // serialises the handler calls of the transfer
+	done bool       // finish ran
 }
 
 // newTransfer cleans the requested name and prepares a transfer; a name
@@ -42,7 +35,9 @@ func (c *sshConn) newTransfer(proto behaviour.Protocol, access behaviour.Access,
 	if err != nil {
 		return nil, err
 	}
-	return &sshTransfer{c: c, h: c.handler, t: *t, start: time.Now()}, nil
+	x := &sshTransfer{c: c, h: c.handler, t: *t, start: time.Now()}
+	x.d = drive.New(x.h, &x.t, drive.Config{Panic: x.panicked, InCall: &c.inCall})
+	return x, nil
 }
 
 // newRequest returns the transfer of an operation on requested: the
@@ -71,7 +66,7 @@ func (x *sshTransfer) open() error {
 	}
 	err := x.hookRequest()
 	if err == nil {
-		err = x.call("Open", func() error { return x.h.Open(ctx, &x.t) })
+		err = x.d.Open(ctx)
 	}
 	if err != nil {
 		x.mu.Lock()
@@ -84,23 +79,13 @@ func (x *sshTransfer) open() error {
 	return err
 }
 
-// call runs one handler call, containing a panic.
-func (x *sshTransfer) call(what string, fn func() error) (err error) {
-	x.c.inCall.Add(1)
-	defer func() {
-		x.c.inCall.Add(-1)
-		if r := recover(); r != nil {
-			err = x.panicked(what, r)
-		}
-	}()
-	return fn()
-}
+// call runs one call of the handler, its capabilities or the hooks through
+// the driver, containing a panic.
+func (x *sshTransfer) call(what string, fn func() error) error { return x.d.Call(what, fn) }
 
-func (x *sshTransfer) panicked(what string, r any) error {
+func (x *sshTransfer) panicked(what string, r any, stack []byte) {
 	x.c.srv.cfg.log.Error("ssh handler panicked", "call", what, "peer", x.t.Peer, "user", x.t.User,
-		"file", x.t.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-	return &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error",
-		Err: fmt.Errorf("daemon: handler %s panicked: %v", what, r)}
+		"file", x.t.Name, "panic", fmt.Sprint(r), "stack", string(stack))
 }
 
 // read calls the handler's Read with a non-empty p. It returns io.EOF,
@@ -108,32 +93,12 @@ func (x *sshTransfer) panicked(what string, r any) error {
 func (x *sshTransfer) read(p []byte) (int, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.ended || x.done {
+	if x.done {
 		return 0, io.EOF
 	}
-	var n int
-	var rerr error
-	if err := x.call("Read", func() error { n, rerr = x.h.Read(&x.t, p); return nil }); err != nil {
-		return 0, err
-	}
-	if n < 0 || n > len(p) {
-		return 0, errSSHBadCount
-	}
+	n, err := x.d.Read(p)
 	x.bytes.Add(int64(n))
-	switch {
-	case errors.Is(rerr, io.EOF):
-		x.ended = true
-		return n, io.EOF
-	case rerr != nil:
-		return 0, rerr
-	case n > 0:
-		x.zeros = 0
-	default:
-		if x.zeros++; x.zeros >= sshMaxZeroReads {
-			return 0, errSSHNoProgress
-		}
-	}
-	return n, nil
+	return n, err
 }
 
 // endRead is the ending of a random-access read: Read(t, nil), which the
@@ -141,51 +106,29 @@ func (x *sshTransfer) read(p []byte) (int, error) {
 func (x *sshTransfer) endRead() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.ended {
-		return nil
-	}
-	var rerr error
-	if err := x.call("Read", func() error { _, rerr = x.h.Read(&x.t, nil); return nil }); err != nil {
-		return err
-	}
-	switch {
-	case errors.Is(rerr, io.EOF):
-		x.ended = true
-		return nil
-	case rerr != nil:
-		return rerr
-	}
-	return errSSHBadEnding
+	return x.d.EndRead()
 }
 
 // readAt reads through the handler's io.ReaderAt; calls may overlap.
 func (x *sshTransfer) readAt(ra io.ReaderAt, p []byte, off int64) (int, error) {
-	var n int
-	var rerr error
-	if err := x.call("ReadAt", func() error { n, rerr = ra.ReadAt(p, off); return nil }); err != nil {
-		return 0, err
-	}
-	if n < 0 || n > len(p) {
-		return 0, errSSHBadCount
-	}
+	n, err := x.d.ReadAt(ra, p, off)
 	x.bytes.Add(int64(n))
-	return n, rerr
+	return n, err
 }
 
 // write calls the handler's Write; last commits.
 func (x *sshTransfer) write(p []byte, last bool) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.ended || x.done {
+	if x.d.Ended() || x.done {
 		return errSSHLost
 	}
 	if m := x.c.srv.cfg.maxSize; m > 0 && x.bytes.Load()+int64(len(p)) > m {
 		return errSSHTooLarge
 	}
-	err := x.call("Write", func() error { return x.h.Write(&x.t, p, last) })
+	err := x.d.Write(p, last)
 	if err == nil {
 		x.bytes.Add(int64(len(p)))
-		x.ended = last
 	}
 	return err
 }
@@ -195,16 +138,9 @@ func (x *sshTransfer) writeAt(wa io.WriterAt, p []byte, off int64) error {
 	if m := x.c.srv.cfg.maxSize; m > 0 && off+int64(len(p)) > m {
 		return errSSHTooLarge
 	}
-	var n int
-	var werr error
-	if err := x.call("WriteAt", func() error { n, werr = wa.WriteAt(p, off); return nil }); err != nil {
-		return err
-	}
-	x.bytes.Add(int64(max(n, 0)))
-	if werr == nil && n != len(p) {
-		werr = io.ErrShortWrite
-	}
-	return werr
+	n, err := x.d.WriteAt(wa, p, off)
+	x.bytes.Add(int64(n))
+	return err
 }
 
 // finish ends the transfer once: with a nil cause it succeeded (the
@@ -217,8 +153,8 @@ func (x *sshTransfer) finish(cause error) {
 		return
 	}
 	x.done = true
-	if cause != nil && !x.ended {
-		_ = x.call("Abort", func() error { x.h.Abort(&x.t, cause); return nil })
+	if cause != nil {
+		x.d.Abort(cause)
 	}
 	x.mu.Unlock()
 	x.c.srv.untrack(x)

@@ -22,6 +22,4 @@ var (
 	errSlowCall   = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "timed out", Err: errors.New("daemon: handler call overran twice the timeout")}
 	errTooLong    = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "timed out", Err: errors.New("daemon: transfer exceeded MaxDuration")}
 	errSuperseded = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "superseded", Err: errors.New("daemon: the peer sent a new request from the same port")}
-	errNoProgress = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error", Err: errors.New("daemon: handler Read made no progress")}
-	errBadCount   = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "internal error", Err: errors.New("daemon: handler Read returned a count outside 0..len(p)")}
 )

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 	"github.com/filemux/filemux/internal/tftp"
 )
 
@@ -28,17 +29,12 @@ func (x *transfer) snapshot() Stats {
 }
 
 // hookRequest asks OnRequest, containing a panic.
-func (x *transfer) hookRequest() (err error) {
+func (x *transfer) hookRequest() error {
 	hook := x.s.cfg.onRequest
 	if hook == nil {
 		return nil
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = x.panicked("OnRequest", r)
-		}
-	}()
-	return hook(x.snapshot())
+	return drive.Contain("OnRequest", x.panicked, func() error { return hook(x.snapshot()) })
 }
 
 // report logs the ending and calls OnSuccess or OnFailure.
@@ -58,15 +54,9 @@ func (x *transfer) report(st tftp.Stats, outcome Outcome, cause error) {
 	if outcome == OutcomeSuccess {
 		hook = x.s.cfg.onSuccess
 	}
-	if hook == nil {
-		return
+	if hook != nil {
+		_ = drive.Contain("hook", x.panicked, func() error { hook(s); return nil })
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			x.panicked("hook", r)
-		}
-	}()
-	hook(s)
 }
 
 func (x *transfer) log(s Stats) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 	"github.com/filemux/filemux/internal/tftp"
 )
 
@@ -28,10 +29,9 @@ type transfer struct {
 	cancel    context.CancelCauseFunc
 	g         *guard
 	closeConn func() error // the transfer's own socket, nil in single-port mode
-	wd        watchdog
+	d         *drive.Driver
 	params    tftp.Params // as negotiated
 
-	opened  bool          // Open returned nil
 	counted bool          // holds a place under the limits; guarded by s.mu
 	pend    *list.Element // its entry among the unconfirmed; guarded by s.mu
 	// unproven: nothing proves the peer receives (see TFTP's doc), so
@@ -39,8 +39,6 @@ type transfer struct {
 	unproven bool
 	// lateRefusal: the peer answered when no place was free (ERROR 3).
 	lateRefusal bool
-	ended       atomic.Bool                     // the handler's ending happened (io.EOF read or commit)
-	aborted     atomic.Bool                     // the handler's Abort ran
 	killed      atomic.Pointer[behaviour.Error] // the daemon ended the transfer itself
 	bytes       atomic.Int64                    // file bytes through the handler
 	mu          sync.Mutex                      // guards accepted
@@ -65,7 +63,7 @@ func newTransfer(s *server, req tftp.Request, name string, suggested behaviour.O
 	}
 	x.ctx, x.cancel = context.WithCancelCause(s.ctx)
 	x.t.SetContext(x.ctx)
-	x.wd.limit = 2 * s.cfg.base.Timeout
+	x.d = x.newDriver()
 	return x
 }
 
@@ -87,7 +85,7 @@ func (x *transfer) run() {
 		x.s.detach(x)
 	}
 	if cause != nil {
-		x.abortOnce(cause)
+		x.d.Abort(cause)
 	}
 	x.report(st, x.outcome(err, cause, started), cause)
 	if dally {
@@ -123,7 +121,7 @@ func (x *transfer) serve() (st tftp.Stats, started bool, err error) {
 		return st, false, x.fail(err)
 	}
 	x.setAccepted(oack)
-	x.wd.setLimit(2 * p.Timeout)
+	x.d.SetLimit(2 * p.Timeout)
 	p.SkipDally = true // run dallies after reporting the success
 	x.params = p
 	if x.req.Op == tftp.OpRRQ {
@@ -138,8 +136,7 @@ func (x *transfer) open() error {
 	if err := x.alive(); err != nil {
 		return err
 	}
-	err := x.guarded("Open", func() error { return x.s.cfg.handler.Open(x.ctx, &x.t) })
-	x.opened = err == nil
+	err := x.d.Open(x.ctx)
 	if k := x.alive(); k != nil {
 		return k
 	}
@@ -198,7 +195,7 @@ func (x *transfer) supersede() {
 
 // committed reports whether a write has been committed: its peer has sent
 // the whole file, and only the dally remains.
-func (x *transfer) committed() bool { return x.req.Op == tftp.OpWRQ && x.ended.Load() }
+func (x *transfer) committed() bool { return x.req.Op == tftp.OpWRQ && x.d.Ended() }
 
 // cause is the error the transfer ended with: the daemon's own reason when
 // it killed it, else the engine's or the handler's error. A committed write
@@ -211,8 +208,8 @@ func (x *transfer) cause(err error) error {
 	if x.committed() {
 		return nil
 	}
-	if err == nil && x.opened && !x.ended.Load() {
-		return errors.New("daemon: engine returned before the handler's ending")
+	if err == nil && x.d.Opened() && !x.d.Ended() {
+		return errEngineEarly
 	}
 	return err
 }
@@ -267,4 +264,4 @@ func (x *transfer) release() {
 // stuck reports whether the transfer is inside a handler call. After the
 // transfer was killed, that call is all that keeps it: Shutdown does not
 // wait for it, since a handler may never return.
-func (x *transfer) stuck() bool { return x.wd.busy() }
+func (x *transfer) stuck() bool { return x.d.Busy() }

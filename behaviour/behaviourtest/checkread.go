@@ -83,7 +83,7 @@ func (k *kit) checkPrepare(access behaviour.Access, name string) {
 	defer cancel()
 	t.SetContext(ctx)
 	k.within(t, func() {
-		if !s.protect("Prepare", func() { err = k.h.Prepare(ctx, t) }) && err == nil {
+		if s.d.Prepare(ctx) == nil {
 			s.checkOptions("Prepare")
 		}
 	})

@@ -6,11 +6,8 @@ import (
 	"strconv"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 )
-
-// maxZeroReads is how many (0, nil) answers in a row the driver tolerates
-// before it calls the handler stuck, as io.ReadAll would spin forever.
-const maxZeroReads = 100
 
 var (
 	errBadCount = errors.New("behaviourtest: Read returned a count outside 0..len(p)")
@@ -34,19 +31,11 @@ func (s *session) read() ([]byte, error) {
 func (s *session) readSeq() ([]byte, error) {
 	var out []byte
 	buf := make([]byte, s.c.chunk)
-	zeros := 0
 	for {
 		if err := s.t.Context().Err(); err != nil {
 			return out, s.abort(err)
 		}
-		n, err, ok := s.readOnce(buf)
-		if !ok {
-			return out, s.abort(errPanicked)
-		}
-		if n < 0 || n > len(buf) {
-			s.violate(RuleReadLength, "Read(p) with len(p) = %d returned n = %d", len(buf), n)
-			return out, s.abort(errBadCount)
-		}
+		n, err := s.d.Read(buf)
 		out = append(out, buf[:n]...)
 		switch {
 		case errors.Is(err, io.EOF):
@@ -55,14 +44,7 @@ func (s *session) readSeq() ([]byte, error) {
 			s.checkSize(int64(len(out)))
 			return out, nil
 		case err != nil:
-			return out, s.abort(err)
-		case n > 0:
-			zeros = 0
-		default:
-			if zeros++; zeros >= maxZeroReads {
-				s.violate(RuleZeroRead, "Read returned (0, nil) %d times in a row", zeros)
-				return out, s.abort(errStuck)
-			}
+			return out, s.abort(s.readFailure(err))
 		}
 		if int64(len(out)) > s.c.maxSize {
 			s.violate(RuleTooLong, "Read returned more than %d bytes without io.EOF", s.c.maxSize)
@@ -71,6 +53,23 @@ func (s *session) readSeq() ([]byte, error) {
 	}
 }
 
+// readFailure reports the driver's failures of Read as violations and
+// returns the kit's own error for them.
+func (s *session) readFailure(err error) error {
+	var ce *drive.CountError
+	switch {
+	case errors.As(err, &ce):
+		s.violate(RuleReadLength, "Read(p) with len(p) = %d returned n = %d", ce.Len, ce.N)
+		return errBadCount
+	case errors.Is(err, drive.ErrNoProgress):
+		s.violate(RuleZeroRead, "Read returned (0, nil) %d times in a row", drive.MaxZeroReads)
+		return errStuck
+	}
+	return kitCause(err)
+}
+
+// readOnce is the Read of a random-access ending, Read(t, nil): the kit
+// checks its count too, which the driver's EndRead does not return.
 func (s *session) readOnce(p []byte) (n int, err error, ok bool) {
 	panicked := s.protect("Read", func() { n, err = s.h.Read(s.t, p) })
 	return n, err, !panicked
@@ -84,10 +83,7 @@ func (s *session) afterEOF(buf []byte) {
 		return
 	}
 	var n int
-	func() {
-		defer func() { _ = recover() }()
-		n, _ = s.h.Read(s.t, buf)
-	}()
+	_ = drive.Contain("Read", nil, func() error { n, _ = s.h.Read(s.t, buf); return nil })
 	if n > 0 {
 		s.violate(RuleDataAfterEOF, "Read returned %d bytes after io.EOF", n)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
 )
 
 // session is one transfer driven through a handler: it makes every call an
@@ -20,6 +21,7 @@ type session struct {
 	c         *config
 	suggested behaviour.Options
 	v         violations
+	d         *drive.Driver
 	ended     bool // an ending happened: nothing more may be called
 }
 
@@ -68,18 +70,22 @@ func Write(ctx context.Context, h behaviour.Handler, name string, data []byte, o
 	return err
 }
 
+// newSession drives t through h with the engines' driver, which reports
+// every panic as a violation.
 func newSession(h behaviour.Handler, t *behaviour.Transfer, c *config) *session {
-	return &session{h: h, t: t, c: c, suggested: t.Options.Clone()}
+	s := &session{h: h, t: t, c: c, suggested: t.Options.Clone()}
+	s.d = drive.New(h, t, drive.Config{Panic: s.panicked})
+	return s
+}
+
+func (s *session) panicked(method string, r any, _ []byte) {
+	s.violate(RulePanic, "%s panicked: %v", method, r)
 }
 
 func (s *session) run(ctx context.Context, data []byte) ([]byte, error) {
 	s.t.SetContext(ctx)
-	var err error
-	if s.protect("Open", func() { err = s.h.Open(ctx, s.t) }) {
-		return nil, errPanicked
-	}
-	if err != nil {
-		return nil, err
+	if err := s.d.Open(ctx); err != nil {
+		return nil, kitCause(err)
 	}
 	s.checkOptions("Open")
 	if s.t.Access == behaviour.Write {
@@ -88,26 +94,27 @@ func (s *session) run(ctx context.Context, data []byte) ([]byte, error) {
 	return s.read()
 }
 
-// protect runs f, a call of the handler method named method, and reports a
-// panic as a violation.
+// protect runs f, a call of method that the kit checks more strictly than
+// the driver (the capabilities, random access and its ending), and reports
+// a panic as a violation.
 func (s *session) protect(method string, f func()) (panicked bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.violate(RulePanic, "%s panicked: %v", method, r)
-			panicked = true
-		}
-	}()
-	f()
-	return false
+	return drive.Contain(method, s.panicked, func() error { f(); return nil }) != nil
+}
+
+// kitCause is err, or errPanicked for a panic the driver reported.
+func kitCause(err error) error {
+	if errors.Is(err, drive.ErrPanicked) {
+		return errPanicked
+	}
+	return err
 }
 
 // abort ends the transfer with Abort, once, and returns err.
 func (s *session) abort(err error) error {
-	if s.ended {
-		return err
+	if !s.ended {
+		s.ended = true
+		s.d.Abort(err)
 	}
-	s.ended = true
-	s.protect("Abort", func() { s.h.Abort(s.t, err) })
 	return err
 }
 

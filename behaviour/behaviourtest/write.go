@@ -68,11 +68,7 @@ func (s *session) commit(p []byte) error {
 }
 
 func (s *session) writeOnce(p []byte, last bool) error {
-	var err error
-	if s.protect("Write", func() { err = s.h.Write(s.t, p, last) }) {
-		return errPanicked
-	}
-	return err
+	return kitCause(s.d.Write(p, last))
 }
 
 func scribble(p []byte) {
