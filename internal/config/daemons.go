@@ -22,7 +22,7 @@ func (f *File) TFTPDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.T
 	for i, addr := range t.Listen {
 		out[i] = &daemon.TFTP{
 			ListenAddr: addr, Handler: h, Logger: logger,
-			Timeout: time.Duration(t.Timeout), Retries: never(t.Retries), FirstReplyRetries: never(t.FirstReplyRetries),
+			Timeout: time.Duration(t.Timeout), Retries: int(t.Retries), FirstReplyRetries: int(t.FirstReplyRetries),
 			MaxTransfers: t.MaxTransfers, MaxPerClient: t.MaxPerClient, MaxUnconfirmed: t.MaxUnconfirmed,
 			TrustedNetworks: t.trusted(), UnprovenMaxBlockSize: t.UnprovenMaxBlockSize, MaxSize: int64(t.MaxSize),
 			MaxDuration: time.Duration(t.MaxDuration), MaxBlockSize: t.MaxBlockSize, MaxWindowSize: t.MaxWindowSize,
@@ -48,34 +48,16 @@ func (f *File) SSHDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.SS
 			HostKeyFile: f.resolve(s.HostKey), RSAHostKeyFile: f.resolve(s.RSAHostKey),
 			AuthorizedKeysFile: f.resolve(s.AuthorizedKeys), PasswordFile: f.resolve(s.PasswordFile),
 			LegacyAlgorithms: s.LegacyAlgorithms, MaxAuthTries: s.MaxAuthTries,
-			HandshakeTimeout: time.Duration(s.HandshakeTimeout), IdleTimeout: neverTime(s.IdleTimeout),
-			KeepAliveInterval: neverTime(s.KeepAliveInterval), KeepAliveMax: s.KeepAliveMax,
+			HandshakeTimeout: time.Duration(s.HandshakeTimeout), IdleTimeout: time.Duration(s.IdleTimeout),
+			KeepAliveInterval: time.Duration(s.KeepAliveInterval), KeepAliveMax: s.KeepAliveMax,
 			MaxConnections: s.MaxConnections, MaxPerAddress: s.MaxPerAddress, MaxSessions: s.MaxSessions,
 			MaxHandles: s.MaxHandles, MaxSize: int64(s.MaxSize), ReadAhead: int(s.ReadAhead),
 			ReorderLimit: int(s.ReorderLimit), SpoolMemory: int(s.SpoolMemory), SpoolDir: f.resolve(s.SpoolDir),
-			MaxSpool: int64(s.MaxSpool), MaxStartups: s.MaxStartups.SSHStartups, BanThreshold: never(s.BanThreshold),
+			MaxSpool: int64(s.MaxSpool), MaxStartups: s.MaxStartups.SSHStartups, BanThreshold: int(s.BanThreshold),
 			BanWindow: time.Duration(s.BanWindow), BanDuration: time.Duration(s.BanDuration),
 		}
 	}
 	return out
-}
-
-// neverTime is never for durations.
-func neverTime(d Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return time.Duration(d)
-}
-
-// never maps a literal count of the file, where 0 means none, to the
-// daemon's convention, where 0 means the default and a negative value
-// none.
-func never(n int) int {
-	if n == 0 {
-		return -1
-	}
-	return n
 }
 
 // NewHandler returns a slog.Handler writing to w in the configured format

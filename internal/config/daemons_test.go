@@ -41,7 +41,7 @@ func TestTFTPDaemons(t *testing.T) {
   listen: ["127.0.0.1:0", "127.0.0.1:0"]
   max_blksize: 1468
   timeout: 500ms
-  retries: 0
+  retries: off
   ports: single
   max_size: 1K
   refuse_writes: true

@@ -87,7 +87,7 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 			[]string{`f.yaml:1:59: sftp.max_startups: "100:30:10" is not start:rate:full`}},
 		{"bans without a window", "sftp: {listen: [':2222'], host_key: k, password_file: pw, ban_window: 0s}\nroutes: [{match: x, memory: {}}]\n",
 			[]string{"f.yaml:1:59: sftp.ban_window: must be more than 0"}},
-		{"bans off need no window", "sftp: {listen: [':2222'], host_key: k, password_file: pw, ban_threshold: 0, ban_window: 0s}\nroutes: [{match: x, memory: {}}]\n",
+		{"bans off need no window", "sftp: {listen: [':2222'], host_key: k, password_file: pw, ban_threshold: off, ban_window: 0s}\nroutes: [{match: x, memory: {}}]\n",
 			nil},
 		{"sftp without auth", "sftp: {listen: [':2222'], host_key: k}\nroutes: [{match: x, memory: {}}]\n",
 			[]string{"f.yaml:1:1: sftp: no way to log in"}},
@@ -99,7 +99,7 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 			[]string{"f.yaml:1:1: did not find expected ',' or '}'"}},
 		{"empty", "", []string{"f.yaml: the file is empty"}},
 		{"several at once", "tftp:\n  listen: [':69']\n  max_blksize: 1\n  retries: -1\nroutes:\n  - match: '('\n    memory: {}\n  - memory: {}\n",
-			[]string{"f.yaml:3:3: tftp.max_blksize: 1 is outside 8..65464", "f.yaml:4:3: tftp.retries: -1 is outside 0..1000",
+			[]string{"f.yaml:3:3: tftp.max_blksize: 1 is outside 8..65464", `f.yaml:4:3: tftp.retries: "-1" is not a number of 0 or more, or off`,
 				"f.yaml:6:5: routes[0].match: invalid pattern", "f.yaml:8:5: routes[1].match: required"}},
 	}
 	for _, tt := range tests {

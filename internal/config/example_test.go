@@ -131,7 +131,7 @@ func ExampleFile_TFTPDaemons() {
 tftp:
   listen: ["0.0.0.0:69", "[::]:69"]
   ports: 50000-50100
-  retries: 0
+  retries: off
 routes: [{match: '.*', memory: {}}]
 `))
 	if err != nil {

@@ -42,11 +42,11 @@ type SFTP struct {
 	// password at a prompt a minute.
 	HandshakeTimeout Duration `yaml:"handshake_timeout"`
 	// IdleTimeout closes a connection that moved no data for this long;
-	// 0 never does.
-	IdleTimeout Duration `yaml:"idle_timeout"`
+	// off never does.
+	IdleTimeout Interval `yaml:"idle_timeout"`
 	// KeepAliveInterval is how often a client is asked whether it is
-	// alive; 0 never asks.
-	KeepAliveInterval Duration `yaml:"keepalive_interval"`
+	// alive; off never asks.
+	KeepAliveInterval Interval `yaml:"keepalive_interval"`
 	// KeepAliveMax is the number of unanswered keepalives tolerated.
 	KeepAliveMax int `yaml:"keepalive_max"`
 	// MaxConnections bounds the logged-in connections served at once; a
@@ -69,8 +69,8 @@ type SFTP struct {
 	// ban_window that ban it for ban_duration: its new connections are
 	// closed on arrival. A wrong password scores one; refused keys score
 	// one per connection that never logs in; connections that never try
-	// to log in score nothing. 0 never bans.
-	BanThreshold int `yaml:"ban_threshold"`
+	// to log in score nothing. off never bans.
+	BanThreshold Count `yaml:"ban_threshold"`
 	// BanWindow is how long a failed login counts toward ban_threshold.
 	BanWindow Duration `yaml:"ban_window"`
 	// BanDuration is how long a ban lasts.
@@ -104,8 +104,8 @@ type SFTP struct {
 func (s *SFTP) defaults() {
 	s.MaxAuthTries = 6
 	s.HandshakeTimeout = Duration(10 * time.Second)
-	s.IdleTimeout = Duration(10 * time.Minute)
-	s.KeepAliveInterval = Duration(30 * time.Second)
+	s.IdleTimeout = Interval(10 * time.Minute)
+	s.KeepAliveInterval = Interval(30 * time.Second)
 	s.KeepAliveMax = 3
 	s.MaxConnections = 100
 	s.MaxPerAddress = 10

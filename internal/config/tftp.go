@@ -24,12 +24,12 @@ type TFTP struct {
 	// every handler call, an HTTP origin's answer included.
 	Timeout Duration `yaml:"timeout"`
 	// Retries is how often one packet is sent again before the transfer
-	// fails; 0 never sends again.
-	Retries int `yaml:"retries"`
+	// fails; off never sends again.
+	Retries Count `yaml:"retries"`
 	// FirstReplyRetries bounds the resends of the first reply while the
 	// client has not answered at all, so that a spoofed request cannot
-	// make the daemon flood its victim.
-	FirstReplyRetries int `yaml:"first_reply_retries"`
+	// make the daemon flood its victim; off never sends it again.
+	FirstReplyRetries Count `yaml:"first_reply_retries"`
 	// Ports chooses the local port of each transfer: random, single, or
 	// a range LO-HI. With single or LO-HI anyone can guess a transfer's
 	// port, so clients outside trusted_networks read lock-step at
