@@ -237,6 +237,10 @@ routes:
 		{"tftp stat of an ssh route", statErr(reg, "ssh/a", behaviour.TFTP)},
 		{"tftp remove on an ssh route", capErr(reg, "ssh/a", behaviour.TFTP, behaviour.Remove)},
 		{"remove on a read route", capErr(reg, "ro/a", behaviour.SFTP, behaviour.Remove)},
+		{"remove on a write route", capErr(reg, "wo/a", behaviour.SFTP, behaviour.Remove)},
+		{"rename on a write route", capErr(reg, "wo/a", behaviour.SFTP, func(ctx context.Context, h behaviour.Handler, t *behaviour.Transfer) error {
+			return behaviour.Rename(ctx, h, t, "wo/b")
+		})},
 	}
 	for _, c := range caps {
 		if c.err == nil || errors.Is(c.err, behaviour.ErrUnsupported) {
