@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
-	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon"
@@ -20,15 +19,8 @@ func (f *File) TFTPDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.T
 	t := f.TFTP
 	out := make([]*daemon.TFTP, len(t.Listen))
 	for i, addr := range t.Listen {
-		out[i] = &daemon.TFTP{
-			ListenAddr: addr, Handler: h, Logger: logger,
-			Timeout: time.Duration(t.Timeout), Retries: int(t.Retries), FirstReplyRetries: int(t.FirstReplyRetries),
-			MaxTransfers: t.MaxTransfers, MaxPerClient: t.MaxPerClient, MaxUnconfirmed: t.MaxUnconfirmed,
-			TrustedNetworks: t.trusted(), UnprovenMaxBlockSize: t.UnprovenMaxBlockSize, MaxSize: int64(t.MaxSize),
-			MaxDuration: time.Duration(t.MaxDuration), MaxBlockSize: t.MaxBlockSize, MaxWindowSize: t.MaxWindowSize,
-			RefuseReads: t.RefuseReads, RefuseWrites: t.RefuseWrites, RefuseOptions: append([]string(nil), t.RefuseOptions...),
-			Ports: t.Ports.PortPolicy, RequestRate: t.RequestRate, RequestBurst: t.RequestBurst,
-		}
+		out[i] = &daemon.TFTP{ListenAddr: addr, Handler: h, Logger: logger}
+		f.copySettings(out[i], t)
 	}
 	return out
 }
@@ -43,19 +35,8 @@ func (f *File) SSHDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.SS
 	s := f.SFTP
 	out := make([]*daemon.SSH, len(s.Listen))
 	for i, addr := range s.Listen {
-		out[i] = &daemon.SSH{
-			ListenAddr: addr, Handler: h, Logger: logger,
-			HostKeyFile: f.resolve(s.HostKey), RSAHostKeyFile: f.resolve(s.RSAHostKey),
-			AuthorizedKeysFile: f.resolve(s.AuthorizedKeys), PasswordFile: f.resolve(s.PasswordFile),
-			LegacyAlgorithms: s.LegacyAlgorithms, MaxAuthTries: s.MaxAuthTries,
-			HandshakeTimeout: time.Duration(s.HandshakeTimeout), IdleTimeout: time.Duration(s.IdleTimeout),
-			KeepAliveInterval: time.Duration(s.KeepAliveInterval), KeepAliveMax: s.KeepAliveMax,
-			MaxConnections: s.MaxConnections, MaxPerAddress: s.MaxPerAddress, MaxSessions: s.MaxSessions,
-			MaxHandles: s.MaxHandles, MaxSize: int64(s.MaxSize), ReadAhead: int(s.ReadAhead),
-			ReorderLimit: int(s.ReorderLimit), SpoolMemory: int(s.SpoolMemory), SpoolDir: f.resolve(s.SpoolDir),
-			MaxSpool: int64(s.MaxSpool), MaxStartups: s.MaxStartups.SSHStartups, BanThreshold: int(s.BanThreshold),
-			BanWindow: time.Duration(s.BanWindow), BanDuration: time.Duration(s.BanDuration),
-		}
+		out[i] = &daemon.SSH{ListenAddr: addr, Handler: h, Logger: logger}
+		f.copySettings(out[i], s)
 	}
 	return out
 }

@@ -1,10 +1,10 @@
 package config
 
 import (
-	"net/netip"
 	"time"
 
 	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/internal/tftp"
 )
 
 // TFTP configures the TFTP daemon: one listener per address, all serving
@@ -12,7 +12,7 @@ import (
 type TFTP struct {
 	// Listen are the UDP addresses to serve on, "host:port", such as
 	// "0.0.0.0:69" and "[::]:69". At least one is required.
-	Listen []string `yaml:"listen"`
+	Listen []string `yaml:"listen" daemon:"-"`
 	// MaxBlockSize caps the block size a client may negotiate (blksize,
 	// 8..65464). 1468 fits an Ethernet frame.
 	MaxBlockSize int `yaml:"max_blksize"`
@@ -78,7 +78,7 @@ type TFTP struct {
 }
 
 func (t *TFTP) defaults() {
-	t.MaxBlockSize = 65464
+	t.MaxBlockSize = tftp.MaxBlockSize
 	t.MaxWindowSize = daemon.DefaultMaxWindowSize
 	t.Timeout = Duration(daemon.DefaultTimeout)
 	t.Retries = daemon.DefaultRetries
@@ -86,15 +86,6 @@ func (t *TFTP) defaults() {
 	t.MaxTransfers = daemon.DefaultMaxTransfers
 	t.MaxUnconfirmed = daemon.DefaultMaxUnconfirmed
 	t.UnprovenMaxBlockSize = daemon.DefaultUnprovenBlockSize
-}
-
-// trusted returns the trusted networks as the daemon takes them.
-func (t *TFTP) trusted() []netip.Prefix {
-	out := make([]netip.Prefix, len(t.TrustedNetworks))
-	for i, n := range t.TrustedNetworks {
-		out[i] = n.Prefix
-	}
-	return out
 }
 
 // handlerBudget is how long the daemon lets one handler call run.

@@ -16,6 +16,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/internal/sshkeys"
+	"github.com/filemux/filemux/internal/tftp"
 	"github.com/filemux/filemux/registry"
 )
 
@@ -55,14 +56,14 @@ func (f *File) validate(r *report) {
 
 func (t *TFTP) validate(r *report, path string) {
 	checkListen(r, path+".listen", t.Listen)
-	checkRange(r, path+".max_blksize", t.MaxBlockSize, 8, 65464)
+	checkRange(r, path+".max_blksize", t.MaxBlockSize, tftp.MinBlockSize, tftp.MaxBlockSize)
 	checkRange(r, path+".max_windowsize", t.MaxWindowSize, 1, 65535)
 	checkRange(r, path+".retries", max(0, int(t.Retries)), 0, 1000)
 	checkRange(r, path+".first_reply_retries", max(0, int(t.FirstReplyRetries)), 0, 1000)
 	checkRange(r, path+".max_transfers", t.MaxTransfers, 1, math.MaxInt32)
 	checkRange(r, path+".max_per_client", t.MaxPerClient, 0, math.MaxInt32)
 	checkRange(r, path+".max_unconfirmed", t.MaxUnconfirmed, 1, math.MaxInt32)
-	checkRange(r, path+".unproven_max_blksize", t.UnprovenMaxBlockSize, 8, 65464)
+	checkRange(r, path+".unproven_max_blksize", t.UnprovenMaxBlockSize, tftp.MinBlockSize, tftp.MaxBlockSize)
 	checkRange(r, path+".request_burst", t.RequestBurst, 0, math.MaxInt32)
 	if t.Timeout < Duration(10*time.Millisecond) {
 		r.at(path+".timeout", "must be at least 10ms")
