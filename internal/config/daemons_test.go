@@ -13,17 +13,19 @@ import (
 	"github.com/filemux/filemux/registry"
 )
 
-func TestMatchIsASearch(t *testing.T) {
+// TestMatchIsAnchored: a route's match must match the whole name, as a
+// registry pattern does.
+func TestMatchIsAnchored(t *testing.T) {
 	path := setup(t, `tftp: {listen: [":69"]}
 routes:
-  - {name: anchored, match: '^exact$', memory: {}}
-  - {name: prefix, match: '^boot/', memory: {}}
-  - {name: anywhere, match: 'confg', memory: {}}
+  - {name: anchored, match: 'exact', memory: {}}
+  - {name: prefix, match: 'boot/.*', memory: {}}
+  - {name: anywhere, match: '.*confg.*', memory: {}}
 `, nil)
 	_, set, _ := serve(t, path, config.BuildOptions{})
 	for name, want := range map[string]string{
 		"exact": "anchored", "boot/pxelinux.0": "prefix", "x/boot/y": "", "r1-confg": "anywhere",
-		"a/confg/b": "anywhere", "exactly": "", "boot": "",
+		"a/confg/b": "anywhere", "exactly": "", "boot": "", "x/exact": "",
 	} {
 		e, err := set.Explain(name)
 		got := e.Route

@@ -98,6 +98,8 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"not YAML", "tftp: {listen: [':69']\nroutes: x\n",
 			[]string{"f.yaml:1:1: did not find expected ',' or '}'"}},
 		{"empty", "", []string{"f.yaml: the file is empty"}},
+		{"pattern that cannot be anchored", "tftp: {listen: [':69']}\nroutes:\n  - match: '(?x)a # comment'\n    memory: {}\n",
+			[]string{"f.yaml:3:5: routes[0].match: invalid pattern: it does not stay one expression when anchored to the whole name"}},
 		{"several at once", "tftp:\n  listen: [':69']\n  max_blksize: 1\n  retries: -1\nroutes:\n  - match: '('\n    memory: {}\n  - memory: {}\n",
 			[]string{"f.yaml:3:3: tftp.max_blksize: 1 is outside 8..65464", `f.yaml:4:3: tftp.retries: "-1" is not a number of 0 or more, or off`,
 				"f.yaml:6:5: routes[0].match: invalid pattern", "f.yaml:8:5: routes[1].match: required"}},

@@ -99,15 +99,15 @@ sftp:
 metrics:
   listen: "127.0.0.1:9469"
 routes:
-  - match: '^(?<host>[a-z0-9-]+)-confg$'
+  - match: '(?<host>[a-z0-9-]+)-confg'
     template: {file: templates/ios.tmpl, data: inventory.yaml, key: host}
-  - match: '^backup/(?<host>[^/]+)/'
+  - match: 'backup/(?<host>[^/]+)/.*'
     access: write
     dir: {root: /srv/backup, write: create, make_parents: true}
     actions:
       - on: success
         run: [/usr/local/bin/archive-config, "{{.Params.host}}"]
-  - match: '^boot/'
+  - match: 'boot/.*'
     http: {url: "http://artifacts.internal/boot/{{.Name}}"}
 `
 

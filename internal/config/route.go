@@ -9,12 +9,13 @@ type Route struct {
 	// pattern.
 	Name string `yaml:"name"`
 	// Match is a regular expression (github.com/dlclark/regexp2, RE2
-	// compatible) searched for in the cleaned file name, which is
+	// compatible) that must match the whole cleaned file name, which is
 	// relative, with slashes, without "." or ".." ("boot/x", never
-	// "/boot/x"). As with grep, ^ and $ anchor it: '^boot/' takes every
-	// name under boot/, 'boot' any name containing boot. Named groups such
-	// as (?<host>[^/]+) become captures that templates, URLs, headers and
-	// actions can use. Required.
+	// "/boot/x"), as a pattern registered in Go does: 'boot/.*' takes
+	// every name under boot/, 'boot' only the name boot, '.*confg.*' any
+	// name containing confg. Named groups such as (?<host>[^/]+) become
+	// captures that templates, URLs, headers and actions can use.
+	// Required.
 	Match string `yaml:"match"`
 	// Access limits the route to read (downloads), write (uploads) or
 	// both. The other direction is refused with an access violation.

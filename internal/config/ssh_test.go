@@ -34,7 +34,7 @@ func TestSSHDaemons(t *testing.T) {
   idle_timeout: off
   max_handles: 3
 routes:
-  - match: '^pub/'
+  - match: 'pub/.*'
     memory: {files: {pub/motd: "welcome\n"}}
 `, map[string]string{"authorized_keys": string(ssh.MarshalAuthorizedKey(signer.PublicKey())), "keys/.keep": ""})
 	f, _, reg := serve(t, path, config.BuildOptions{})

@@ -192,29 +192,21 @@ func (rt *Route) validatePattern(r *report, path string, f *File) ([]string, boo
 		r.at(key, "invalid pattern: %v", err)
 		return nil, false
 	}
-	search := rt.registryPattern()
-	if wrapped, err := groupsOf(search); err != nil || !slices.Equal(groups, wrapped) {
-		r.at(key, "invalid pattern: it does not stay one expression when searched for (a trailing comment?)")
-		return nil, false
-	}
 	scratch := registry.Registry{MatchTimeout: time.Duration(f.MatchTimeout)}
-	if err := scratch.SetRoutes([]registry.Route{{Pattern: search, Handler: behaviour.Base{}, Where: r.where(key)}}); err != nil {
+	if err := scratch.SetRoutes([]registry.Route{{Pattern: rt.Match, Handler: behaviour.Base{}, Where: r.where(key)}}); err != nil {
 		var pe *registry.PatternError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		r.at(key, "invalid pattern: %v", err)
+		if errors.Is(err, registry.ErrAnchor) {
+			r.at(key, "invalid pattern: it does not stay one expression when anchored to the whole name (a trailing comment?)")
+		} else {
+			r.at(key, "invalid pattern: %v", err)
+		}
 		return nil, false
 	}
 	return groups, true
 }
-
-// registryPattern is match as the registry takes it. A route's match is
-// searched for in the name, as grep and atftpd search: ^ and $ anchor it.
-// The registry matches whole names, so the search becomes a whole match
-// that may skip a prefix and leaves any suffix. The named groups are
-// unchanged.
-func (rt *Route) registryPattern() string { return ".*?(?:" + rt.Match + ").*" }
 
 // groupsOf returns the named groups of a pattern, in order.
 func groupsOf(pattern string) ([]string, error) {
