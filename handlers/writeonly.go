@@ -19,28 +19,13 @@ import (
 // clients can look where they upload. WriteOnly offers each capability
 // itself, so that a capability lookup through Unwrap cannot reach one of
 // h that it does not pass on.
-func WriteOnly(h behaviour.Handler) behaviour.Handler { return writeOnlyHandler{h} }
+func WriteOnly(h behaviour.Handler) behaviour.Handler {
+	return writeOnlyHandler{accessGate{h: h, only: behaviour.Write, err: errWriteOnlyDecorator}}
+}
 
-type writeOnlyHandler struct{ h behaviour.Handler }
+type writeOnlyHandler struct{ accessGate }
 
 var errWriteOnlyDecorator = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "write-only"}
-
-// Unwrap returns the wrapped handler.
-func (w writeOnlyHandler) Unwrap() behaviour.Handler { return w.h }
-
-func (w writeOnlyHandler) Prepare(ctx context.Context, t *behaviour.Transfer) error {
-	if t.Access != behaviour.Write {
-		return errWriteOnlyDecorator
-	}
-	return w.h.Prepare(ctx, t)
-}
-
-func (w writeOnlyHandler) Open(ctx context.Context, t *behaviour.Transfer) error {
-	if t.Access != behaviour.Write {
-		return errWriteOnlyDecorator
-	}
-	return w.h.Open(ctx, t)
-}
 
 // Read refuses: Open never lets a read transfer through.
 func (w writeOnlyHandler) Read(*behaviour.Transfer, []byte) (int, error) {
@@ -50,8 +35,6 @@ func (w writeOnlyHandler) Read(*behaviour.Transfer, []byte) (int, error) {
 func (w writeOnlyHandler) Write(t *behaviour.Transfer, p []byte, last bool) error {
 	return w.h.Write(t, p, last)
 }
-
-func (w writeOnlyHandler) Abort(t *behaviour.Transfer, err error) { w.h.Abort(t, err) }
 
 // ReaderAt offers no random reader, whatever h offers.
 func (w writeOnlyHandler) ReaderAt(*behaviour.Transfer) (io.ReaderAt, bool) { return nil, false }

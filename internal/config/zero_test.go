@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"encoding"
 	"testing"
 	"time"
 
@@ -46,29 +47,30 @@ func durationOf(v string) string {
 }
 
 func TestCountAndIntervalText(t *testing.T) {
-	for in, want := range map[string]string{"off": "off", "0": "0", "7": "7"} {
-		var c config.Count
-		if err := c.UnmarshalText([]byte(in)); err != nil {
-			t.Fatalf("count %q: %v", in, err)
-		}
-		if got, _ := c.MarshalText(); string(got) != want {
-			t.Errorf("count %q written as %q, want %q", in, got, want)
-		}
+	type text interface {
+		encoding.TextUnmarshaler
+		encoding.TextMarshaler
 	}
-	for in, want := range map[string]string{"off": "off", "0s": "0s", "10m": "10m"} {
-		var i config.Interval
-		if err := i.UnmarshalText([]byte(in)); err != nil {
-			t.Fatalf("interval %q: %v", in, err)
+	for _, tt := range []struct {
+		new  func() text
+		good map[string]string // read -> written
+	}{
+		{func() text { return new(config.Count) }, map[string]string{"off": "off", "0": "0", "7": "7"}},
+		{func() text { return new(config.Interval) }, map[string]string{"off": "off", "0s": "0s", "10m": "10m"}},
+	} {
+		for in, want := range tt.good {
+			v := tt.new()
+			if err := v.UnmarshalText([]byte(in)); err != nil {
+				t.Fatalf("%T %q: %v", v, in, err)
+			}
+			if got, _ := v.MarshalText(); string(got) != want {
+				t.Errorf("%T %q written as %q, want %q", v, in, got, want)
+			}
 		}
-		if got, _ := i.MarshalText(); string(got) != want {
-			t.Errorf("interval %q written as %q, want %q", in, got, want)
-		}
-	}
-	for _, bad := range []string{"-1", "never", "x"} {
-		var c config.Count
-		var i config.Interval
-		if c.UnmarshalText([]byte(bad)) == nil || i.UnmarshalText([]byte(bad)) == nil {
-			t.Errorf("%q accepted", bad)
+		for _, bad := range []string{"-1", "never", "x"} {
+			if v := tt.new(); v.UnmarshalText([]byte(bad)) == nil {
+				t.Errorf("%T accepted %q", v, bad)
+			}
 		}
 	}
 }
