@@ -80,9 +80,10 @@ Values: a *duration* is written as Go writes it (` + "`1.5s`, `500ms`, `2m`" + `
 *size* is a number of bytes, with an optional binary suffix (` + "`1468`, `64K`,\n`256MiB`, `2G`" + `); a *permission* is octal (` + "`0644`" + `).
 A number or duration key set to 0 means what 0 means in the daemon's Go
 field: the default shown, or no limit where the key says so. A key of type
-*integer or off* or *duration or off* takes ` + "`off`" + ` to turn its
+*integer or off*, *duration or off* or *size or off* takes ` + "`off`" + ` to turn its
 feature off (` + "`daemon.Never`" + ` in Go): ` + "`retries: off`" + ` sends no
-packet twice, ` + "`idle_timeout: off`" + ` keeps idle connections.
+packet twice, ` + "`idle_timeout: off`" + ` keeps idle connections,
+` + "`max_total: off`" + ` lifts a memory route's bound.
 
 ## Example
 
@@ -186,6 +187,8 @@ func typeName(t reflect.Type) string {
 		return "integer or off"
 	case reflect.TypeFor[Interval]():
 		return "duration or off"
+	case reflect.TypeFor[Limit]():
+		return "size or off"
 	case reflect.TypeFor[Size]():
 		return "size"
 	case reflect.TypeFor[FileMode]():

@@ -71,18 +71,18 @@ type Memory struct {
 	// Write says which uploads are accepted: none, create, overwrite or
 	// any.
 	Write handlers.WritePolicy `yaml:"write"`
-	// MaxFileSize bounds one file.
-	MaxFileSize Size `yaml:"max_file_size"`
-	// MaxTotal bounds all the files together.
-	MaxTotal Size `yaml:"max_total"`
+	// MaxFileSize bounds one file; off means no limit.
+	MaxFileSize Limit `yaml:"max_file_size"`
+	// MaxTotal bounds all the files together; off means no limit.
+	MaxTotal Limit `yaml:"max_total"`
 	// Files are files present from the start, by name, with their
 	// content.
 	Files map[string]string `yaml:"files"`
 }
 
 func (m *Memory) defaults() {
-	m.MaxFileSize = Size(handlers.DefaultMemoryMaxFile)
-	m.MaxTotal = Size(handlers.DefaultMemoryMaxTotal)
+	m.MaxFileSize = Limit(handlers.DefaultMemoryMaxFile)
+	m.MaxTotal = Limit(handlers.DefaultMemoryMaxTotal)
 }
 
 // Template renders a text/template for every download, such as a

@@ -281,3 +281,29 @@ func (i Interval) MarshalText() ([]byte, error) {
 	}
 	return Duration(i).MarshalText()
 }
+
+// Limit is a size, or off for no limit (a negative value in Go): a
+// memory route's max_file_size and max_total. 0 means the default.
+type Limit Size
+
+// UnmarshalText parses a size as Size does, or off.
+func (l *Limit) UnmarshalText(text []byte) error {
+	if string(text) == Off {
+		*l = daemon.Never
+		return nil
+	}
+	var s Size
+	if err := s.UnmarshalText(text); err != nil {
+		return fmt.Errorf("%q is not a size such as 1468, 64K, 256MiB or 2G, or %s", text, Off)
+	}
+	*l = Limit(s)
+	return nil
+}
+
+// MarshalText returns the size as Size writes it, or off.
+func (l Limit) MarshalText() ([]byte, error) {
+	if l < 0 {
+		return []byte(Off), nil
+	}
+	return Size(l).MarshalText()
+}

@@ -57,6 +57,7 @@ func TestCountAndIntervalText(t *testing.T) {
 	}{
 		{func() text { return new(config.Count) }, map[string]string{"off": "off", "0": "0", "7": "7"}},
 		{func() text { return new(config.Interval) }, map[string]string{"off": "off", "0s": "0s", "10m": "10m"}},
+		{func() text { return new(config.Limit) }, map[string]string{"off": "off", "0": "0", "64K": "64KiB"}},
 	} {
 		for in, want := range tt.good {
 			v := tt.new()
