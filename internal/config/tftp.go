@@ -89,4 +89,9 @@ func (t *TFTP) defaults() {
 }
 
 // handlerBudget is how long the daemon lets one handler call run.
-func (t *TFTP) handlerBudget() time.Duration { return 2 * time.Duration(t.Timeout) }
+func (t *TFTP) handlerBudget() time.Duration {
+	if t.Timeout == 0 {
+		return 2 * daemon.DefaultTimeout
+	}
+	return 2 * time.Duration(t.Timeout)
+}

@@ -75,3 +75,33 @@ func TestCountAndIntervalText(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroKeysReachTheDaemon: a key whose daemon field takes 0 for its
+// default takes 0 in the file too, and hands the daemon that 0.
+func TestZeroKeysReachTheDaemon(t *testing.T) {
+	yaml := `match_timeout: 0s
+tftp: {listen: [':69'], max_blksize: 0, max_windowsize: 0, timeout: 0s, max_transfers: 0, max_unconfirmed: 0,
+  unproven_max_blksize: 0}
+sftp: {listen: [':2222'], host_key: k, password_file: pw, max_auth_tries: 0, handshake_timeout: 0s,
+  keepalive_max: 0, max_connections: 0, max_per_address: 0, max_sessions: 0, max_handles: 0,
+  ban_window: 0s, ban_duration: 0s}
+routes: [{match: x, http: {url: 'http://x/', timeout: 1.9s}}]
+`
+	path := setup(t, yaml, map[string]string{"pw": "ops:$2a$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n"})
+	f, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, yaml)
+	}
+	d, s := f.TFTPDaemons(nil, nil)[0], f.SSHDaemons(nil, nil)[0]
+	for key, v := range map[string]int64{
+		"max_blksize": int64(d.MaxBlockSize), "max_windowsize": int64(d.MaxWindowSize), "timeout": int64(d.Timeout),
+		"max_transfers": int64(d.MaxTransfers), "max_unconfirmed": int64(d.MaxUnconfirmed),
+		"unproven_max_blksize": int64(d.UnprovenMaxBlockSize), "max_auth_tries": int64(s.MaxAuthTries),
+		"handshake_timeout": int64(s.HandshakeTimeout), "max_connections": int64(s.MaxConnections),
+		"ban_window": int64(s.BanWindow), "ban_duration": int64(s.BanDuration),
+	} {
+		if v != 0 {
+			t.Errorf("%s: the daemon gets %d, want 0, its default", key, v)
+		}
+	}
+}
