@@ -78,8 +78,9 @@ that do not load, are refused and the running configuration keeps serving.
 
 Values: a *duration* is written as Go writes it (` + "`1.5s`, `500ms`, `2m`" + `); a
 *size* is a number of bytes, with an optional binary suffix (` + "`1468`, `64K`,\n`256MiB`, `2G`" + `); a *permission* is octal (` + "`0644`" + `).
-A number or duration key set to 0 means what 0 means in the daemon's Go
-field: the default shown, or no limit where the key says so. A key of type
+A number, size or duration set to 0 means what 0 means in the Go field the
+key sets: the default shown, unless the key says that 0 means no limit (or
+turns something off). A key of type
 *integer or off*, *duration or off* or *size or off* takes ` + "`off`" + ` to turn its
 feature off (` + "`daemon.Never`" + ` in Go): ` + "`retries: off`" + ` sends no
 packet twice, ` + "`idle_timeout: off`" + ` keeps idle connections,
