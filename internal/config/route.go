@@ -18,7 +18,9 @@ type Route struct {
 	// Required.
 	Match string `yaml:"match"`
 	// Access limits the route to read (downloads), write (uploads) or
-	// both. The other direction is refused with an access violation.
+	// both. The other direction is refused with an access violation; a
+	// write route also refuses SFTP remove, rename and rmdir, so that
+	// clients cannot undo what was collected.
 	Access Access `yaml:"access"`
 	// Protocols limits the route to some of tftp, sftp and scp; empty
 	// means all. On the others the route's names do not exist.
