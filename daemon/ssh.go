@@ -141,12 +141,13 @@ type SSH struct {
 	// them a minute.
 	HandshakeTimeout time.Duration
 	// IdleTimeout closes a connection whose sessions have moved no data for
-	// this long. 0 means 10 minutes; a negative value means never.
+	// this long. 0 means 10 minutes; Never (any negative value) means no
+	// idle timeout.
 	IdleTimeout time.Duration
 	// KeepAliveInterval is how often the server asks the client whether it
 	// is alive (keepalive@openssh.com); a client that leaves KeepAliveMax
-	// requests in a row unanswered is disconnected. 0 means 30 seconds; a
-	// negative value means never.
+	// requests in a row unanswered is disconnected. 0 means 30 seconds;
+	// Never (any negative value) means no keepalive.
 	KeepAliveInterval time.Duration
 	// KeepAliveMax is the number of unanswered keepalives tolerated. 0
 	// means 3.
@@ -181,7 +182,7 @@ type SSH struct {
 	// scores one; refused keys score one per connection that never logs
 	// in, never a connection that logs in after offering other keys;
 	// connections that never try to authenticate score nothing. 0 means
-	// 10; a negative value never bans.
+	// 10; Never (any negative value) means no ban.
 	BanThreshold int
 	// BanWindow is how long a failed login counts toward BanThreshold. 0
 	// means 10 minutes.

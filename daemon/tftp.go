@@ -106,12 +106,13 @@ type TFTP struct {
 	// the transfer's timeout bounds every handler call. 0 means one second.
 	Timeout time.Duration
 	// Retries is how often one packet is sent again before the transfer
-	// fails. 0 means 5; a negative value means never.
+	// fails. 0 means 5; Never (any negative value) means no resend.
 	Retries int
 	// FirstReplyRetries bounds the resends of the first reply (OACK,
 	// DATA 1 or ACK 0) while the peer has not answered at all, so that a
 	// spoofed request cannot make the daemon flood its victim. 0 means 2;
-	// a negative value means never. Retries bounds it as well.
+	// Never (any negative value) means no resend. Retries bounds it as
+	// well.
 	FirstReplyRetries int
 
 	// MaxTransfers is the number of confirmed transfers (the peer has

@@ -15,8 +15,9 @@
 //     byte-bounded cache whose concurrent misses share one request.
 //
 // Decorators wrap any handler and keep its capabilities reachable through
-// Unwrap: [ReadOnly] refuses every change, [SizeCap] bounds the size of
-// transfers, [Observe] calls [Hooks] around them, and [Actions] runs a
+// Unwrap: [ReadOnly] refuses every change, [WriteOnly] takes uploads and
+// refuses downloads, [Protocols] hides a handler from the protocols it
+// does not list, [SizeCap] bounds the size of transfers, [Observe] calls [Hooks] around them, and [Actions] runs a
 // program or posts an event once a transfer ended.
 //
 // Every handler here is safe for concurrent use, never shows a peer an

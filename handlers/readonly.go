@@ -15,35 +15,18 @@ import (
 // capabilities, which
 // ReadOnly offers itself as refusals so that a capability lookup through
 // Unwrap cannot reach those of h. Stat, list and random reads pass through.
-func ReadOnly(h behaviour.Handler) behaviour.Handler { return readOnlyHandler{h} }
+func ReadOnly(h behaviour.Handler) behaviour.Handler {
+	return readOnlyHandler{accessGate{h: h, only: behaviour.Read, err: errReadOnlyDecorator}}
+}
 
-type readOnlyHandler struct{ h behaviour.Handler }
+type readOnlyHandler struct{ accessGate }
 
 var errReadOnlyDecorator = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "read-only"}
-
-// Unwrap returns the wrapped handler.
-func (r readOnlyHandler) Unwrap() behaviour.Handler { return r.h }
-
-func (r readOnlyHandler) Prepare(ctx context.Context, t *behaviour.Transfer) error {
-	if t.Access != behaviour.Read {
-		return errReadOnlyDecorator
-	}
-	return r.h.Prepare(ctx, t)
-}
-
-func (r readOnlyHandler) Open(ctx context.Context, t *behaviour.Transfer) error {
-	if t.Access != behaviour.Read {
-		return errReadOnlyDecorator
-	}
-	return r.h.Open(ctx, t)
-}
 
 func (r readOnlyHandler) Read(t *behaviour.Transfer, p []byte) (int, error) { return r.h.Read(t, p) }
 
 // Write refuses: Open never lets a write transfer through.
 func (r readOnlyHandler) Write(*behaviour.Transfer, []byte, bool) error { return errReadOnlyDecorator }
-
-func (r readOnlyHandler) Abort(t *behaviour.Transfer, err error) { r.h.Abort(t, err) }
 
 func (r readOnlyHandler) Remove(context.Context, *behaviour.Transfer) error {
 	return errReadOnlyDecorator

@@ -17,7 +17,8 @@ func matchUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: filemux match --config FILE NAME...")
 	fmt.Fprintln(w, "\nShows, for each NAME, the route of FILE it goes to, its captures and its")
 	fmt.Fprintln(w, "handler, as a client asking for NAME would get them (like atftpd's")
-	fmt.Fprintln(w, "--pcre-test). Exits 3 when a NAME matches no route, 1 when FILE is invalid.")
+	fmt.Fprintln(w, "--pcre-test). A route's match must match the whole cleaned name. Exits 3")
+	fmt.Fprintln(w, "when a NAME matches no route, 1 when FILE is invalid.")
 }
 
 func runMatch(_ context.Context, args []string) status {
@@ -54,7 +55,7 @@ func matchError(err error) string {
 	case errors.Is(err, behaviour.ErrBadName):
 		return "clients cannot ask for this name (" + behaviour.PeerMessage(err) + ")"
 	case errors.Is(err, registry.ErrNoRoute):
-		return "no route matches"
+		return "no route matches the whole name"
 	}
 	return err.Error()
 }
@@ -65,7 +66,7 @@ func printExplanation(w io.Writer, name string, e config.Explanation) {
 		fmt.Fprintf(w, "  cleaned:   %s\n", e.Name)
 	}
 	fmt.Fprintf(w, "  route:     %d %q at %s\n", e.Index, e.Route, e.Where)
-	fmt.Fprintf(w, "  match:     %s\n", e.Pattern)
+	fmt.Fprintf(w, "  match:     %s (the whole name)\n", e.Pattern)
 	for _, p := range e.Params {
 		fmt.Fprintf(w, "  capture:   %s=%s\n", p.Name, p.Value)
 	}

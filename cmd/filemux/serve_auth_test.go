@@ -24,7 +24,7 @@ func TestConfigReloadRevokesKeys(t *testing.T) {
 		"filemux.yaml": `sftp: {listen: ["127.0.0.1:0"], host_key: host_key, authorized_keys: authorized_keys}
 metrics: {listen: "127.0.0.1:0"}
 routes:
-  - {name: motd, match: '^motd$', memory: {files: {motd: "hello\n"}}}
+  - {name: motd, match: 'motd', memory: {files: {motd: "hello\n"}}}
 `,
 		"authorized_keys": revokedLine + keptLine,
 	})

@@ -42,10 +42,10 @@ metrics:
   listen: "127.0.0.1:0"
 routes:
   - name: configs
-    match: '^(?<host>[a-z0-9-]+)-confg$'
+    match: '(?<host>[a-z0-9-]+)-confg'
     template: {file: templates/ios.tmpl, data: inventory.yaml, key: host}
   - name: ztp
-    match: '^ztp/by-address$'
+    match: 'ztp/by-address'
     template:
       text: "hostname {{.Data.hostname}}\n"
       data: devices.csv
@@ -153,7 +153,7 @@ func TestConfigUploadsAndActions(t *testing.T) {
 		"filemux.yaml": fmt.Sprintf(`tftp: {listen: ["127.0.0.1:0"]}
 routes:
   - name: backups
-    match: '^(?<host>[a-z0-9-]+)-confg$'
+    match: '(?<host>[a-z0-9-]+)-confg'
     access: write
     dir: {root: backup, write: create}
     actions:
@@ -249,8 +249,8 @@ func TestConfigReload(t *testing.T) {
 	first := fmt.Sprintf(`tftp: {listen: ["127.0.0.1:0"]}
 metrics: {listen: "127.0.0.1:0"}
 routes:
-  - {name: slow, match: '^slow/', http: {url: "%s/{{.Name}}", cache_size: 0}}
-  - {name: old, match: '^motd$', memory: {files: {motd: "old\n"}}}
+  - {name: slow, match: 'slow/.*', http: {url: "%s/{{.Name}}", cache_size: 0}}
+  - {name: old, match: 'motd', memory: {files: {motd: "old\n"}}}
 `, origin.URL)
 	path := writeConfig(t, map[string]string{"filemux.yaml": first})
 	s := startConfigured(t, path)
@@ -267,7 +267,7 @@ routes:
 		t.Errorf("the transfer running across the reload: %v", err)
 	}
 
-	writeFile(t, path, []byte(strings.Replace(first, "match: '^motd$'", "match: '^motd($'", 1)))
+	writeFile(t, path, []byte(strings.Replace(first, "match: 'motd'", "match: 'motd('", 1)))
 	s.signal(t, syscall.SIGHUP)
 	s.waitLog(t, "reload refused")
 	if !strings.Contains(s.logs.String(), "filemux.yaml:5:") || !strings.Contains(s.logs.String(), "routes[1].match") {
@@ -299,7 +299,7 @@ func TestConfigGracefulShutdown(t *testing.T) {
 	path := writeConfig(t, map[string]string{"filemux.yaml": fmt.Sprintf(`tftp: {listen: ["127.0.0.1:0"]}
 shutdown_timeout: 20s
 routes:
-  - {match: '^slow/', http: {url: "%s/{{.Name}}", cache_size: 0}}
+  - {match: 'slow/.*', http: {url: "%s/{{.Name}}", cache_size: 0}}
 `, origin.URL)})
 	s := startConfigured(t, path)
 	done := download(s.tftp, "slow/initrd")
@@ -327,7 +327,7 @@ func TestConfigHTTPSingleFlight(t *testing.T) {
 	defer origin.Close()
 	path := writeConfig(t, map[string]string{"filemux.yaml": fmt.Sprintf(`tftp: {listen: ["127.0.0.1:0"], max_transfers: 400}
 routes:
-  - match: '^boot/(?<file>.+)'
+  - match: 'boot/(?<file>.+)'
     http: {url: "%s/pxe/{{.Params.file}}"}
 `, origin.URL)})
 	s := startConfigured(t, path)
@@ -366,8 +366,8 @@ routes:
 func TestConfigCheckAndMatch(t *testing.T) {
 	good := writeConfig(t, map[string]string{"filemux.yaml": `tftp: {listen: ["0.0.0.0:69"]}
 routes:
-  - {name: configs, match: '^(?<host>[a-z0-9-]+)-confg$', template: {text: "hostname {{.Params.host}}\n"}}
-  - {name: boot, match: '^boot/(?<file>.+)', protocols: [tftp], http: {url: "http://artifacts.internal/pxe/{{.Params.file}}"}}
+  - {name: configs, match: '(?<host>[a-z0-9-]+)-confg', template: {text: "hostname {{.Params.host}}\n"}}
+  - {name: boot, match: 'boot/(?<file>.+)', protocols: [tftp], http: {url: "http://artifacts.internal/pxe/{{.Params.file}}"}}
 `})
 	o := filemux(t, t.TempDir(), nil, "check", "--config", good).expect(t, statusOK)
 	if !strings.Contains(o.stdout, "valid: 2 routes; TFTP on 0.0.0.0:69") {
@@ -375,12 +375,12 @@ routes:
 	}
 	bad := writeConfig(t, map[string]string{"filemux.yaml": `tftp: {listen: ["0.0.0.0:69"], max_blksize: 9}
 routes:
-  - {match: '^(?<host>[a-z0-9-]+)-confg$', template: {text: "hostname {{.Params.hots}}\n"}}
-  - match: '^boot/('
+  - {match: '(?<host>[a-z0-9-]+)-confg', template: {text: "hostname {{.Params.hots}}\n"}}
+  - match: 'boot/('
     http: {url: "http://x/"}
 `})
 	o = filemux(t, t.TempDir(), nil, "check", "--config", bad).expect(t, statusFailure)
-	for _, want := range []string{bad + ":3:55: routes[0].template.text: .Params.hots is not a named group", bad + ":4:5: routes[1].match: invalid pattern"} {
+	for _, want := range []string{bad + ":3:53: routes[0].template.text: .Params.hots is not a named group", bad + ":4:5: routes[1].match: invalid pattern"} {
 		if !strings.Contains(o.stderr, want) {
 			t.Errorf("check of a broken file lacks %q:\n%s", want, o.stderr)
 		}
@@ -390,13 +390,14 @@ routes:
 
 	o = filemux(t, t.TempDir(), nil, "match", "--config", good, "/boot//ipxe.efi", "sw1-confg").expect(t, statusOK)
 	for _, want := range []string{"cleaned:   boot/ipxe.efi", `route:     1 "boot" at ` + good + ":4", "capture:   file=ipxe.efi",
-		"origin:    http://artifacts.internal/pxe/ipxe.efi", "access:    both over tftp", "capture:   host=sw1", "handler:   template (inline)"} {
+		"origin:    http://artifacts.internal/pxe/ipxe.efi", "access:    both over tftp", "capture:   host=sw1", "handler:   template (inline)",
+		"match:     boot/(?<file>.+) (the whole name)"} {
 		if !strings.Contains(o.stdout, want) {
 			t.Errorf("match output lacks %q:\n%s", want, o.stdout)
 		}
 	}
 	o = filemux(t, t.TempDir(), nil, "match", "--config", good, "motd").expect(t, statusNotFound)
-	if !strings.Contains(o.stdout, "no route matches") {
+	if !strings.Contains(o.stdout, "no route matches the whole name") {
 		t.Errorf("match of an unrouted name: %q", o.stdout)
 	}
 }

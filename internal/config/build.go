@@ -53,7 +53,7 @@ func (f *File) Build(opts BuildOptions) (*RouteSet, error) {
 	for i := range f.Routes {
 		path := indexPath("routes", i)
 		h, info := f.buildRoute(r, path, &f.Routes[i], actions, s.gen)
-		s.routes = append(s.routes, registry.Route{Pattern: f.Routes[i].registryPattern(), Handler: h, Where: r.where(path + ".match")})
+		s.routes = append(s.routes, registry.Route{Pattern: f.Routes[i].Match, Handler: h, Where: r.where(path + ".match")})
 		s.infos = append(s.infos, info)
 	}
 	if err := r.errs.sorted(); err != nil {

@@ -36,12 +36,12 @@ sftp:
 metrics:
   listen: "127.0.0.1:9469"
 routes:
-  - match: '^(?<host>[a-z0-9-]+)-confg$'
+  - match: '(?<host>[a-z0-9-]+)-confg'
     template: {file: templates/ios.tmpl, data: inventory.yaml, key: host}
-  - match: '^backup/(?<host>[^/]+)/'
+  - match: 'backup/(?<host>[^/]+)/.*'
     access: write
     dir: {root: backup, write: create}
-  - match: '^boot/'
+  - match: 'boot/.*'
     http: {url: "ORIGIN/boot/{{.Name}}"}
 `
 
@@ -153,7 +153,7 @@ func TestIssueExample(t *testing.T) {
 	if err != nil || string(b) != "artifact /boot/boot/vmlinuz" {
 		t.Errorf("http route: %q, %v", b, err)
 	}
-	if name := set.Name(routes[2].Pattern); name != `^boot/` {
+	if name := set.Name(routes[2].Pattern); name != `boot/.*` {
 		t.Errorf("the name of an unnamed route is %q, want its match", name)
 	}
 }
@@ -164,7 +164,7 @@ func TestDirRouteUploads(t *testing.T) {
 	path := setup(t, `tftp: {listen: [":69"]}
 routes:
   - name: backups
-    match: 'backup/(?<host>[^/]+)/.+'
+    match: '.*?backup/(?<host>[^/]+)/.+'
     access: write
     dir: {root: ., write: create, make_parents: true, file_mode: 0640}
 `, nil)
@@ -191,13 +191,13 @@ routes:
 func TestFilters(t *testing.T) {
 	path := setup(t, `tftp: {listen: [":69"]}
 routes:
-  - match: 'ro/.*'
+  - match: '.*ro/.*'
     access: read
     memory: {write: any, files: {ro/a: alpha}}
-  - match: 'wo/.*'
+  - match: '.*wo/.*'
     access: write
     memory: {write: any, files: {wo/a: alpha}}
-  - match: 'ssh/.*'
+  - match: '.*ssh/.*'
     protocols: [sftp, scp]
     memory: {write: any, files: {ssh/a: alpha}}
 `, nil)
@@ -237,6 +237,10 @@ routes:
 		{"tftp stat of an ssh route", statErr(reg, "ssh/a", behaviour.TFTP)},
 		{"tftp remove on an ssh route", capErr(reg, "ssh/a", behaviour.TFTP, behaviour.Remove)},
 		{"remove on a read route", capErr(reg, "ro/a", behaviour.SFTP, behaviour.Remove)},
+		{"remove on a write route", capErr(reg, "wo/a", behaviour.SFTP, behaviour.Remove)},
+		{"rename on a write route", capErr(reg, "wo/a", behaviour.SFTP, func(ctx context.Context, h behaviour.Handler, t *behaviour.Transfer) error {
+			return behaviour.Rename(ctx, h, t, "wo/b")
+		})},
 	}
 	for _, c := range caps {
 		if c.err == nil || errors.Is(c.err, behaviour.ErrUnsupported) {
@@ -265,7 +269,7 @@ func capErr(h behaviour.Handler, name string, p behaviour.Protocol, op func(cont
 func TestTemplateByPeer(t *testing.T) {
 	path := setup(t, `tftp: {listen: [":69"]}
 routes:
-  - match: 'ztp/config'
+  - match: '.*ztp/config.*'
     template:
       text: "hostname {{.Data.hostname}} for {{.Peer.Addr}}\n"
       data: devices.csv
@@ -340,7 +344,7 @@ func TestActionFiresOncePerUpload(t *testing.T) {
 	defer hook.Close()
 	path := setup(t, fmt.Sprintf(`tftp: {listen: [":69"]}
 routes:
-  - match: '(?<host>[a-z0-9-]+)-confg'
+  - match: '.*?(?<host>[a-z0-9-]+)-confg.*'
     access: write
     dir: {root: backup, write: create}
     actions:

@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
-	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon"
@@ -20,15 +19,8 @@ func (f *File) TFTPDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.T
 	t := f.TFTP
 	out := make([]*daemon.TFTP, len(t.Listen))
 	for i, addr := range t.Listen {
-		out[i] = &daemon.TFTP{
-			ListenAddr: addr, Handler: h, Logger: logger,
-			Timeout: time.Duration(t.Timeout), Retries: never(t.Retries), FirstReplyRetries: never(t.FirstReplyRetries),
-			MaxTransfers: t.MaxTransfers, MaxPerClient: t.MaxPerClient, MaxUnconfirmed: t.MaxUnconfirmed,
-			TrustedNetworks: t.trusted(), UnprovenMaxBlockSize: t.UnprovenMaxBlockSize, MaxSize: int64(t.MaxSize),
-			MaxDuration: time.Duration(t.MaxDuration), MaxBlockSize: t.MaxBlockSize, MaxWindowSize: t.MaxWindowSize,
-			RefuseReads: t.RefuseReads, RefuseWrites: t.RefuseWrites, RefuseOptions: append([]string(nil), t.RefuseOptions...),
-			Ports: t.Ports.PortPolicy, RequestRate: t.RequestRate, RequestBurst: t.RequestBurst,
-		}
+		out[i] = &daemon.TFTP{ListenAddr: addr, Handler: h, Logger: logger}
+		f.copySettings(out[i], t)
 	}
 	return out
 }
@@ -43,39 +35,10 @@ func (f *File) SSHDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.SS
 	s := f.SFTP
 	out := make([]*daemon.SSH, len(s.Listen))
 	for i, addr := range s.Listen {
-		out[i] = &daemon.SSH{
-			ListenAddr: addr, Handler: h, Logger: logger,
-			HostKeyFile: f.resolve(s.HostKey), RSAHostKeyFile: f.resolve(s.RSAHostKey),
-			AuthorizedKeysFile: f.resolve(s.AuthorizedKeys), PasswordFile: f.resolve(s.PasswordFile),
-			LegacyAlgorithms: s.LegacyAlgorithms, MaxAuthTries: s.MaxAuthTries,
-			HandshakeTimeout: time.Duration(s.HandshakeTimeout), IdleTimeout: neverTime(s.IdleTimeout),
-			KeepAliveInterval: neverTime(s.KeepAliveInterval), KeepAliveMax: s.KeepAliveMax,
-			MaxConnections: s.MaxConnections, MaxPerAddress: s.MaxPerAddress, MaxSessions: s.MaxSessions,
-			MaxHandles: s.MaxHandles, MaxSize: int64(s.MaxSize), ReadAhead: int(s.ReadAhead),
-			ReorderLimit: int(s.ReorderLimit), SpoolMemory: int(s.SpoolMemory), SpoolDir: f.resolve(s.SpoolDir),
-			MaxSpool: int64(s.MaxSpool), MaxStartups: s.MaxStartups.SSHStartups, BanThreshold: never(s.BanThreshold),
-			BanWindow: time.Duration(s.BanWindow), BanDuration: time.Duration(s.BanDuration),
-		}
+		out[i] = &daemon.SSH{ListenAddr: addr, Handler: h, Logger: logger}
+		f.copySettings(out[i], s)
 	}
 	return out
-}
-
-// neverTime is never for durations.
-func neverTime(d Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return time.Duration(d)
-}
-
-// never maps a literal count of the file, where 0 means none, to the
-// daemon's convention, where 0 means the default and a negative value
-// none.
-func never(n int) int {
-	if n == 0 {
-		return -1
-	}
-	return n
 }
 
 // NewHandler returns a slog.Handler writing to w in the configured format

@@ -13,17 +13,19 @@ import (
 	"github.com/filemux/filemux/registry"
 )
 
-func TestMatchIsASearch(t *testing.T) {
+// TestMatchIsAnchored: a route's match must match the whole name, as a
+// registry pattern does.
+func TestMatchIsAnchored(t *testing.T) {
 	path := setup(t, `tftp: {listen: [":69"]}
 routes:
-  - {name: anchored, match: '^exact$', memory: {}}
-  - {name: prefix, match: '^boot/', memory: {}}
-  - {name: anywhere, match: 'confg', memory: {}}
+  - {name: anchored, match: 'exact', memory: {}}
+  - {name: prefix, match: 'boot/.*', memory: {}}
+  - {name: anywhere, match: '.*confg.*', memory: {}}
 `, nil)
 	_, set, _ := serve(t, path, config.BuildOptions{})
 	for name, want := range map[string]string{
 		"exact": "anchored", "boot/pxelinux.0": "prefix", "x/boot/y": "", "r1-confg": "anywhere",
-		"a/confg/b": "anywhere", "exactly": "", "boot": "",
+		"a/confg/b": "anywhere", "exactly": "", "boot": "", "x/exact": "",
 	} {
 		e, err := set.Explain(name)
 		got := e.Route
@@ -41,7 +43,7 @@ func TestTFTPDaemons(t *testing.T) {
   listen: ["127.0.0.1:0", "127.0.0.1:0"]
   max_blksize: 1468
   timeout: 500ms
-  retries: 0
+  retries: off
   ports: single
   max_size: 1K
   refuse_writes: true

@@ -12,8 +12,9 @@
 // new set, swaps it in, and retires the old one, which closes its
 // directories once its last transfer ended.
 //
-// A route's match is searched for in the file name, as grep and atftpd
-// search: ^ and $ anchor it. Each route is, from the outside in: a
+// A route's match must match the whole file name, as a pattern given to
+// the registry in Go does: 'boot/.*' takes the names under boot/. Each
+// route is, from the outside in: a
 // protocol filter, an access filter, completion actions, a size cap and
 // the handler (dir, memory, template or http).
 //

@@ -17,9 +17,9 @@ tftp:
   listen: ["0.0.0.0:69"]
   max_blksize: 100000
 routes:
-  - match: '^(?<host>[a-z0-9-]+)-confg$'
+  - match: '(?<host>[a-z0-9-]+)-confg'
     template: {text: "hostname {{.Params.hostname}}\n"}
-  - match: '^boot/'
+  - match: 'boot/.*'
     http: {url: "http://artifacts.internal/{{.Name}}", timeuot: 1s}
 `))
 	fmt.Println(err)
@@ -33,7 +33,7 @@ func ExampleFile_Build() {
 	f, err := config.Parse("filemux.yaml", "", []byte(`
 tftp: {listen: ["127.0.0.1:6969"]}
 routes:
-  - match: '^(?<host>[a-z0-9-]+)-confg$'
+  - match: '(?<host>[a-z0-9-]+)-confg'
     template:
       text: "hostname {{.Params.host}}\n"
 `))
@@ -62,10 +62,10 @@ func ExampleRouteSet_Explain() {
 	f, err := config.Parse("filemux.yaml", "", []byte(`
 tftp: {listen: ["127.0.0.1:6969"]}
 routes:
-  - match: '^(?<host>[a-z0-9-]+)-confg$'
+  - match: '(?<host>[a-z0-9-]+)-confg'
     template: {text: "hostname {{.Params.host}}\n"}
   - name: boot
-    match: '^boot/(?<file>.+)'
+    match: 'boot/(?<file>.+)'
     protocols: [tftp]
     http: {url: "http://artifacts.internal/pxe/{{.Params.file}}"}
 `))
@@ -93,7 +93,7 @@ routes:
 	// Output:
 	// boot/ipxe.efi: route 1 (boot at filemux.yaml:7) [{file ipxe.efi}] http http://artifacts.internal/pxe/{{.Params.file}} (cache 64MiB for 1m)
 	//   origin: http://artifacts.internal/pxe/ipxe.efi
-	// r1-confg: route 0 (^(?<host>[a-z0-9-]+)-confg$ at filemux.yaml:4) [{host r1}] template (inline)
+	// r1-confg: route 0 ((?<host>[a-z0-9-]+)-confg at filemux.yaml:4) [{host r1}] template (inline)
 	// motd: registry: no route matches (2 routes tried)
 }
 
@@ -109,7 +109,7 @@ func ExampleLoad() {
   listen: ["0.0.0.0:69"]
   max_blksize: 1468
 routes:
-  - match: '^boot/'
+  - match: 'boot/.*'
     dir: {root: /srv/tftp}
 `), 0o600)
 	if err != nil {
@@ -131,7 +131,7 @@ func ExampleFile_TFTPDaemons() {
 tftp:
   listen: ["0.0.0.0:69", "[::]:69"]
   ports: 50000-50100
-  retries: 0
+  retries: off
 routes: [{match: '.*', memory: {}}]
 `))
 	if err != nil {

@@ -78,6 +78,13 @@ that do not load, are refused and the running configuration keeps serving.
 
 Values: a *duration* is written as Go writes it (` + "`1.5s`, `500ms`, `2m`" + `); a
 *size* is a number of bytes, with an optional binary suffix (` + "`1468`, `64K`,\n`256MiB`, `2G`" + `); a *permission* is octal (` + "`0644`" + `).
+A number, size or duration set to 0 means what 0 means in the Go field the
+key sets: the default shown, unless the key says that 0 means no limit (or
+turns something off). A key of type
+*integer or off*, *duration or off* or *size or off* takes ` + "`off`" + ` to turn its
+feature off (` + "`daemon.Never`" + ` in Go): ` + "`retries: off`" + ` sends no
+packet twice, ` + "`idle_timeout: off`" + ` keeps idle connections,
+` + "`max_total: off`" + ` lifts a memory route's bound.
 
 ## Example
 
@@ -94,15 +101,15 @@ sftp:
 metrics:
   listen: "127.0.0.1:9469"
 routes:
-  - match: '^(?<host>[a-z0-9-]+)-confg$'
+  - match: '(?<host>[a-z0-9-]+)-confg'
     template: {file: templates/ios.tmpl, data: inventory.yaml, key: host}
-  - match: '^backup/(?<host>[^/]+)/'
+  - match: 'backup/(?<host>[^/]+)/.*'
     access: write
     dir: {root: /srv/backup, write: create, make_parents: true}
     actions:
       - on: success
         run: [/usr/local/bin/archive-config, "{{.Params.host}}"]
-  - match: '^boot/'
+  - match: 'boot/.*'
     http: {url: "http://artifacts.internal/boot/{{.Name}}"}
 `
 
@@ -177,6 +184,12 @@ func typeName(t reflect.Type) string {
 	switch t {
 	case reflect.TypeFor[Duration]():
 		return "duration"
+	case reflect.TypeFor[Count]():
+		return "integer or off"
+	case reflect.TypeFor[Interval]():
+		return "duration or off"
+	case reflect.TypeFor[Limit]():
+		return "size or off"
 	case reflect.TypeFor[Size]():
 		return "size"
 	case reflect.TypeFor[FileMode]():

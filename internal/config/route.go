@@ -9,15 +9,18 @@ type Route struct {
 	// pattern.
 	Name string `yaml:"name"`
 	// Match is a regular expression (github.com/dlclark/regexp2, RE2
-	// compatible) searched for in the cleaned file name, which is
+	// compatible) that must match the whole cleaned file name, which is
 	// relative, with slashes, without "." or ".." ("boot/x", never
-	// "/boot/x"). As with grep, ^ and $ anchor it: '^boot/' takes every
-	// name under boot/, 'boot' any name containing boot. Named groups such
-	// as (?<host>[^/]+) become captures that templates, URLs, headers and
-	// actions can use. Required.
+	// "/boot/x"), as a pattern registered in Go does: 'boot/.*' takes
+	// every name under boot/, 'boot' only the name boot, '.*confg.*' any
+	// name containing confg. Named groups such as (?<host>[^/]+) become
+	// captures that templates, URLs, headers and actions can use.
+	// Required.
 	Match string `yaml:"match"`
 	// Access limits the route to read (downloads), write (uploads) or
-	// both. The other direction is refused with an access violation.
+	// both. The other direction is refused with an access violation; a
+	// write route also refuses SFTP remove, rename and rmdir, so that
+	// clients cannot undo what was collected.
 	Access Access `yaml:"access"`
 	// Protocols limits the route to some of tftp, sftp and scp; empty
 	// means all. On the others the route's names do not exist.
@@ -70,18 +73,18 @@ type Memory struct {
 	// Write says which uploads are accepted: none, create, overwrite or
 	// any.
 	Write handlers.WritePolicy `yaml:"write"`
-	// MaxFileSize bounds one file.
-	MaxFileSize Size `yaml:"max_file_size"`
-	// MaxTotal bounds all the files together.
-	MaxTotal Size `yaml:"max_total"`
+	// MaxFileSize bounds one file; off means no limit.
+	MaxFileSize Limit `yaml:"max_file_size"`
+	// MaxTotal bounds all the files together; off means no limit.
+	MaxTotal Limit `yaml:"max_total"`
 	// Files are files present from the start, by name, with their
 	// content.
 	Files map[string]string `yaml:"files"`
 }
 
 func (m *Memory) defaults() {
-	m.MaxFileSize = Size(handlers.DefaultMemoryMaxFile)
-	m.MaxTotal = Size(handlers.DefaultMemoryMaxTotal)
+	m.MaxFileSize = Limit(handlers.DefaultMemoryMaxFile)
+	m.MaxTotal = Limit(handlers.DefaultMemoryMaxTotal)
 }
 
 // Template renders a text/template for every download, such as a

@@ -1,10 +1,6 @@
 package config
 
-import (
-	"time"
-
-	"github.com/filemux/filemux/daemon"
-)
+import "github.com/filemux/filemux/daemon"
 
 // SFTP configures the SSH server that serves SFTP and SCP: one listener
 // per address, all serving the same routes. Public keys, passwords, or
@@ -12,24 +8,24 @@ import (
 type SFTP struct {
 	// Listen are the TCP addresses to serve on, "host:port". At least one
 	// is required.
-	Listen []string `yaml:"listen"`
+	Listen []string `yaml:"listen" daemon:"-"`
 	// HostKey is the server's ed25519 host key in OpenSSH format,
 	// generated (mode 0600) on the first start when missing. Required.
-	HostKey string `yaml:"host_key"`
+	HostKey string `yaml:"host_key" daemon:"HostKeyFile,path"`
 	// RSAHostKey is an optional RSA host key for old clients, generated
 	// when missing.
-	RSAHostKey string `yaml:"rsa_host_key"`
+	RSAHostKey string `yaml:"rsa_host_key" daemon:"RSAHostKeyFile,path"`
 	// AuthorizedKeys is an OpenSSH authorized_keys file: a listed key may
 	// log in under any user name. from= restrictions are enforced. A
 	// reload (SIGHUP, POST /reload) reads it again: a removed key is
 	// refused from then on and its open connections are closed; a file
 	// that does not load refuses the reload.
-	AuthorizedKeys string `yaml:"authorized_keys"`
+	AuthorizedKeys string `yaml:"authorized_keys" daemon:"AuthorizedKeysFile,path"`
 	// PasswordFile holds "user:bcrypt-hash" lines (htpasswd -B). At least
 	// one of authorized_keys and password_file is required. A reload reads
 	// it again, as it does authorized_keys: the connections of a user whose
 	// line was removed or changed are closed.
-	PasswordFile string `yaml:"password_file"`
+	PasswordFile string `yaml:"password_file" daemon:",path"`
 	// LegacyAlgorithms enables the SHA-1 and CBC algorithms old network
 	// gear needs and modern clients do not (never RC4). Off unless you need
 	// it.
@@ -42,11 +38,11 @@ type SFTP struct {
 	// password at a prompt a minute.
 	HandshakeTimeout Duration `yaml:"handshake_timeout"`
 	// IdleTimeout closes a connection that moved no data for this long;
-	// 0 never does.
-	IdleTimeout Duration `yaml:"idle_timeout"`
+	// off never does.
+	IdleTimeout Interval `yaml:"idle_timeout"`
 	// KeepAliveInterval is how often a client is asked whether it is
-	// alive; 0 never asks.
-	KeepAliveInterval Duration `yaml:"keepalive_interval"`
+	// alive; off never asks.
+	KeepAliveInterval Interval `yaml:"keepalive_interval"`
 	// KeepAliveMax is the number of unanswered keepalives tolerated.
 	KeepAliveMax int `yaml:"keepalive_max"`
 	// MaxConnections bounds the logged-in connections served at once; a
@@ -69,8 +65,8 @@ type SFTP struct {
 	// ban_window that ban it for ban_duration: its new connections are
 	// closed on arrival. A wrong password scores one; refused keys score
 	// one per connection that never logs in; connections that never try
-	// to log in score nothing. 0 never bans.
-	BanThreshold int `yaml:"ban_threshold"`
+	// to log in score nothing. off never bans.
+	BanThreshold Count `yaml:"ban_threshold"`
 	// BanWindow is how long a failed login counts toward ban_threshold.
 	BanWindow Duration `yaml:"ban_window"`
 	// BanDuration is how long a ban lasts.
@@ -93,30 +89,29 @@ type SFTP struct {
 	SpoolMemory Size `yaml:"spool_memory"`
 	// SpoolDir holds those temporary files; empty means the system's
 	// temporary directory.
-	SpoolDir string `yaml:"spool_dir"`
+	SpoolDir string `yaml:"spool_dir" daemon:",path"`
 	// MaxSpool bounds an SCP download of unknown size.
 	MaxSpool Size `yaml:"max_spool"`
 }
 
-// The defaults of the SSH server, as daemon.SSH documents them. They are
-// repeated here, rather than read from the daemon, so that the reference
-// of the configuration can show them.
+// The defaults of the SSH server are the daemon's, set before the file's
+// values so that the reference of the configuration can show them.
 func (s *SFTP) defaults() {
-	s.MaxAuthTries = 6
-	s.HandshakeTimeout = Duration(10 * time.Second)
-	s.IdleTimeout = Duration(10 * time.Minute)
-	s.KeepAliveInterval = Duration(30 * time.Second)
-	s.KeepAliveMax = 3
-	s.MaxConnections = 100
-	s.MaxPerAddress = 10
+	s.MaxAuthTries = daemon.DefaultSSHMaxAuthTries
+	s.HandshakeTimeout = Duration(daemon.DefaultSSHHandshakeTimeout)
+	s.IdleTimeout = Interval(daemon.DefaultSSHIdleTimeout)
+	s.KeepAliveInterval = Interval(daemon.DefaultSSHKeepAliveInterval)
+	s.KeepAliveMax = daemon.DefaultSSHKeepAliveMax
+	s.MaxConnections = daemon.DefaultSSHMaxConnections
+	s.MaxPerAddress = daemon.DefaultSSHMaxPerAddress
 	s.MaxStartups = Startups{daemon.DefaultSSHMaxStartups}
-	s.BanThreshold = 10
-	s.BanWindow = Duration(10 * time.Minute)
-	s.BanDuration = Duration(10 * time.Minute)
-	s.MaxSessions = 10
-	s.MaxHandles = 64
-	s.ReadAhead = 8 << 20
-	s.ReorderLimit = 4 << 20
-	s.SpoolMemory = 1 << 20
-	s.MaxSpool = 1 << 30
+	s.BanThreshold = daemon.DefaultSSHBanThreshold
+	s.BanWindow = Duration(daemon.DefaultSSHBanWindow)
+	s.BanDuration = Duration(daemon.DefaultSSHBanDuration)
+	s.MaxSessions = daemon.DefaultSSHMaxSessions
+	s.MaxHandles = daemon.DefaultSSHMaxHandles
+	s.ReadAhead = daemon.DefaultSSHReadAhead
+	s.ReorderLimit = daemon.DefaultSSHReorderLimit
+	s.SpoolMemory = daemon.DefaultSSHSpoolMemory
+	s.MaxSpool = daemon.DefaultSSHMaxSpool
 }

@@ -31,10 +31,10 @@ func TestSSHDaemons(t *testing.T) {
   listen: ["127.0.0.1:0"]
   host_key: keys/host_ed25519
   authorized_keys: authorized_keys
-  idle_timeout: 0s
+  idle_timeout: off
   max_handles: 3
 routes:
-  - match: '^pub/'
+  - match: 'pub/.*'
     memory: {files: {pub/motd: "welcome\n"}}
 `, map[string]string{"authorized_keys": string(ssh.MarshalAuthorizedKey(signer.PublicKey())), "keys/.keep": ""})
 	f, _, reg := serve(t, path, config.BuildOptions{})
@@ -83,7 +83,7 @@ routes:
 }
 
 // The defences against hostile load reach the SSH servers: max_startups
-// in OpenSSH's forms, and ban_threshold 0 turning bans off.
+// in OpenSSH's forms, and ban_threshold off turning bans off.
 func TestSSHDaemonsGuard(t *testing.T) {
 	for _, tt := range []struct {
 		yaml      string
@@ -93,7 +93,7 @@ func TestSSHDaemonsGuard(t *testing.T) {
 	}{
 		{"", daemon.DefaultSSHMaxStartups, 10, 10 * time.Minute},
 		{"  max_startups: 5:50:20\n  ban_threshold: 3\n  ban_window: 1m\n", daemon.SSHStartups{Start: 5, Rate: 50, Full: 20}, 3, time.Minute},
-		{"  max_startups: 30\n  ban_threshold: 0\n", daemon.SSHStartups{Start: 30, Rate: 100, Full: 30}, -1, 10 * time.Minute},
+		{"  max_startups: 30\n  ban_threshold: off\n", daemon.SSHStartups{Start: 30, Rate: 100, Full: 30}, -1, 10 * time.Minute},
 	} {
 		path := setup(t, "sftp:\n  listen: [\"127.0.0.1:0\"]\n  host_key: k\n  password_file: pw\n"+tt.yaml+
 			"routes: [{match: x, memory: {}}]\n", map[string]string{"pw": "ops:$2a$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n"})

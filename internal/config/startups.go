@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/filemux/filemux/daemon"
 )
@@ -26,14 +25,3 @@ func (s *Startups) UnmarshalText(text []byte) error {
 
 // MarshalText returns the form start:rate:full.
 func (s Startups) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// validateGuard checks the keys of the defences against hostile load.
-func (s *SFTP) validateGuard(r *report, path string) {
-	checkRange(r, path+".ban_threshold", s.BanThreshold, 0, math.MaxInt32)
-	if s.BanThreshold > 0 && s.BanWindow <= 0 {
-		r.at(path+".ban_window", "must be more than 0 (or set ban_threshold to 0 to never ban)")
-	}
-	if s.BanThreshold > 0 && s.BanDuration <= 0 {
-		r.at(path+".ban_duration", "must be more than 0 (or set ban_threshold to 0 to never ban)")
-	}
-}

@@ -1,10 +1,10 @@
 package config
 
 import (
-	"net/netip"
 	"time"
 
 	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/internal/tftp"
 )
 
 // TFTP configures the TFTP daemon: one listener per address, all serving
@@ -12,7 +12,7 @@ import (
 type TFTP struct {
 	// Listen are the UDP addresses to serve on, "host:port", such as
 	// "0.0.0.0:69" and "[::]:69". At least one is required.
-	Listen []string `yaml:"listen"`
+	Listen []string `yaml:"listen" daemon:"-"`
 	// MaxBlockSize caps the block size a client may negotiate (blksize,
 	// 8..65464). 1468 fits an Ethernet frame.
 	MaxBlockSize int `yaml:"max_blksize"`
@@ -24,12 +24,12 @@ type TFTP struct {
 	// every handler call, an HTTP origin's answer included.
 	Timeout Duration `yaml:"timeout"`
 	// Retries is how often one packet is sent again before the transfer
-	// fails; 0 never sends again.
-	Retries int `yaml:"retries"`
+	// fails; off never sends again.
+	Retries Count `yaml:"retries"`
 	// FirstReplyRetries bounds the resends of the first reply while the
 	// client has not answered at all, so that a spoofed request cannot
-	// make the daemon flood its victim.
-	FirstReplyRetries int `yaml:"first_reply_retries"`
+	// make the daemon flood its victim; off never sends it again.
+	FirstReplyRetries Count `yaml:"first_reply_retries"`
 	// Ports chooses the local port of each transfer: random, single, or
 	// a range LO-HI. With single or LO-HI anyone can guess a transfer's
 	// port, so clients outside trusted_networks read lock-step at
@@ -78,7 +78,7 @@ type TFTP struct {
 }
 
 func (t *TFTP) defaults() {
-	t.MaxBlockSize = 65464
+	t.MaxBlockSize = tftp.MaxBlockSize
 	t.MaxWindowSize = daemon.DefaultMaxWindowSize
 	t.Timeout = Duration(daemon.DefaultTimeout)
 	t.Retries = daemon.DefaultRetries
@@ -88,14 +88,10 @@ func (t *TFTP) defaults() {
 	t.UnprovenMaxBlockSize = daemon.DefaultUnprovenBlockSize
 }
 
-// trusted returns the trusted networks as the daemon takes them.
-func (t *TFTP) trusted() []netip.Prefix {
-	out := make([]netip.Prefix, len(t.TrustedNetworks))
-	for i, n := range t.TrustedNetworks {
-		out[i] = n.Prefix
-	}
-	return out
-}
-
 // handlerBudget is how long the daemon lets one handler call run.
-func (t *TFTP) handlerBudget() time.Duration { return 2 * time.Duration(t.Timeout) }
+func (t *TFTP) handlerBudget() time.Duration {
+	if t.Timeout == 0 {
+		return 2 * daemon.DefaultTimeout
+	}
+	return 2 * time.Duration(t.Timeout)
+}

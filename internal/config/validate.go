@@ -16,6 +16,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/internal/sshkeys"
+	"github.com/filemux/filemux/internal/tftp"
 	"github.com/filemux/filemux/registry"
 )
 
@@ -33,9 +34,6 @@ func (f *File) validate(r *report) {
 	}
 	if f.Metrics != nil {
 		checkAddr(r, "metrics.listen", f.Metrics.Listen)
-	}
-	if f.MatchTimeout <= 0 {
-		r.at("match_timeout", "must be more than 0")
 	}
 	if len(f.Routes) == 0 {
 		r.at("routes", "at least one route is required")
@@ -55,17 +53,17 @@ func (f *File) validate(r *report) {
 
 func (t *TFTP) validate(r *report, path string) {
 	checkListen(r, path+".listen", t.Listen)
-	checkRange(r, path+".max_blksize", t.MaxBlockSize, 8, 65464)
-	checkRange(r, path+".max_windowsize", t.MaxWindowSize, 1, 65535)
-	checkRange(r, path+".retries", t.Retries, 0, 1000)
-	checkRange(r, path+".first_reply_retries", t.FirstReplyRetries, 0, 1000)
-	checkRange(r, path+".max_transfers", t.MaxTransfers, 1, math.MaxInt32)
+	checkRangeOrDefault(r, path+".max_blksize", t.MaxBlockSize, tftp.MinBlockSize, tftp.MaxBlockSize)
+	checkRangeOrDefault(r, path+".max_windowsize", t.MaxWindowSize, 1, 65535)
+	checkRange(r, path+".retries", max(0, int(t.Retries)), 0, 1000)
+	checkRange(r, path+".first_reply_retries", max(0, int(t.FirstReplyRetries)), 0, 1000)
+	checkRange(r, path+".max_transfers", t.MaxTransfers, 0, math.MaxInt32)
 	checkRange(r, path+".max_per_client", t.MaxPerClient, 0, math.MaxInt32)
-	checkRange(r, path+".max_unconfirmed", t.MaxUnconfirmed, 1, math.MaxInt32)
-	checkRange(r, path+".unproven_max_blksize", t.UnprovenMaxBlockSize, 8, 65464)
+	checkRange(r, path+".max_unconfirmed", t.MaxUnconfirmed, 0, math.MaxInt32)
+	checkRangeOrDefault(r, path+".unproven_max_blksize", t.UnprovenMaxBlockSize, tftp.MinBlockSize, tftp.MaxBlockSize)
 	checkRange(r, path+".request_burst", t.RequestBurst, 0, math.MaxInt32)
-	if t.Timeout < Duration(10*time.Millisecond) {
-		r.at(path+".timeout", "must be at least 10ms")
+	if t.Timeout != 0 && t.Timeout < Duration(10*time.Millisecond) {
+		r.at(path+".timeout", "must be at least 10ms (or 0 for the default)")
 	}
 	if t.RequestRate < 0 || math.IsInf(t.RequestRate, 0) || math.IsNaN(t.RequestRate) {
 		r.at(path+".request_rate", "must be a rate of 0 or more per second")
@@ -94,12 +92,8 @@ func (s *SFTP) validate(r *report, path string, f *File) {
 		"max_auth_tries": s.MaxAuthTries, "keepalive_max": s.KeepAliveMax, "max_connections": s.MaxConnections,
 		"max_per_address": s.MaxPerAddress, "max_sessions": s.MaxSessions, "max_handles": s.MaxHandles,
 	} {
-		checkRange(r, path+"."+key, v, 1, math.MaxInt32)
+		checkRange(r, path+"."+key, v, 0, math.MaxInt32)
 	}
-	if s.HandshakeTimeout <= 0 {
-		r.at(path+".handshake_timeout", "must be more than 0")
-	}
-	s.validateGuard(r, path)
 }
 
 func checkListen(r *report, path string, addrs []string) {
@@ -127,6 +121,14 @@ func checkAddr(r *report, path, addr string) {
 
 func checkRange(r *report, path string, v, lo, hi int) {
 	if v < lo || v > hi {
+		r.at(path, "%d is outside %d..%d", v, lo, hi)
+	}
+}
+
+// checkRangeOrDefault is checkRange for a key whose 0 means the default,
+// as the daemon's field does.
+func checkRangeOrDefault(r *report, path string, v, lo, hi int) {
+	if v != 0 && (v < lo || v > hi) {
 		r.at(path, "%d is outside %d..%d", v, lo, hi)
 	}
 }
@@ -191,29 +193,21 @@ func (rt *Route) validatePattern(r *report, path string, f *File) ([]string, boo
 		r.at(key, "invalid pattern: %v", err)
 		return nil, false
 	}
-	search := rt.registryPattern()
-	if wrapped, err := groupsOf(search); err != nil || !slices.Equal(groups, wrapped) {
-		r.at(key, "invalid pattern: it does not stay one expression when searched for (a trailing comment?)")
-		return nil, false
-	}
 	scratch := registry.Registry{MatchTimeout: time.Duration(f.MatchTimeout)}
-	if err := scratch.SetRoutes([]registry.Route{{Pattern: search, Handler: behaviour.Base{}, Where: r.where(key)}}); err != nil {
+	if err := scratch.SetRoutes([]registry.Route{{Pattern: rt.Match, Handler: behaviour.Base{}, Where: r.where(key)}}); err != nil {
 		var pe *registry.PatternError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		r.at(key, "invalid pattern: %v", err)
+		if errors.Is(err, registry.ErrAnchor) {
+			r.at(key, "invalid pattern: it does not stay one expression when anchored to the whole name (a trailing comment?)")
+		} else {
+			r.at(key, "invalid pattern: %v", err)
+		}
 		return nil, false
 	}
 	return groups, true
 }
-
-// registryPattern is match as the registry takes it. A route's match is
-// searched for in the name, as grep and atftpd search: ^ and $ anchor it.
-// The registry matches whole names, so the search becomes a whole match
-// that may skip a prefix and leaves any suffix. The named groups are
-// unchanged.
-func (rt *Route) registryPattern() string { return ".*?(?:" + rt.Match + ").*" }
 
 // groupsOf returns the named groups of a pattern, in order.
 func groupsOf(pattern string) ([]string, error) {

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io/fs"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -222,3 +223,87 @@ func (n *Network) UnmarshalText(text []byte) error {
 
 // MarshalText returns the network in CIDR notation.
 func (n Network) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
+
+// Off is the word a file writes for a count or a duration turned off
+// (daemon.Never in Go): retries: off sends no packet again, idle_timeout:
+// off never closes an idle connection. 0 means the default, as the zero
+// value of the daemon's field does.
+const Off = "off"
+
+// Count is a number, or off (daemon.Never): retries, ban_threshold. 0
+// means the default.
+type Count int
+
+// UnmarshalText parses a number of 0 or more, or off.
+func (c *Count) UnmarshalText(text []byte) error {
+	if string(text) == Off {
+		*c = daemon.Never
+		return nil
+	}
+	n, ok := behaviour.ParseDecimal(string(text))
+	if !ok || n > math.MaxInt32 {
+		return fmt.Errorf("%q is not a number of 0 or more, or %s", text, Off)
+	}
+	*c = Count(n)
+	return nil
+}
+
+// MarshalText returns the number, or off.
+func (c Count) MarshalText() ([]byte, error) {
+	if c < 0 {
+		return []byte(Off), nil
+	}
+	return strconv.AppendInt(nil, int64(c), 10), nil
+}
+
+// Interval is a duration, or off (daemon.Never): idle_timeout,
+// keepalive_interval. 0 means the default.
+type Interval time.Duration
+
+// UnmarshalText parses a duration as Duration does, or off.
+func (i *Interval) UnmarshalText(text []byte) error {
+	if string(text) == Off {
+		*i = daemon.Never
+		return nil
+	}
+	var d Duration
+	if err := d.UnmarshalText(text); err != nil {
+		return fmt.Errorf("%q is not a duration such as 1.5s, 500ms or 2m, or %s", text, Off)
+	}
+	*i = Interval(d)
+	return nil
+}
+
+// MarshalText returns the duration as Duration writes it, or off.
+func (i Interval) MarshalText() ([]byte, error) {
+	if i < 0 {
+		return []byte(Off), nil
+	}
+	return Duration(i).MarshalText()
+}
+
+// Limit is a size, or off for no limit (a negative value in Go): a
+// memory route's max_file_size and max_total. 0 means the default.
+type Limit Size
+
+// UnmarshalText parses a size as Size does, or off.
+func (l *Limit) UnmarshalText(text []byte) error {
+	if string(text) == Off {
+		*l = daemon.Never
+		return nil
+	}
+	var s Size
+	if err := s.UnmarshalText(text); err != nil {
+		return fmt.Errorf("%q is not a size such as 1468, 64K, 256MiB or 2G, or %s", text, Off)
+	}
+	*l = Limit(s)
+	return nil
+}
+
+// MarshalText returns the size as Size writes it, or off.
+func (l Limit) MarshalText() ([]byte, error) {
+	if l < 0 {
+		return []byte(Off), nil
+	}
+	return Size(l).MarshalText()
+}
