@@ -92,7 +92,7 @@ func TestFiltersOverTFTP(t *testing.T) {
 		{"write-only", handlers.WriteOnly(mem), behaviour.CodeAccessViolation, false},
 	} {
 		srv := daemontest.NewTFTP(t, tt.h)
-		c := &client.Client{Addr: srv.Addr().String(), Retries: 1}
+		c := &client.TFTP{Addr: srv.Addr().String(), Retries: 1}
 		_, _, err := c.ReadBytes(ctx, "secret")
 		if got := serverCode(err); got != tt.read {
 			t.Errorf("%s: read: %v, want code %d", tt.name, err, tt.read)
