@@ -8,8 +8,10 @@
 // Errors carry protocol codes ([Error], [Code]) that map to a TFTP error code,
 // an SFTP status and an SCP message, with a peer-safe text kept apart from the
 // cause. Optional capabilities (random access, stat, list, remove, rename,
-// mkdir, rmdir) are small interfaces found through helpers that see through
-// decorators. Adapters ([ReadFunc], [WriteFunc], [Bytes], [FS], [Base]) make
+// mkdir, rmdir, chmod, chtimes) are small interfaces found through helpers:
+// those that only look see through decorators, those that change something
+// fail closed, reaching only what a decorator declares (see [Wrapper] and
+// [PassMutations]). Adapters ([ReadFunc], [WriteFunc], [Bytes], [FS], [Base]) make
 // the easy cases one line.
 //
 // The package imports only the standard library and performs no I/O itself.

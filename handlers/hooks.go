@@ -47,16 +47,21 @@ var errHookAborted = errors.New("transfer aborted")
 
 // Observe returns a Handler that serves what h serves and calls hooks as
 // transfers end, to count, log or act on a completed upload (a device
-// pushed its config). Capability checks see through it (Unwrap); random
-// access is counted too, as Observe offers behaviour.RandomReader and
+// pushed its config). Capability checks see through it: Unwrap for those
+// that look, and every change (remove, rename, mkdir, rmdir, chmod,
+// chtimes) is handed to h as behaviour.PassMutations does; random access
+// is counted too, as Observe offers behaviour.RandomReader and
 // RandomWriter wrapping those of h.
 func Observe(h behaviour.Handler, hooks Hooks) behaviour.Handler {
-	return &observer{h: h, hooks: hooks}
+	return &observer{h: h, hooks: hooks, PassMutations: behaviour.PassMutations{Next: h}}
 }
 
+// observer lets every change through to h (behaviour.PassMutations), and
+// counts random writes itself.
 type observer struct {
 	h     behaviour.Handler
 	hooks Hooks
+	behaviour.PassMutations
 }
 
 // hookKey keys the state of a transfer; the pointer keeps stacked

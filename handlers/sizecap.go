@@ -16,16 +16,20 @@ import (
 // ReadAt or WriteAt that crosses the limit, and the engine then aborts it.
 // A negative n is taken as 0.
 //
-// Capability checks see through SizeCap (Unwrap), but random access is
-// capped too: SizeCap offers behaviour.RandomReader and RandomWriter,
+// Capability checks see through SizeCap (Unwrap, and remove, rename,
+// mkdir, rmdir, chmod and chtimes go to h as behaviour.PassMutations
+// hands them on), but random access is capped too: SizeCap offers behaviour.RandomReader and RandomWriter,
 // wrapping those of h.
 func SizeCap(h behaviour.Handler, n int64) behaviour.Handler {
-	return &sizeCap{h: h, limit: max(n, 0)}
+	return &sizeCap{h: h, limit: max(n, 0), PassMutations: behaviour.PassMutations{Next: h}}
 }
 
+// sizeCap lets every change through to h (behaviour.PassMutations) and
+// caps random writes itself.
 type sizeCap struct {
 	h     behaviour.Handler
 	limit int64
+	behaviour.PassMutations
 }
 
 // capKey keys the byte count of a transfer; the pointer keeps stacked caps

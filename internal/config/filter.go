@@ -18,7 +18,7 @@ func restrictAccess(h behaviour.Handler, a Access) behaviour.Handler {
 	case AccessRead:
 		return handlers.ReadOnly(h)
 	case AccessWrite:
-		return writeOnly{h}
+		return writeOnly{h, behaviour.PassMutations{Next: h}}
 	}
 	return h
 }
@@ -28,7 +28,10 @@ var errWriteOnly = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message
 // writeOnly refuses read transfers and random reads; uploads and the
 // SFTP capabilities pass through, so that clients can still look where
 // they upload.
-type writeOnly struct{ h behaviour.Handler }
+type writeOnly struct {
+	h behaviour.Handler
+	behaviour.PassMutations
+}
 
 func (w writeOnly) Unwrap() behaviour.Handler { return w.h }
 
@@ -73,7 +76,7 @@ func restrictProtocols(h behaviour.Handler, ps []Protocol) behaviour.Handler {
 // protocols hides a route from the protocols it does not serve: to them
 // its names do not exist, as if no route matched (not found for reads,
 // access violation for changes). It offers every capability itself, so
-// that a capability lookup through Unwrap cannot slip past it.
+// that a lookup of one that only looks cannot slip past it through Unwrap.
 type protocols struct {
 	h       behaviour.Handler
 	allowed []behaviour.Protocol
