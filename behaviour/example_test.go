@@ -161,9 +161,9 @@ func ExampleOptions() {
 	)
 	suggested := o.Clone()
 	// What a handler may do in Open: lower, drop, set; never add.
-	o.Lower("blksize", 1468)
-	o.Del("windowsize")
-	fmt.Println(o.Set("tsize", "1024"), o.Set("timeout", "5"))
+	o.Lower(behaviour.OptBlockSize, 1468)
+	o.Del(behaviour.OptWindowSize)
+	fmt.Println(o.Set(behaviour.OptTSize, "1024"), o.Set(behaviour.OptTimeout, "5"))
 	fmt.Println(o.String(), behaviour.CheckAccepted(suggested, o))
 	o.Add("rollover", "0")
 	fmt.Println(behaviour.CheckAccepted(suggested, o))

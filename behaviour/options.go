@@ -7,6 +7,21 @@ import (
 	"strings"
 )
 
+// The names of the TFTP options filemux negotiates, as they appear in
+// Transfer.Options. Options compare without regard to case, so
+// t.Options.Int(OptTSize) finds a peer's "TSIZE" too.
+const (
+	// OptBlockSize is the block size in bytes (RFC 2348, 8..65464).
+	OptBlockSize = "blksize"
+	// OptTimeout is the retransmission timeout in seconds (RFC 2349).
+	OptTimeout = "timeout"
+	// OptTSize is the transfer size (RFC 2349): the size an upload
+	// announces, or a download's question whose answer is t.Size().
+	OptTSize = "tsize"
+	// OptWindowSize is the number of blocks per acknowledgement (RFC 7440).
+	OptWindowSize = "windowsize"
+)
+
 // Option is one protocol option: a name and its value.
 type Option struct {
 	Name  string

@@ -99,7 +99,7 @@ func (s *session) checkSize(read int64) {
 	if size, known := s.t.Size(); known && size != read {
 		s.violate(RuleSize, "Open set size %d, Read returned %d bytes", size, read)
 	}
-	v, present := s.t.Options.Get("tsize")
+	v, present := s.t.Options.Get(behaviour.OptTSize)
 	if !present || v == "0" {
 		return
 	}

@@ -126,7 +126,7 @@ func (s *session) checkOptions(method string) {
 		s.violate(RuleOptionAdded, "%s added an option: suggested %q, accepted %q", method, s.suggested.String(), s.t.Options.String())
 	}
 	for name, value := range s.t.Options.All() {
-		if s.t.Access == behaviour.Read && name == "tsize" {
+		if s.t.Access == behaviour.Read && name == behaviour.OptTSize {
 			continue
 		}
 		want, ok := s.suggested.Int(name)
