@@ -63,6 +63,9 @@ func newTransfer(s *server, req tftp.Request, name string, suggested behaviour.O
 		x.t.Access = behaviour.Write
 		x.t.Flags = behaviour.FlagCreate | behaviour.FlagTruncate
 	}
+	if n, ok := tftp.UploadSize(req.Op, suggested); ok {
+		x.t.SetSize(n)
+	}
 	x.ctx, x.cancel = context.WithCancelCause(s.ctx)
 	x.t.SetContext(x.ctx)
 	x.wd.limit = 2 * s.cfg.base.Timeout

@@ -105,7 +105,7 @@ func (s *Synthetic) Open(_ context.Context, t *behaviour.Transfer) error {
 	if f.digest {
 		return behaviour.NewError(behaviour.CodeAccessViolation, "digest files are read-only")
 	}
-	if n, ok := announced(t); ok && n != f.size {
+	if n, ok := t.Size(); ok && n != f.size {
 		return errSize
 	}
 	t.State = &stream{file: f, left: f.size, sum: sha256.New(), want: s.digest(f)}
@@ -215,15 +215,6 @@ func (s *Synthetic) digest(f file) [sha256.Size]byte {
 // platform and Go version.
 func generator(seed string) io.Reader {
 	return rand.NewChaCha8(sha256.Sum256([]byte("filemux example " + seed)))
-}
-
-// announced returns the size the other side announced for an upload: tsize
-// from a TFTP peer, or the size an engine set.
-func announced(t *behaviour.Transfer) (int64, bool) {
-	if n, ok := t.Size(); ok {
-		return n, true
-	}
-	return t.Options.Int("tsize")
 }
 
 // errName is the cause of a name that is not "<seed>-<size>.bin[.sha256]".

@@ -7,12 +7,12 @@ import (
 	"github.com/filemux/filemux/behaviour"
 )
 
-// The option names filemux negotiates.
+// The option names filemux negotiates, as behaviour names them.
 const (
-	OptBlockSize  = "blksize"    // RFC 2348
-	OptTimeout    = "timeout"    // RFC 2349
-	OptTSize      = "tsize"      // RFC 2349
-	OptWindowSize = "windowsize" // RFC 7440
+	OptBlockSize  = behaviour.OptBlockSize  // RFC 2348
+	OptTimeout    = behaviour.OptTimeout    // RFC 2349
+	OptTSize      = behaviour.OptTSize      // RFC 2349
+	OptWindowSize = behaviour.OptWindowSize // RFC 7440
 )
 
 // Defaults of the parameters when nothing is negotiated or configured.
@@ -247,6 +247,17 @@ func acceptTSize(p *Params, oack *behaviour.Options, op Opcode, want string, siz
 	p.TSize, p.HasTSize = v, true
 	oack.Add(OptTSize, want)
 	return nil
+}
+
+// UploadSize returns the size a write request announces with tsize (RFC
+// 2349), which engines record with Transfer.SetSize before Open so that
+// handlers read the size of every upload from t.Size() alone. A read
+// request's tsize asks for the size rather than telling it: it has none.
+func UploadSize(op Opcode, suggested behaviour.Options) (int64, bool) {
+	if op != OpWRQ {
+		return 0, false
+	}
+	return suggested.Int(OptTSize)
 }
 
 func refused(msg string) error {

@@ -160,3 +160,16 @@ func TestLimitsNegotiateEndToEnd(t *testing.T) {
 		t.Fatalf("OACK %q, params %+v", oack.String(), p)
 	}
 }
+
+func TestUploadSize(t *testing.T) {
+	opts := behaviour.NewOptions(behaviour.Option{Name: "TSIZE", Value: "1234"})
+	if n, ok := UploadSize(OpWRQ, opts); !ok || n != 1234 {
+		t.Errorf("WRQ tsize 1234: %d, %v", n, ok)
+	}
+	if _, ok := UploadSize(OpRRQ, opts); ok {
+		t.Error("an RRQ's tsize announced a size")
+	}
+	if _, ok := UploadSize(OpWRQ, behaviour.Options{}); ok {
+		t.Error("a WRQ without tsize announced a size")
+	}
+}
