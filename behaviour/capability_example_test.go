@@ -183,15 +183,6 @@ func ExampleWriterAt() {
 	// Output: true <nil> hello world
 }
 
-func ExampleCheckAccepted() {
-	suggested := behaviour.NewOptions(behaviour.Option{Name: "blksize", Value: "1468"})
-	accepted := suggested.Clone()
-	accepted.Add("windowsize", "64") // a handler may not add an option
-	err := behaviour.CheckAccepted(suggested, accepted)
-	fmt.Printf("%d (%v): %s\n", behaviour.TFTPCode(err), behaviour.TFTPCode(err), behaviour.PeerMessage(err))
-	// Output: 8 (option refused): option not requested
-}
-
 var (
 	_ fs.FileInfo = behaviour.FileInfo{}
 	_ io.WriterAt = (*sparseState)(nil)

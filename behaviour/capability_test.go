@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // capable offers every capability and records which ran.
@@ -114,7 +115,7 @@ func TestCapabilitiesAbsent(t *testing.T) {
 			}
 		}
 	}
-	if behaviour.SFTPStatus(behaviour.ErrUnsupported) != behaviour.SFTPOpUnsupported {
+	if wire.SFTPStatus(behaviour.ErrUnsupported) != wire.SFTPOpUnsupported {
 		t.Error("ErrUnsupported does not map to OP_UNSUPPORTED")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 func TestErrorIsByCode(t *testing.T) {
@@ -95,14 +96,14 @@ func TestClassify(t *testing.T) {
 		} else if !errors.Is(e, tt.err) {
 			t.Errorf("%s: the classified error lost its cause", tt.name)
 		}
-		if got := behaviour.TFTPCode(tt.err); got != tt.code {
+		if got := wire.TFTPCode(tt.err); got != tt.code {
 			t.Errorf("%s: TFTPCode = %d, want %d", tt.name, got, tt.code)
 		}
 		if got := behaviour.PeerMessage(tt.err); got != tt.peer || strings.Contains(got, secret) {
 			t.Errorf("%s: PeerMessage = %q, want %q", tt.name, got, tt.peer)
 		}
 	}
-	if behaviour.Classify(nil) != nil || behaviour.PeerMessage(nil) != "" || behaviour.TFTPCode(nil) != behaviour.CodeUndefined {
+	if behaviour.Classify(nil) != nil || behaviour.PeerMessage(nil) != "" || wire.TFTPCode(nil) != behaviour.CodeUndefined {
 		t.Error("nil error classified as something")
 	}
 }
@@ -112,24 +113,24 @@ func TestSFTPStatus(t *testing.T) {
 		err  error
 		want uint32
 	}{
-		{nil, behaviour.SFTPOK},
-		{io.EOF, behaviour.SFTPEOF},
-		{fmt.Errorf("read: %w", io.EOF), behaviour.SFTPEOF},
-		{behaviour.ErrNotFound, behaviour.SFTPNoSuchFile},
-		{fs.ErrNotExist, behaviour.SFTPNoSuchFile},
-		{behaviour.ErrAccessViolation, behaviour.SFTPPermissionDenied},
-		{fs.ErrPermission, behaviour.SFTPPermissionDenied},
-		{behaviour.ErrNoSuchUser, behaviour.SFTPPermissionDenied},
-		{behaviour.ErrIllegalOperation, behaviour.SFTPOpUnsupported},
-		{behaviour.ErrUnsupported, behaviour.SFTPOpUnsupported},
-		{behaviour.ErrDiskFull, behaviour.SFTPFailure},
-		{behaviour.ErrFileExists, behaviour.SFTPFailure},
-		{behaviour.ErrOptionRefused, behaviour.SFTPFailure},
-		{behaviour.ErrUnknownTID, behaviour.SFTPFailure},
-		{errors.New("anything"), behaviour.SFTPFailure},
+		{nil, wire.SFTPOK},
+		{io.EOF, wire.SFTPEOF},
+		{fmt.Errorf("read: %w", io.EOF), wire.SFTPEOF},
+		{behaviour.ErrNotFound, wire.SFTPNoSuchFile},
+		{fs.ErrNotExist, wire.SFTPNoSuchFile},
+		{behaviour.ErrAccessViolation, wire.SFTPPermissionDenied},
+		{fs.ErrPermission, wire.SFTPPermissionDenied},
+		{behaviour.ErrNoSuchUser, wire.SFTPPermissionDenied},
+		{behaviour.ErrIllegalOperation, wire.SFTPOpUnsupported},
+		{behaviour.ErrUnsupported, wire.SFTPOpUnsupported},
+		{behaviour.ErrDiskFull, wire.SFTPFailure},
+		{behaviour.ErrFileExists, wire.SFTPFailure},
+		{behaviour.ErrOptionRefused, wire.SFTPFailure},
+		{behaviour.ErrUnknownTID, wire.SFTPFailure},
+		{errors.New("anything"), wire.SFTPFailure},
 	}
 	for _, tt := range tests {
-		if got := behaviour.SFTPStatus(tt.err); got != tt.want {
+		if got := wire.SFTPStatus(tt.err); got != tt.want {
 			t.Errorf("SFTPStatus(%v) = %d, want %d", tt.err, got, tt.want)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 func names(o *behaviour.Options) []string {
@@ -165,11 +166,11 @@ func TestCheckAccepted(t *testing.T) {
 		{"added", []behaviour.Option{{Name: "blksize", Value: "512"}, {Name: "windowsize", Value: "8"}}, false},
 	}
 	for _, tt := range tests {
-		err := behaviour.CheckAccepted(suggested, behaviour.NewOptions(tt.accepted...))
+		err := wire.CheckAccepted(suggested, behaviour.NewOptions(tt.accepted...))
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: CheckAccepted = %v, want ok %v", tt.name, err, tt.ok)
 		}
-		if err != nil && (behaviour.TFTPCode(err) != behaviour.CodeOptionRefused || behaviour.PeerMessage(err) != "option not requested") {
+		if err != nil && (wire.TFTPCode(err) != behaviour.CodeOptionRefused || behaviour.PeerMessage(err) != "option not requested") {
 			t.Errorf("%s: error %v, want option refused with a peer message that names no option", tt.name, err)
 		}
 	}
@@ -201,7 +202,7 @@ func TestParseDecimal(t *testing.T) {
 		{"٣", 0, false}, // a non-ASCII digit
 	}
 	for _, tt := range tests {
-		if v, ok := behaviour.ParseDecimal(tt.in); v != tt.want || ok != tt.ok {
+		if v, ok := wire.ParseDecimal(tt.in); v != tt.want || ok != tt.ok {
 			t.Errorf("ParseDecimal(%q) = %d, %v; want %d, %v", tt.in, v, ok, tt.want, tt.ok)
 		}
 	}

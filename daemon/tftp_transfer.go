@@ -11,6 +11,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // transfer is one admitted request, from its registration to its ending.
@@ -154,7 +155,7 @@ func (x *transfer) open() error {
 func (x *transfer) fail(err error) error {
 	x.s.detach(x) // what the peer sends after the ERROR is a stray
 	if x.alive() == nil {
-		x.g.last(tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)))
+		x.g.last(tftp.AppendError(nil, wire.TFTPCode(err), behaviour.PeerMessage(err)))
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // A Dir driven by hand, as an engine drives it: Open, Read or Write, one
@@ -81,7 +82,7 @@ func ExampleMustDir() {
 	data, err := behaviourtest.Read(ctx, d, "pxelinux.0")
 	fmt.Printf("%s %v\n", data, err)
 	err = behaviourtest.Write(ctx, d, "pxelinux.0", []byte("evil"))
-	fmt.Println(behaviour.TFTPCode(err), behaviour.PeerMessage(err))
+	fmt.Println(wire.TFTPCode(err), behaviour.PeerMessage(err))
 	// Output:
 	// bootloader <nil>
 	// access violation writes not allowed

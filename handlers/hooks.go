@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // Hooks are the functions Observe calls. Nil fields are skipped.
@@ -28,7 +29,7 @@ type Outcome struct {
 	// Err is nil when the transfer succeeded; otherwise the error of the
 	// failed Open, or the cause Abort was given.
 	Err error
-	// Code is the protocol code of Err (behaviour.TFTPCode), zero on success.
+	// Code is the protocol code of Err (behaviour.Classify), zero on success.
 	Code behaviour.Code
 	// Opened reports whether Open succeeded.
 	Opened bool
@@ -145,7 +146,7 @@ func (o *observer) end(t *behaviour.Transfer, s *hookState, err error, opened bo
 	o.hooks.OnEnd(Outcome{
 		Transfer: t,
 		Err:      err,
-		Code:     behaviour.TFTPCode(err),
+		Code:     wire.TFTPCode(err),
 		Opened:   opened,
 		Bytes:    s.bytes.Load(),
 		Duration: time.Since(s.start),

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // maxZeroReads is how many (0, nil) answers in a row the driver tolerates
@@ -103,7 +104,7 @@ func (s *session) checkSize(read int64) {
 	if !present || v == "0" {
 		return
 	}
-	if n, ok := behaviour.ParseDecimal(v); !ok || n != read {
+	if n, ok := wire.ParseDecimal(v); !ok || n != read {
 		s.violate(RuleSize, "Open set option tsize=%s, Read returned %s bytes", v, strconv.FormatInt(read, 10))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -273,9 +274,9 @@ func parseSize(s string) (int64, bool) {
 	if shift > 0 {
 		s = s[:len(s)-1]
 	}
-	n, ok := behaviour.ParseDecimal(s)
-	if !ok || n > 1<<40>>shift {
+	n, err := strconv.ParseUint(s, 10, 63)
+	if err != nil || n > 1<<40>>shift {
 		return 0, false
 	}
-	return n << shift, true
+	return int64(n) << shift, true
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // Duration is a time.Duration written as Go writes it: "1.5s", "500ms",
@@ -67,7 +68,7 @@ func (s *Size) UnmarshalText(text []byte) error {
 			break
 		}
 	}
-	n, ok := behaviour.ParseDecimal(str)
+	n, ok := wire.ParseDecimal(str)
 	if !ok || n > (1<<62)>>shift {
 		return fmt.Errorf("%q is not a size such as 1468, 64K, 256MiB or 2G", text)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 func opts(kv ...string) behaviour.Options {
@@ -81,8 +82,8 @@ func assertNotLarger(t *testing.T, asked, answered behaviour.Options) {
 		if !ok {
 			t.Fatalf("answered unrequested option %s", name)
 		}
-		v, _ := behaviour.ParseDecimal(value)
-		w, wok := behaviour.ParseDecimal(want)
+		v, _ := wire.ParseDecimal(value)
+		w, wok := wire.ParseDecimal(want)
 		if name != OptTSize && wok && v > w {
 			t.Fatalf("answered %s=%s to %s", name, value, want)
 		}
