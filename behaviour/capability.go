@@ -93,9 +93,11 @@ func ReaderAt(h Handler, t *Transfer) (io.ReaderAt, bool) {
 
 // WriterAt returns the random-access writer of an open write transfer. It
 // fails closed (see [Wrapper]): when h is a RandomWriter it decides; when h
-// is any other Wrapper there is none, whatever it wraps; otherwise t.State
-// is used when it implements io.WriterAt. Engines that use it commit with
-// Write(t, nil, true).
+// is any other Wrapper there is none, whatever it wraps; otherwise h is
+// taken for the handler whose Open set t.State, which is used when it
+// implements io.WriterAt (so a decorator must implement Wrapper, or
+// RandomWriter, to keep an inner handler's state from being written at).
+// Engines that use it commit with Write(t, nil, true).
 func WriterAt(h Handler, t *Transfer) (io.WriterAt, bool) {
 	if w, ok := h.(RandomWriter); ok {
 		return w.WriterAt(t)
