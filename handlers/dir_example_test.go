@@ -10,7 +10,6 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/handlers"
-	"github.com/filemux/filemux/internal/wire"
 )
 
 // A Dir driven by hand, as an engine drives it: Open, Read or Write, one
@@ -82,7 +81,7 @@ func ExampleMustDir() {
 	data, err := behaviourtest.Read(ctx, d, "pxelinux.0")
 	fmt.Printf("%s %v\n", data, err)
 	err = behaviourtest.Write(ctx, d, "pxelinux.0", []byte("evil"))
-	fmt.Println(wire.TFTPCode(err), behaviour.PeerMessage(err))
+	fmt.Println(behaviour.Classify(err).Code, behaviour.PeerMessage(err))
 	// Output:
 	// bootloader <nil>
 	// access violation writes not allowed
