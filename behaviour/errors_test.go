@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -105,34 +104,6 @@ func TestClassify(t *testing.T) {
 	}
 	if behaviour.Classify(nil) != nil || behaviour.PeerMessage(nil) != "" || wire.TFTPCode(nil) != behaviour.CodeUndefined {
 		t.Error("nil error classified as something")
-	}
-}
-
-func TestSFTPStatus(t *testing.T) {
-	tests := []struct {
-		err  error
-		want uint32
-	}{
-		{nil, wire.SFTPOK},
-		{io.EOF, wire.SFTPEOF},
-		{fmt.Errorf("read: %w", io.EOF), wire.SFTPEOF},
-		{behaviour.ErrNotFound, wire.SFTPNoSuchFile},
-		{fs.ErrNotExist, wire.SFTPNoSuchFile},
-		{behaviour.ErrAccessViolation, wire.SFTPPermissionDenied},
-		{fs.ErrPermission, wire.SFTPPermissionDenied},
-		{behaviour.ErrNoSuchUser, wire.SFTPPermissionDenied},
-		{behaviour.ErrIllegalOperation, wire.SFTPOpUnsupported},
-		{behaviour.ErrUnsupported, wire.SFTPOpUnsupported},
-		{behaviour.ErrDiskFull, wire.SFTPFailure},
-		{behaviour.ErrFileExists, wire.SFTPFailure},
-		{behaviour.ErrOptionRefused, wire.SFTPFailure},
-		{behaviour.ErrUnknownTID, wire.SFTPFailure},
-		{errors.New("anything"), wire.SFTPFailure},
-	}
-	for _, tt := range tests {
-		if got := wire.SFTPStatus(tt.err); got != tt.want {
-			t.Errorf("SFTPStatus(%v) = %d, want %d", tt.err, got, tt.want)
-		}
 	}
 }
 
