@@ -14,6 +14,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 func open(t *testing.T, h behaviour.Handler, access behaviour.Access, name string) *behaviour.Transfer {
@@ -223,7 +224,7 @@ func TestWriteFuncPanicIsAnError(t *testing.T) {
 		panic("broken upload function")
 	})
 	err := behaviourtest.Write(context.Background(), h, "up", []byte("data"))
-	if err == nil || behaviour.TFTPCode(err) != behaviour.CodeUndefined || strings.Contains(behaviour.PeerMessage(err), "broken") {
+	if err == nil || wire.TFTPCode(err) != behaviour.CodeUndefined || strings.Contains(behaviour.PeerMessage(err), "broken") {
 		t.Errorf("Write: %v, want an undefined error that hides the panic from the peer", err)
 	}
 }
@@ -321,7 +322,7 @@ func TestFS(t *testing.T) {
 		} else {
 			err = behaviourtest.Write(ctx, h, r.name, []byte("x"))
 		}
-		if behaviour.TFTPCode(err) != r.want.Code || strings.Contains(behaviour.PeerMessage(err), r.name) {
+		if wire.TFTPCode(err) != r.want.Code || strings.Contains(behaviour.PeerMessage(err), r.name) {
 			t.Errorf("%s %q: %v (peer sees %q), want %v without the name", r.access, r.name, err, behaviour.PeerMessage(err), r.want)
 		}
 	}

@@ -25,19 +25,19 @@ type TimesChanger interface {
 	Chtimes(ctx context.Context, t *Transfer, atime, mtime time.Time) error
 }
 
-// Chmod changes the mode of t.Name through the first ModeChanger in h's
-// chain, or fails with ErrUnsupported.
+// Chmod changes the mode of t.Name when h is a ModeChanger, or fails with
+// ErrUnsupported (it is not looked for through Unwrap; see [Wrapper]).
 func Chmod(ctx context.Context, h Handler, t *Transfer, mode fs.FileMode) error {
-	if c, ok := find[ModeChanger](h); ok {
+	if c, ok := h.(ModeChanger); ok {
 		return c.Chmod(ctx, t, mode)
 	}
 	return ErrUnsupported
 }
 
-// Chtimes changes the times of t.Name through the first TimesChanger in
-// h's chain, or fails with ErrUnsupported.
+// Chtimes changes the times of t.Name when h is a TimesChanger, or fails
+// with ErrUnsupported (see [Wrapper]).
 func Chtimes(ctx context.Context, h Handler, t *Transfer, atime, mtime time.Time) error {
-	if c, ok := find[TimesChanger](h); ok {
+	if c, ok := h.(TimesChanger); ok {
 		return c.Chtimes(ctx, t, atime, mtime)
 	}
 	return ErrUnsupported

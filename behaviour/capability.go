@@ -8,11 +8,62 @@ import (
 )
 
 // Wrapper is implemented by decorators and other handlers that wrap one
-// handler, so that capability checks see through them (like
-// http.ResponseController). A decorator that must restrict or observe a
-// capability implements that capability itself, which stops the search.
+// handler, so that checks for the capabilities that only look see through
+// them (like http.ResponseController): [RandomReader], [Stater] and
+// [Lister] are found on the first handler in the chain h, h.Unwrap(), ...
+// that implements them. A decorator that must restrict or observe one of
+// them implements it itself, which stops the search.
+//
+// The capabilities that change something fail closed: [RandomWriter],
+// [Remover], [Renamer], [DirMaker], [DirRemover], [ModeChanger] and
+// [TimesChanger] are found only on the handler asked, never through
+// Unwrap. A decorator hides them unless it declares them, by implementing
+// them or by embedding [PassMutations], so that a restricting decorator
+// cannot let through a change it never heard of.
 type Wrapper interface {
 	Unwrap() Handler
+}
+
+// PassMutations declares every mutating capability (see [Wrapper]) by
+// handing it to Next through the helpers ([WriterAt], [Remove], [Rename],
+// [Mkdir], [Rmdir], [Chmod], [Chtimes]). A decorator that means to let
+// changes through embeds it; a method the decorator defines itself takes
+// precedence over the embedded one.
+type PassMutations struct {
+	Next Handler
+}
+
+// WriterAt returns the random-access writer of p.Next.
+func (p PassMutations) WriterAt(t *Transfer) (io.WriterAt, bool) { return WriterAt(p.Next, t) }
+
+// Remove deletes t.Name through p.Next.
+func (p PassMutations) Remove(ctx context.Context, t *Transfer) error {
+	return Remove(ctx, p.Next, t)
+}
+
+// Rename renames t.Name to newName through p.Next.
+func (p PassMutations) Rename(ctx context.Context, t *Transfer, newName string) error {
+	return Rename(ctx, p.Next, t, newName)
+}
+
+// Mkdir creates the directory t.Name through p.Next.
+func (p PassMutations) Mkdir(ctx context.Context, t *Transfer) error {
+	return Mkdir(ctx, p.Next, t)
+}
+
+// Rmdir removes the directory t.Name through p.Next.
+func (p PassMutations) Rmdir(ctx context.Context, t *Transfer) error {
+	return Rmdir(ctx, p.Next, t)
+}
+
+// Chmod changes the mode of t.Name through p.Next.
+func (p PassMutations) Chmod(ctx context.Context, t *Transfer, mode fs.FileMode) error {
+	return Chmod(ctx, p.Next, t, mode)
+}
+
+// Chtimes changes the times of t.Name through p.Next.
+func (p PassMutations) Chtimes(ctx context.Context, t *Transfer, atime, mtime time.Time) error {
+	return Chtimes(ctx, p.Next, t, atime, mtime)
 }
 
 // RandomReader is implemented by handlers, usually decorators or
@@ -40,11 +91,19 @@ func ReaderAt(h Handler, t *Transfer) (io.ReaderAt, bool) {
 	return r, ok
 }
 
-// WriterAt returns the random-access writer of an open write transfer, as
-// ReaderAt does for reads. Engines that use it commit with Write(t, nil, true).
+// WriterAt returns the random-access writer of an open write transfer. It
+// fails closed (see [Wrapper]): when h is a RandomWriter it decides; when h
+// is any other Wrapper there is none, whatever it wraps; otherwise h is
+// taken for the handler whose Open set t.State, which is used when it
+// implements io.WriterAt (so a decorator must implement Wrapper, or
+// RandomWriter, to keep an inner handler's state from being written at).
+// Engines that use it commit with Write(t, nil, true).
 func WriterAt(h Handler, t *Transfer) (io.WriterAt, bool) {
-	if w, ok := find[RandomWriter](h); ok {
+	if w, ok := h.(RandomWriter); ok {
 		return w.WriterAt(t)
+	}
+	if _, ok := h.(Wrapper); ok {
+		return nil, false
 	}
 	w, ok := t.State.(io.WriterAt)
 	return w, ok
@@ -102,43 +161,44 @@ func List(ctx context.Context, h Handler, t *Transfer) ([]fs.FileInfo, error) {
 	return nil, ErrUnsupported
 }
 
-// Remove deletes t.Name through the first Remover in h's chain, or fails
-// with ErrUnsupported.
+// Remove deletes t.Name when h is a Remover, or fails with ErrUnsupported:
+// like every mutating capability it is not looked for through Unwrap.
 func Remove(ctx context.Context, h Handler, t *Transfer) error {
-	if r, ok := find[Remover](h); ok {
+	if r, ok := h.(Remover); ok {
 		return r.Remove(ctx, t)
 	}
 	return ErrUnsupported
 }
 
-// Rename renames t.Name to newName through the first Renamer in h's chain,
-// or fails with ErrUnsupported.
+// Rename renames t.Name to newName when h is a Renamer, or fails with
+// ErrUnsupported.
 func Rename(ctx context.Context, h Handler, t *Transfer, newName string) error {
-	if r, ok := find[Renamer](h); ok {
+	if r, ok := h.(Renamer); ok {
 		return r.Rename(ctx, t, newName)
 	}
 	return ErrUnsupported
 }
 
-// Mkdir creates the directory t.Name through the first DirMaker in h's
-// chain, or fails with ErrUnsupported.
+// Mkdir creates the directory t.Name when h is a DirMaker, or fails with
+// ErrUnsupported.
 func Mkdir(ctx context.Context, h Handler, t *Transfer) error {
-	if m, ok := find[DirMaker](h); ok {
+	if m, ok := h.(DirMaker); ok {
 		return m.Mkdir(ctx, t)
 	}
 	return ErrUnsupported
 }
 
-// Rmdir removes the directory t.Name through the first DirRemover in h's
-// chain, or fails with ErrUnsupported.
+// Rmdir removes the directory t.Name when h is a DirRemover, or fails with
+// ErrUnsupported.
 func Rmdir(ctx context.Context, h Handler, t *Transfer) error {
-	if r, ok := find[DirRemover](h); ok {
+	if r, ok := h.(DirRemover); ok {
 		return r.Rmdir(ctx, t)
 	}
 	return ErrUnsupported
 }
 
 // find walks h, h.Unwrap(), ... and returns the first that implements T.
+// Only the capabilities that only look use it.
 func find[T any](h Handler) (T, bool) {
 	for h != nil {
 		if c, ok := h.(T); ok {

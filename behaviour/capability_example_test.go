@@ -66,16 +66,36 @@ func (s *store) names() string {
 	return strings.Join(n, " ")
 }
 
-// wrapped is a decorator: the helpers see through it with Unwrap.
-type wrapped struct{ behaviour.Handler }
+// looking is a decorator that declares no capability: the helpers that
+// only look see through it with Unwrap, those that change something do not.
+type looking struct{ behaviour.Handler }
 
-func (w wrapped) Unwrap() behaviour.Handler { return w.Handler }
+func (w looking) Unwrap() behaviour.Handler { return w.Handler }
+
+// wrapped is a decorator that lets changes through too: it embeds
+// PassMutations.
+type wrapped struct {
+	looking
+	behaviour.PassMutations
+}
 
 func ExampleRemove() {
 	s := &store{files: map[string]string{"a.cfg": "x", "b.cfg": "y"}, dirs: map[string]bool{}}
-	err := behaviour.Remove(context.Background(), wrapped{s}, &behaviour.Transfer{Name: "a.cfg"})
+	h := wrapped{looking{s}, behaviour.PassMutations{Next: s}}
+	err := behaviour.Remove(context.Background(), h, &behaviour.Transfer{Name: "a.cfg"})
 	fmt.Println(err, s.names())
 	// Output: <nil> b.cfg
+}
+
+func ExamplePassMutations() {
+	s := &store{files: map[string]string{"a.cfg": "x", "b.cfg": "y"}, dirs: map[string]bool{}}
+	ctx := context.Background()
+	// A decorator that does not declare Remove hides it: it fails closed.
+	hidden := behaviour.Remove(ctx, looking{s}, &behaviour.Transfer{Name: "a.cfg"})
+	// One that embeds PassMutations declares every change and hands it on.
+	passed := behaviour.Remove(ctx, wrapped{looking{s}, behaviour.PassMutations{Next: s}}, &behaviour.Transfer{Name: "b.cfg"})
+	fmt.Println(hidden, passed, s.names())
+	// Output: operation not supported <nil> a.cfg
 }
 
 func ExampleRename() {
@@ -161,15 +181,6 @@ func ExampleWriterAt() {
 	// ...and the engine commits with an empty final Write.
 	fmt.Println(ok, h.Write(t, nil, true), <-h.got)
 	// Output: true <nil> hello world
-}
-
-func ExampleCheckAccepted() {
-	suggested := behaviour.NewOptions(behaviour.Option{Name: "blksize", Value: "1468"})
-	accepted := suggested.Clone()
-	accepted.Add("windowsize", "64") // a handler may not add an option
-	err := behaviour.CheckAccepted(suggested, accepted)
-	fmt.Printf("%d (%v): %s\n", behaviour.TFTPCode(err), behaviour.TFTPCode(err), behaviour.PeerMessage(err))
-	// Output: 8 (option refused): option not requested
 }
 
 var (

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // capable offers every capability and records which ran.
@@ -48,13 +49,18 @@ func (c *capable) Rmdir(_ context.Context, t *behaviour.Transfer) error {
 	return nil
 }
 
-// wrapper is a decorator that exposes what it wraps.
+// wrapper is a decorator that exposes what it wraps and declares that it
+// lets every change through.
 type wrapper struct {
 	behaviour.Base
-	inner behaviour.Handler
+	behaviour.PassMutations
 }
 
-func (w wrapper) Unwrap() behaviour.Handler { return w.inner }
+func wrap(h behaviour.Handler) wrapper {
+	return wrapper{PassMutations: behaviour.PassMutations{Next: h}}
+}
+
+func (w wrapper) Unwrap() behaviour.Handler { return w.Next }
 
 // statHider is a decorator that answers Stat itself, refusing it.
 type statHider struct{ wrapper }
@@ -80,7 +86,7 @@ func callAll(h behaviour.Handler) []error {
 
 func TestCapabilitiesThroughUnwrap(t *testing.T) {
 	inner := &capable{}
-	h := wrapper{inner: wrapper{inner: inner}}
+	h := wrap(wrap(inner))
 	for i, err := range callAll(h) {
 		if err != nil {
 			t.Errorf("helper %d through two wrappers: %v", i, err)
@@ -100,7 +106,7 @@ func TestCapabilitiesThroughUnwrap(t *testing.T) {
 func TestCapabilitiesAbsent(t *testing.T) {
 	for _, h := range []behaviour.Handler{
 		behaviour.Base{},
-		wrapper{inner: behaviour.Base{}},
+		wrap(behaviour.Base{}),
 		wrapper{}, // Unwrap returns nil: the search ends there
 	} {
 		for i, err := range callAll(h) {
@@ -109,14 +115,14 @@ func TestCapabilitiesAbsent(t *testing.T) {
 			}
 		}
 	}
-	if behaviour.SFTPStatus(behaviour.ErrUnsupported) != behaviour.SFTPOpUnsupported {
+	if wire.SFTPStatus(behaviour.ErrUnsupported) != wire.SFTPOpUnsupported {
 		t.Error("ErrUnsupported does not map to OP_UNSUPPORTED")
 	}
 }
 
 func TestCapabilityStopsAtImplementer(t *testing.T) {
 	inner := &capable{}
-	h := statHider{wrapper{inner: inner}}
+	h := statHider{wrap(inner)}
 	if _, err := behaviour.Stat(context.Background(), h, &behaviour.Transfer{Name: "x"}); !errors.Is(err, behaviour.ErrAccessViolation) {
 		t.Errorf("Stat through a decorator that refuses it: %v", err)
 	}
@@ -164,9 +170,9 @@ func TestRandomAccess(t *testing.T) {
 	}{
 		{"state offers both", behaviour.Base{}, withState, true, true},
 		{"state offers none", behaviour.Base{}, noState, false, false},
-		{"through a wrapper", wrapper{inner: behaviour.Base{}}, withState, true, true},
-		{"a decorator forbids", noRandom{wrapper{inner: behaviour.Base{}}}, withState, false, false},
-		{"the handler decides", wrapper{inner: own}, noState, true, true},
+		{"through a wrapper", wrap(behaviour.Base{}), withState, true, true},
+		{"a decorator forbids", noRandom{wrap(behaviour.Base{})}, withState, false, false},
+		{"the handler decides", wrap(own), noState, true, true},
 		{"the handler refuses", ownRandom{}, withState, false, false},
 	}
 	for _, tt := range tests {
@@ -186,5 +192,36 @@ func TestFileInfo(t *testing.T) {
 	}
 	if (behaviour.FileInfo{FileMode: 0o644}).IsDir() {
 		t.Error("a regular file is a directory")
+	}
+}
+
+// looker is a decorator that declares no capability at all, only Unwrap.
+type looker struct{ behaviour.Handler }
+
+func (l looker) Unwrap() behaviour.Handler { return l.Handler }
+
+func TestMutatingCapabilitiesFailClosed(t *testing.T) {
+	inner := &capable{}
+	errs := callAll(looker{inner})
+	if errs[0] != nil || errs[1] != nil {
+		t.Errorf("Stat, List through a decorator that declares nothing: %v, %v", errs[0], errs[1])
+	}
+	for i, err := range errs[2:] {
+		if err != behaviour.ErrUnsupported {
+			t.Errorf("mutating helper %d through a decorator that declares nothing: %v, want ErrUnsupported", i, err)
+		}
+	}
+	ctx, tr := context.Background(), &behaviour.Transfer{Name: "x", State: struct{ writerAt }{}}
+	if err := behaviour.Chmod(ctx, looker{inner}, tr, 0o644); err != behaviour.ErrUnsupported {
+		t.Errorf("Chmod: %v", err)
+	}
+	if err := behaviour.Chtimes(ctx, looker{inner}, tr, time.Time{}, time.Time{}); err != behaviour.ErrUnsupported {
+		t.Errorf("Chtimes: %v", err)
+	}
+	if w, ok := behaviour.WriterAt(looker{behaviour.Base{}}, tr); ok || w != nil {
+		t.Error("WriterAt found t.State's writer through a decorator that declares nothing")
+	}
+	if len(inner.calls) != 2 {
+		t.Errorf("inner calls %v, want only Stat and List", inner.calls)
 	}
 }

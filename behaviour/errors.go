@@ -3,7 +3,6 @@ package behaviour
 import (
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"strconv"
 	"syscall"
@@ -142,14 +141,6 @@ func Classify(err error) *Error {
 	return &Error{Code: CodeUndefined, Message: genericMessage, Err: err}
 }
 
-// TFTPCode returns the TFTP error code for err (see Classify).
-func TFTPCode(err error) Code {
-	if e := Classify(err); e != nil {
-		return e.Code
-	}
-	return CodeUndefined
-}
-
 // PeerMessage returns the text the peer may see for err: the message of the
 // [*Error] it wraps, the standard text of its class, or a generic text. It
 // never contains the cause.
@@ -158,37 +149,4 @@ func PeerMessage(err error) string {
 		return e.PeerMessage()
 	}
 	return ""
-}
-
-// SFTP status codes (draft-ietf-secsh-filexfer-02, SSH_FX_*), as SFTPStatus returns them.
-const (
-	SFTPOK               uint32 = 0
-	SFTPEOF              uint32 = 1
-	SFTPNoSuchFile       uint32 = 2
-	SFTPPermissionDenied uint32 = 3
-	SFTPFailure          uint32 = 4
-	SFTPBadMessage       uint32 = 5
-	SFTPOpUnsupported    uint32 = 8
-)
-
-// SFTPStatus returns the SFTP status code for err: OK for nil, EOF for
-// io.EOF, NO_SUCH_FILE for not found, PERMISSION_DENIED for access
-// violations and unknown users, OP_UNSUPPORTED for illegal operations,
-// FAILURE for the rest (SFTP version 3 has no codes for disk full or exists).
-func SFTPStatus(err error) uint32 {
-	if err == nil {
-		return SFTPOK
-	}
-	if errors.Is(err, io.EOF) {
-		return SFTPEOF
-	}
-	switch Classify(err).Code {
-	case CodeNotFound:
-		return SFTPNoSuchFile
-	case CodeAccessViolation, CodeNoSuchUser:
-		return SFTPPermissionDenied
-	case CodeIllegalOperation:
-		return SFTPOpUnsupported
-	}
-	return SFTPFailure
 }

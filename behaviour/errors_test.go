@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 func TestErrorIsByCode(t *testing.T) {
@@ -95,43 +95,15 @@ func TestClassify(t *testing.T) {
 		} else if !errors.Is(e, tt.err) {
 			t.Errorf("%s: the classified error lost its cause", tt.name)
 		}
-		if got := behaviour.TFTPCode(tt.err); got != tt.code {
+		if got := wire.TFTPCode(tt.err); got != tt.code {
 			t.Errorf("%s: TFTPCode = %d, want %d", tt.name, got, tt.code)
 		}
 		if got := behaviour.PeerMessage(tt.err); got != tt.peer || strings.Contains(got, secret) {
 			t.Errorf("%s: PeerMessage = %q, want %q", tt.name, got, tt.peer)
 		}
 	}
-	if behaviour.Classify(nil) != nil || behaviour.PeerMessage(nil) != "" || behaviour.TFTPCode(nil) != behaviour.CodeUndefined {
+	if behaviour.Classify(nil) != nil || behaviour.PeerMessage(nil) != "" || wire.TFTPCode(nil) != behaviour.CodeUndefined {
 		t.Error("nil error classified as something")
-	}
-}
-
-func TestSFTPStatus(t *testing.T) {
-	tests := []struct {
-		err  error
-		want uint32
-	}{
-		{nil, behaviour.SFTPOK},
-		{io.EOF, behaviour.SFTPEOF},
-		{fmt.Errorf("read: %w", io.EOF), behaviour.SFTPEOF},
-		{behaviour.ErrNotFound, behaviour.SFTPNoSuchFile},
-		{fs.ErrNotExist, behaviour.SFTPNoSuchFile},
-		{behaviour.ErrAccessViolation, behaviour.SFTPPermissionDenied},
-		{fs.ErrPermission, behaviour.SFTPPermissionDenied},
-		{behaviour.ErrNoSuchUser, behaviour.SFTPPermissionDenied},
-		{behaviour.ErrIllegalOperation, behaviour.SFTPOpUnsupported},
-		{behaviour.ErrUnsupported, behaviour.SFTPOpUnsupported},
-		{behaviour.ErrDiskFull, behaviour.SFTPFailure},
-		{behaviour.ErrFileExists, behaviour.SFTPFailure},
-		{behaviour.ErrOptionRefused, behaviour.SFTPFailure},
-		{behaviour.ErrUnknownTID, behaviour.SFTPFailure},
-		{errors.New("anything"), behaviour.SFTPFailure},
-	}
-	for _, tt := range tests {
-		if got := behaviour.SFTPStatus(tt.err); got != tt.want {
-			t.Errorf("SFTPStatus(%v) = %d, want %d", tt.err, got, tt.want)
-		}
 	}
 }
 

@@ -159,36 +159,20 @@ func ExampleOptions() {
 		behaviour.Option{Name: "tsize", Value: "0"},
 		behaviour.Option{Name: "windowsize", Value: "64"},
 	)
-	suggested := o.Clone()
-	// What a handler may do in Open: lower, drop, set; never add.
-	o.Lower("blksize", 1468)
-	o.Del("windowsize")
-	fmt.Println(o.Set("tsize", "1024"), o.Set("timeout", "5"))
-	fmt.Println(o.String(), behaviour.CheckAccepted(suggested, o))
-	o.Add("rollover", "0")
-	fmt.Println(behaviour.CheckAccepted(suggested, o))
+	// What a handler may do in Open: lower, drop, set; never add (an
+	// engine refuses a transfer whose handler added an option).
+	o.Lower(behaviour.OptBlockSize, 1468)
+	o.Del(behaviour.OptWindowSize)
+	fmt.Println(o.Set(behaviour.OptTSize, "1024"), o.Set(behaviour.OptTimeout, "5"))
+	fmt.Println(o.String(), o.Add("TSize", "1"))
 	// Output:
 	// <nil> option not requested: set of absent option "timeout"
-	// blksize=1468 tsize=1024 <nil>
-	// option not requested: handler added option "rollover"
-}
-
-func ExampleParseDecimal() {
-	for _, s := range []string{"512", "+512", "-1", "abc", ""} {
-		v, ok := behaviour.ParseDecimal(s)
-		fmt.Println(s, v, ok)
-	}
-	// Output:
-	// 512 512 true
-	// +512 0 false
-	// -1 0 false
-	// abc 0 false
-	//  0 false
+	// blksize=1468 tsize=1024 false
 }
 
 func ExampleError() {
 	err := &behaviour.Error{Code: behaviour.CodeDiskFull, Message: "quota reached", Err: errors.New("write /srv/u/a: no space left on device")}
-	fmt.Println(behaviour.TFTPCode(err), "|", behaviour.PeerMessage(err), "|", err)
+	fmt.Println(behaviour.Classify(err).Code, "|", behaviour.PeerMessage(err), "|", err)
 	fmt.Println(errors.Is(err, behaviour.ErrDiskFull))
 	// Output:
 	// disk full or allocation exceeded | quota reached | quota reached: write /srv/u/a: no space left on device
@@ -220,11 +204,6 @@ func ExamplePeerMessage() {
 	err := fmt.Errorf("open /srv/tftp/private/key: %w", fs.ErrPermission)
 	fmt.Println(behaviour.PeerMessage(err))
 	// Output: access violation
-}
-
-func ExampleSFTPStatus() {
-	fmt.Println(behaviour.SFTPStatus(nil), behaviour.SFTPStatus(io.EOF), behaviour.SFTPStatus(behaviour.ErrNotFound), behaviour.SFTPStatus(behaviour.ErrUnsupported))
-	// Output: 0 1 2 8
 }
 
 func ExampleTransfer_Param() {

@@ -2,79 +2,43 @@ package behaviour
 
 import "context"
 
-// Handler serves the virtual files of one or more transfers: the Go form of
-// Erlang's tftp callback module.
+// A Handler serves the virtual files of transfers: the Go form of Erlang's
+// tftp callback module.
 //
-// The lifecycle of one transfer, on the client side (the local end of a TFTP,
-// SFTP or SCP client, matched on the LOCAL name):
+// For each transfer the engine calls Open, then Read (a download) or Write
+// (an upload) until the transfer ends, and nothing after the end. The final
+// Read returning io.EOF, or the final Write (last == true) returning nil,
+// ends it with success and commits an upload, which must not be visible to
+// others before. Any failure after a successful Open (the handler's error,
+// the peer's, a timeout, a panic, a limit, shutdown) ends it with exactly one
+// call to Abort. When Open fails nothing follows. Prepare runs only on the
+// client side, before the request is sent.
 //
-//  1. Prepare(ctx, t) runs before the request is sent. t.Options holds the
-//     options the caller suggested; Prepare may drop them or lower their
-//     values, never add one.
-//  2. The engine sends the request with the options Prepare left.
-//  3. Open(ctx, t) runs with t.Options holding exactly what the server
-//     accepted. Open accepts them all or returns an error (the transfer is
-//     then refused and nothing else is called).
-//  4. Read or Write calls move the data (see below).
-//  5. Exactly one ending (see below).
+// Prepare on the client side, and Open on the server side, may drop options
+// from t.Options or lower their values, never add one; a client's Open
+// accepts all the server accepted or fails. Open may set the size
+// (t.SetSize) and keep per-transfer state in t.State. The engine cuts protocol blocks: Read may return any
+// length, and Write receives whatever arrived.
 //
-// On the server side (TFTP daemon, SFTP and SCP servers) Prepare is never
-// called:
+// Methods are called concurrently for different transfers but never at
+// once for one transfer (random access aside), and the context of a call
+// is cancelled when the transfer is abandoned or the call runs too long.
 //
-//  1. Open(ctx, t) runs with t.Options holding what the peer suggested. Open
-//     may drop options or lower their values, never add one: an engine that
-//     finds an option the peer did not suggest refuses the transfer with
-//     [ErrOptionRefused]. Open may set the size (t.SetSize) and keep its
-//     per-transfer state in t.State.
-//  2. Read or Write calls move the data.
-//  3. Exactly one ending.
+// An error reaches the peer as [Classify] maps it: an [*Error] with its code
+// and message; fs.ErrNotExist, fs.ErrPermission, fs.ErrExist and ENOSPC (or
+// EDQUOT, EFBIG) as not found, access violation, file exists and disk full,
+// with their standard text; anything else as an undefined error with a
+// generic text.
+// Causes and paths stay in logs. A panic is recovered: the peer gets an
+// undefined error, Abort runs (when Open had succeeded) and the engine keeps
+// serving.
 //
-// Data: for a read transfer (t.Access == Read) the engine calls Read
-// repeatedly; Read fills any part of p and returns io.EOF, with or without
-// bytes, after the last byte. The engine, not the handler, cuts protocol
-// blocks, so Read may return any length from 0 to len(p). Every engine fails
-// the transfer with an undefined error when Read (or ReadAt, WriteAt) returns
-// a count outside 0..len(p), and when Read answers (0, nil) 100 times in a row
-// (the limit bufio puts on readers that make no progress): nothing is clamped
-// or retried forever. For a write transfer the engine calls Write with
-// whatever arrived (one TFTP block, one SCP chunk, contiguous SFTP data); last
-// marks the final call, which may carry no bytes, and returning nil from it
-// commits the file. Data must not become visible to others before the commit.
+// Every engine fails the transfer with an undefined error when Read (or
+// ReadAt, WriteAt) returns a count outside 0..len(p), and when Read answers
+// (0, nil) 100 times in a row: nothing is clamped or retried forever.
 //
-// The ending rule: after Open returns nil there is exactly one ending. Either
-// the final Read (the one returning io.EOF) or the final Write (last == true)
-// returns nil, and the transfer succeeded; or Abort is called exactly once,
-// whatever went wrong: the handler's own error (including an error from the
-// final Read or Write), an ERROR from the peer, a timeout, a panic in a
-// callback, a limit exceeded, the server shutting down or the peer going away.
-// Nothing is called after the ending. When Open returns an error, nothing
-// follows: Open cleans up after itself.
-//
-// Random access: when t.State (or a decorator, see [ReaderAt] and [WriterAt])
-// offers io.ReaderAt or io.WriterAt, an engine such as the SFTP server may
-// move the data with ReadAt or WriteAt instead of Read or Write, possibly
-// concurrently. It then ends a successful write with Write(t, nil, true) and a
-// successful read with Read(t, nil), to which the handler answers (0, io.EOF).
-//
-// Concurrency: methods are called concurrently for different transfers, so a
-// Handler must be safe for concurrent use. The calls for one transfer never
-// overlap (apart from ReadAt and WriteAt as said above), and every call that
-// follows another sees its effects. Engines do not call the methods of a
-// transfer after its ending.
-//
-// Contexts and deadlines: ctx of Prepare and Open, and t.Context() during
-// Read and Write, are cancelled when the transfer is abandoned or when a call
-// runs longer than the engine allows (twice the TFTP timeout). The engine then
-// answers the peer at once and calls Abort once the late call has returned, so
-// that the calls of one transfer never overlap.
-//
-// Panics: a panic in any method is recovered by the engine, which answers the
-// peer with an undefined error (TFTP code 0, SFTP FAILURE), calls Abort (when
-// Open had succeeded) and keeps serving.
-//
-// Errors: return an [*Error] (or wrap one) to choose the protocol code and the
-// text the peer sees; see [Classify]. Any other error reaches the peer as an
-// undefined error with a generic text: causes and paths are for logs only.
+// The package documentation details the client and server lifecycles,
+// random access, concurrency and deadlines.
 type Handler interface {
 	// Prepare runs on the client side only, before the request is sent. It may
 	// drop or lower the suggested options in t.Options, never add one.

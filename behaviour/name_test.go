@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // longName returns a name of exactly n bytes made of 200-byte components,
@@ -147,7 +148,7 @@ func TestBadNameKeepsNameSecret(t *testing.T) {
 	if err != behaviour.ErrBadName || strings.Contains(err.Error(), "secret") {
 		t.Errorf("CleanName error %v, want exactly ErrBadName", err)
 	}
-	if code := behaviour.TFTPCode(err); code != behaviour.CodeAccessViolation {
+	if code := wire.TFTPCode(err); code != behaviour.CodeAccessViolation {
 		t.Errorf("code %d, want access violation", code)
 	}
 }

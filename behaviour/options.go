@@ -7,6 +7,21 @@ import (
 	"strings"
 )
 
+// The names of the TFTP options filemux negotiates, as they appear in
+// Transfer.Options. Options compare without regard to case, so
+// t.Options.Int(OptTSize) finds a peer's "TSIZE" too.
+const (
+	// OptBlockSize is the block size in bytes (RFC 2348, 8..65464).
+	OptBlockSize = "blksize"
+	// OptTimeout is the retransmission timeout in seconds (RFC 2349).
+	OptTimeout = "timeout"
+	// OptTSize is the transfer size (RFC 2349): the size an upload
+	// announces, or a download's question whose answer is t.Size().
+	OptTSize = "tsize"
+	// OptWindowSize is the number of blocks per acknowledgement (RFC 7440).
+	OptWindowSize = "windowsize"
+)
+
 // Option is one protocol option: a name and its value.
 type Option struct {
 	Name  string
@@ -62,13 +77,13 @@ func (o *Options) Int(name string) (v int64, ok bool) {
 	if !present {
 		return 0, false
 	}
-	return ParseDecimal(s)
+	return parseDecimal(s)
 }
 
 // Add appends an option. It reports false, and changes nothing, when an
 // option of that name is already present. Engines build the peer's
 // suggestions with Add; a handler that adds an option is refused by the
-// engine (see CheckAccepted).
+// engine.
 func (o *Options) Add(name, value string) bool {
 	if o.index(name) >= 0 {
 		return false
@@ -96,7 +111,7 @@ func (o *Options) Lower(name string, limit int64) (v int64, ok bool) {
 	if i < 0 {
 		return 0, false
 	}
-	if v, ok = ParseDecimal(o.list[i].Value); !ok {
+	if v, ok = parseDecimal(o.list[i].Value); !ok {
 		return 0, false
 	}
 	if v > limit {
@@ -144,21 +159,9 @@ func (o *Options) index(name string) int {
 	return -1
 }
 
-// CheckAccepted verifies that accepted holds no option that suggested lacks:
-// a handler may drop or change options, never add one. The error is an
-// [*Error] with CodeOptionRefused that names the option in its cause only.
-func CheckAccepted(suggested, accepted Options) error {
-	for name := range accepted.All() {
-		if !suggested.Has(name) {
-			return &Error{Code: CodeOptionRefused, Message: "option not requested", Err: fmt.Errorf("handler added option %q", name)}
-		}
-	}
-	return nil
-}
-
-// ParseDecimal parses a plain non-negative decimal number: digits only (no
+// parseDecimal parses a plain non-negative decimal number: digits only (no
 // sign, no spaces), at most 18 of them so that it cannot overflow.
-func ParseDecimal(s string) (int64, bool) {
+func parseDecimal(s string) (int64, bool) {
 	if s == "" || len(s) > 18 {
 		return 0, false
 	}

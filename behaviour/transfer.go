@@ -141,7 +141,10 @@ func (t *Transfer) Param(name string) string {
 	return ""
 }
 
-// Size returns the size of the file and whether it is known.
+// Size returns the size of the file and whether it is known. On an upload
+// it is the size the peer announced before Open (TFTP's tsize, SCP's file
+// record, the client's own file), so handlers read it here rather than
+// from t.Options. On a read, Open sets it.
 func (t *Transfer) Size() (int64, bool) { return t.size, t.sizeKnown }
 
 // SetSize records the size of the file; a negative size makes it unknown.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // negotiate fixes the transfer's parameters from the server's first reply
@@ -55,8 +56,8 @@ func (x *transfer) acceptOne(name, value, sent string) error {
 	if !numeric {
 		return nil
 	}
-	v, ok := behaviour.ParseDecimal(value)
-	want, _ := behaviour.ParseDecimal(sent)
+	v, ok := wire.ParseDecimal(value)
+	want, _ := wire.ParseDecimal(sent)
 	switch {
 	case !ok || v < lo:
 		return protocolError(behaviour.CodeOptionRefused, "option value out of range")

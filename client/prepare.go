@@ -6,6 +6,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // prepare builds the local handler's Transfer, lets Prepare trim the
@@ -86,7 +87,7 @@ func (x *transfer) uploadSize(opts *behaviour.Options, suggested bool) {
 // checkPrepared verifies that Prepare only dropped options or lowered the
 // numeric ones, within their ranges.
 func checkPrepared(suggested, prepared behaviour.Options) error {
-	if err := behaviour.CheckAccepted(suggested, prepared); err != nil {
+	if err := wire.CheckAccepted(suggested, prepared); err != nil {
 		return err
 	}
 	for name, value := range prepared.All() {
@@ -94,7 +95,7 @@ func checkPrepared(suggested, prepared behaviour.Options) error {
 		if !numeric {
 			continue
 		}
-		v, ok := behaviour.ParseDecimal(value)
+		v, ok := wire.ParseDecimal(value)
 		want, _ := suggested.Int(name)
 		if !ok || v > want || v < lo {
 			return &behaviour.Error{Code: behaviour.CodeOptionRefused, Message: "option raised or out of range",

@@ -8,6 +8,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/drive"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // transfer is one read_file or write_file, from Prepare to its ending. Every
@@ -100,7 +101,7 @@ func (x *transfer) refuse(err error) {
 	if !x.tr.Learned() || isServerError(err) {
 		return
 	}
-	_ = x.tr.Send(tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)))
+	_ = x.tr.Send(tftp.AppendError(nil, wire.TFTPCode(err), behaviour.PeerMessage(err)))
 }
 
 // open hands the options the server accepted to the local handler.

@@ -12,6 +12,7 @@ import (
 	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // hookLog collects what the hooks see.
@@ -153,8 +154,8 @@ func TestOnRefuse(t *testing.T) {
 	c.expectError(behaviour.CodeAccessViolation)
 	c.rrq("dropped") // the fourth request: over the burst of 3
 	for i, want := range []behaviour.Code{behaviour.CodeAccessViolation, behaviour.CodeAccessViolation} {
-		if err := <-refusals; behaviour.TFTPCode(err) != want {
-			t.Errorf("refusal %d: %v (code %d), want code %d", i, err, behaviour.TFTPCode(err), want)
+		if err := <-refusals; wire.TFTPCode(err) != want {
+			t.Errorf("refusal %d: %v (code %d), want code %d", i, err, wire.TFTPCode(err), want)
 		}
 	}
 	if err := <-refusals; !errors.Is(err, daemon.ErrRateLimited) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/scp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // errSCPDepth refuses directories nested deeper than scpMaxDepth.
@@ -68,7 +69,7 @@ func (p *scpPeer) readAck() error {
 // scpMessage is the text of an error for the client, in OpenSSH's words
 // for a missing file.
 func scpMessage(err error) string {
-	if behaviour.TFTPCode(err) == behaviour.CodeNotFound {
+	if wire.TFTPCode(err) == behaviour.CodeNotFound {
 		return "No such file or directory"
 	}
 	return behaviour.PeerMessage(err)

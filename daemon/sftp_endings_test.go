@@ -23,7 +23,7 @@ func TestSFTPConnectionLostEndings(t *testing.T) {
 		m.Put("file", sshRandom(300<<10))
 		var h behaviour.Handler = m
 		if seq {
-			h = sshSequential{m}
+			h = sequential(m)
 		}
 		spy := newSSHSpy(h)
 		s := daemontest.NewSSH(t, spy)

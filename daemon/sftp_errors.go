@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 	"github.com/pkg/sftp"
 )
 
@@ -33,7 +34,7 @@ func (e *sftpStatus) Error() string { return e.msg }
 func (e *sftpStatus) Unwrap() error { return e.code }
 
 // sftpErr translates any error for pkg/sftp: io.EOF stays io.EOF, the rest
-// becomes its behaviour.SFTPStatus with its behaviour.PeerMessage.
+// becomes its wire.SFTPStatus with its behaviour.PeerMessage.
 func sftpErr(err error) error {
 	switch {
 	case err == nil:
@@ -42,12 +43,12 @@ func sftpErr(err error) error {
 		return io.EOF
 	}
 	code := sftp.ErrSSHFxFailure
-	switch behaviour.SFTPStatus(err) {
-	case behaviour.SFTPNoSuchFile:
+	switch wire.SFTPStatus(err) {
+	case wire.SFTPNoSuchFile:
 		code = sftp.ErrSSHFxNoSuchFile
-	case behaviour.SFTPPermissionDenied:
+	case wire.SFTPPermissionDenied:
 		code = sftp.ErrSSHFxPermissionDenied
-	case behaviour.SFTPOpUnsupported:
+	case wire.SFTPOpUnsupported:
 		code = sftp.ErrSSHFxOpUnsupported
 	}
 	return &sftpStatus{code: code, msg: behaviour.PeerMessage(err)}

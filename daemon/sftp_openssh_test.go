@@ -45,7 +45,7 @@ func sshStores() map[string]func(*testing.T) sshStore {
 			d, root := sshDir(t)
 			var h behaviour.Handler = d
 			if seq {
-				h = sshSequential{d}
+				h = sequential(d)
 			}
 			return sshStore{
 				h:   h,

@@ -122,6 +122,7 @@ func sshTarget(s *daemontest.SSHServer) string { return s.User + "@" + s.Addr().
 // nothing after it. It sees through to the wrapped handler's capabilities.
 type sshSpy struct {
 	h behaviour.Handler
+	behaviour.PassMutations
 
 	mu         sync.Mutex
 	opens      int
@@ -138,7 +139,9 @@ type sshSpyState struct {
 	ended bool
 }
 
-func newSSHSpy(h behaviour.Handler) *sshSpy { return &sshSpy{h: h, ended: make(map[string]int)} }
+func newSSHSpy(h behaviour.Handler) *sshSpy {
+	return &sshSpy{h: h, PassMutations: behaviour.PassMutations{Next: h}, ended: make(map[string]int)}
+}
 
 func (s *sshSpy) Unwrap() behaviour.Handler { return s.h }
 
@@ -272,7 +275,14 @@ func sshWriteFile(t testing.TB, dir, name string, data []byte) string {
 // sshSequential hides the random access of a handler, so that the SFTP
 // server must use its read-ahead window and reorder buffer. The other
 // capabilities stay reachable.
-type sshSequential struct{ behaviour.Handler }
+type sshSequential struct {
+	behaviour.Handler
+	behaviour.PassMutations
+}
+
+func sequential(h behaviour.Handler) sshSequential {
+	return sshSequential{h, behaviour.PassMutations{Next: h}}
+}
 
 func (s sshSequential) Unwrap() behaviour.Handler { return s.Handler }
 

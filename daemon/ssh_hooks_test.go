@@ -104,7 +104,7 @@ func TestSSHPanicsAreContained(t *testing.T) {
 	for _, name := range []string{"read", "abort", "fine"} {
 		m.Put(name, bytes.Repeat([]byte(name), 1000))
 	}
-	spy := newSSHSpy(sshSequential{sshPanicky{m}})
+	spy := newSSHSpy(sequential(sshPanicky{m}))
 	s := daemontest.NewSSH(t, spy)
 	c := sftpClient(t, s)
 	for _, name := range []string{"open", "read", "stat"} {

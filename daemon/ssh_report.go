@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // snapshot returns the transfer's statistics so far.
@@ -56,7 +56,7 @@ func (x *sshTransfer) report(outcome Outcome, cause error) {
 	s.Outcome = outcome
 	s.Err = cause
 	if cause != nil {
-		s.Code = behaviour.TFTPCode(cause)
+		s.Code = wire.TFTPCode(cause)
 	}
 	x.log(s)
 	cfg := x.c.srv.cfg

@@ -8,6 +8,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/drive"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // snapshot returns the transfer's statistics so far.
@@ -44,7 +45,7 @@ func (x *transfer) report(st tftp.Stats, outcome Outcome, cause error) {
 	s.Outcome = outcome
 	s.Err = cause
 	if cause != nil {
-		s.Code = behaviour.TFTPCode(cause)
+		s.Code = wire.TFTPCode(cause)
 	}
 	if st.PeerError != nil {
 		s.Code = st.PeerError.Code

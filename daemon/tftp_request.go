@@ -7,6 +7,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // dispatch handles one datagram that arrived on the listening socket. It
@@ -48,7 +49,7 @@ func (s *server) stray(op tftp.Opcode, peer, local netip.AddrPort) {
 
 // reply sends an ERROR for err from the listening socket.
 func (s *server) reply(peer, local netip.AddrPort, err error) {
-	b := tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err))
+	b := tftp.AppendError(nil, wire.TFTPCode(err), behaviour.PeerMessage(err))
 	if werr := s.sock.write(b, peer, local.Addr()); werr != nil {
 		s.cfg.log.Debug("tftp reply failed", "peer", peer, "err", werr)
 	}
@@ -122,7 +123,7 @@ func (s *server) access(op tftp.Opcode) error {
 
 func (s *server) refuse(peer, local netip.AddrPort, req tftp.Request, err error) {
 	s.cfg.log.Info("tftp request refused", "peer", peer, "op", opName(req.Op), "file", logName(req.Filename),
-		"code", int(behaviour.TFTPCode(err)), "err", err)
+		"code", int(wire.TFTPCode(err)), "err", err)
 	s.refused(peer, err) // before the reply, so that a peer that saw it finds it counted
 	s.reply(peer, local, err)
 }

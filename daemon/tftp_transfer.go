@@ -12,6 +12,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/drive"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // transfer is one admitted request, from its registration to its ending.
@@ -60,6 +61,9 @@ func newTransfer(s *server, req tftp.Request, name string, suggested behaviour.O
 	if req.Op == tftp.OpWRQ {
 		x.t.Access = behaviour.Write
 		x.t.Flags = behaviour.FlagCreate | behaviour.FlagTruncate
+	}
+	if n, ok := tftp.UploadSize(req.Op, suggested); ok {
+		x.t.SetSize(n)
 	}
 	x.ctx, x.cancel = context.WithCancelCause(s.ctx)
 	x.t.SetContext(x.ctx)
@@ -148,7 +152,7 @@ func (x *transfer) open() error {
 func (x *transfer) fail(err error) error {
 	x.s.detach(x) // what the peer sends after the ERROR is a stray
 	if x.alive() == nil {
-		x.g.last(tftp.AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)))
+		x.g.last(tftp.AppendError(nil, wire.TFTPCode(err), behaviour.PeerMessage(err)))
 	}
 	return err
 }

@@ -81,7 +81,7 @@ func ExampleMustDir() {
 	data, err := behaviourtest.Read(ctx, d, "pxelinux.0")
 	fmt.Printf("%s %v\n", data, err)
 	err = behaviourtest.Write(ctx, d, "pxelinux.0", []byte("evil"))
-	fmt.Println(behaviour.TFTPCode(err), behaviour.PeerMessage(err))
+	fmt.Println(behaviour.Classify(err).Code, behaviour.PeerMessage(err))
 	// Output:
 	// bootloader <nil>
 	// access violation writes not allowed

@@ -61,7 +61,7 @@ func (d *Dir) openUpload(t *behaviour.Transfer) error {
 	if d.policy == WriteNone {
 		return errDirWritesOff
 	}
-	if size, ok := announcedSize(t); ok && d.maxSize > 0 && size > d.maxSize {
+	if size, ok := t.Size(); ok && d.maxSize > 0 && size > d.maxSize {
 		return behaviour.ErrDiskFull
 	}
 	if t.Name == "." {

@@ -25,7 +25,8 @@ func openUpload(t *testing.T, h behaviour.Handler, name string, flags behaviour.
 	tr := transfer(t, behaviour.Write, name)
 	tr.Flags = flags
 	if tsize >= 0 {
-		tr.Options.Add("tsize", strconv.FormatInt(tsize, 10))
+		tr.Options.Add(behaviour.OptTSize, strconv.FormatInt(tsize, 10))
+		tr.SetSize(tsize) // as the TFTP engine does
 	}
 	return tr, h.Open(context.Background(), tr)
 }

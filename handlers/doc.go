@@ -14,11 +14,15 @@
 //   - [HTTP] fronts an HTTP origin: GET for reads, PUT for writes, with a
 //     byte-bounded cache whose concurrent misses share one request.
 //
-// Decorators wrap any handler and keep its capabilities reachable through
-// Unwrap: [ReadOnly] refuses every change, [WriteOnly] takes uploads and
-// refuses downloads, [Protocols] hides a handler from the protocols it
-// does not list, [SizeCap] bounds the size of transfers, [Observe] calls [Hooks] around them, and [Actions] runs a
-// program or posts an event once a transfer ended.
+// Decorators wrap any handler and keep its capabilities reachable: stat,
+// list and random reads through Unwrap, and the changes (remove, rename,
+// mkdir, rmdir, chmod, chtimes, random writes) because each declares them
+// (behaviour.PassMutations), as a decorator must now that those fail closed.
+// [ReadOnly] refuses every change, [WriteOnly] takes uploads and refuses
+// downloads, [Protocols] hides a handler from the protocols it does not
+// list, [SizeCap] bounds the size of transfers, [Observe] calls [Hooks]
+// around them, and [Actions] runs a program or posts an event once a
+// transfer ended.
 //
 // Every handler here is safe for concurrent use, never shows a peer an
 // internal path or cause, and passes the conformance checks of

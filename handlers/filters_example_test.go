@@ -42,7 +42,7 @@ func ExampleProtocols() {
 	b, err := behaviourtest.Read(ctx, h, "fw.bin", behaviourtest.Protocol(behaviour.SFTP))
 	fmt.Printf("sftp: %q %v\n", b, err)
 	_, err = behaviourtest.Read(ctx, h, "fw.bin", behaviourtest.Protocol(behaviour.TFTP))
-	fmt.Println("tftp:", behaviour.TFTPCode(err))
+	fmt.Println("tftp:", behaviour.Classify(err).Code)
 	// Output:
 	// sftp: "firmware" <nil>
 	// tftp: file not found

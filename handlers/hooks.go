@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // Hooks are the functions Observe calls. Nil fields are skipped.
@@ -28,7 +29,7 @@ type Outcome struct {
 	// Err is nil when the transfer succeeded; otherwise the error of the
 	// failed Open, or the cause Abort was given.
 	Err error
-	// Code is the protocol code of Err (behaviour.TFTPCode), zero on success.
+	// Code is the protocol code of Err (behaviour.Classify), zero on success.
 	Code behaviour.Code
 	// Opened reports whether Open succeeded.
 	Opened bool
@@ -47,16 +48,21 @@ var errHookAborted = errors.New("transfer aborted")
 
 // Observe returns a Handler that serves what h serves and calls hooks as
 // transfers end, to count, log or act on a completed upload (a device
-// pushed its config). Capability checks see through it (Unwrap); random
-// access is counted too, as Observe offers behaviour.RandomReader and
+// pushed its config). Capability checks see through it: Unwrap for those
+// that look, and every change (remove, rename, mkdir, rmdir, chmod,
+// chtimes) is handed to h as behaviour.PassMutations does; random access
+// is counted too, as Observe offers behaviour.RandomReader and
 // RandomWriter wrapping those of h.
 func Observe(h behaviour.Handler, hooks Hooks) behaviour.Handler {
-	return &observer{h: h, hooks: hooks}
+	return &observer{h: h, hooks: hooks, PassMutations: behaviour.PassMutations{Next: h}}
 }
 
+// observer lets every change through to h (behaviour.PassMutations), and
+// counts random writes itself.
 type observer struct {
 	h     behaviour.Handler
 	hooks Hooks
+	behaviour.PassMutations
 }
 
 // hookKey keys the state of a transfer; the pointer keeps stacked
@@ -140,7 +146,7 @@ func (o *observer) end(t *behaviour.Transfer, s *hookState, err error, opened bo
 	o.hooks.OnEnd(Outcome{
 		Transfer: t,
 		Err:      err,
-		Code:     behaviour.TFTPCode(err),
+		Code:     wire.TFTPCode(err),
 		Opened:   opened,
 		Bytes:    s.bytes.Load(),
 		Duration: time.Since(s.start),

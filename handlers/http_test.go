@@ -14,6 +14,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/wire"
 	"github.com/filemux/filemux/registry"
 )
 
@@ -128,7 +129,7 @@ func TestHTTPErrorMapping(t *testing.T) {
 			_, rerr := behaviourtest.Read(context.Background(), h, "f")
 			werr := behaviourtest.Write(context.Background(), h, "f", []byte("data"))
 			for op, err := range map[string]error{"read": rerr, "write": werr} {
-				if behaviour.TFTPCode(err) != tt.code {
+				if wire.TFTPCode(err) != tt.code {
 					t.Errorf("cache %d: %s answered %d: %v, want code %d", cache, op, tt.status, err, tt.code)
 				}
 				if msg := behaviour.PeerMessage(err); strings.Contains(msg, "127.0.0.1") || strings.Contains(msg, "secret") {

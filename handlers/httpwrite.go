@@ -47,21 +47,13 @@ func (h *HTTP) openWrite(t *behaviour.Transfer, u string) error {
 		call.end()
 		return err
 	}
-	if n, ok := uploadSize(t); ok && n > 0 {
+	if n, ok := t.Size(); ok && n > 0 {
 		req.ContentLength = n
 	}
 	up := &httpUpload{call: call, pw: pw, body: body, done: make(chan struct{})}
 	go up.send(h.client, req, pr)
 	t.State = up
 	return nil
-}
-
-// uploadSize is the size an upload announces: t.Size or, for TFTP, tsize.
-func uploadSize(t *behaviour.Transfer) (int64, bool) {
-	if n, ok := t.Size(); ok {
-		return n, true
-	}
-	return t.Options.Int("tsize")
 }
 
 func (up *httpUpload) send(client *http.Client, req *http.Request, pr *io.PipeReader) {

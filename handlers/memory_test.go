@@ -303,7 +303,8 @@ func TestMemoryCaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	announced.Options.Set("tsize", "101")
+	announced.Options.Set(behaviour.OptTSize, "101")
+	announced.SetSize(101) // as the TFTP engine does
 	if err := m.Open(ctx, announced); !errors.Is(err, behaviour.ErrDiskFull) {
 		t.Fatalf("Open with tsize over MaxFileSize: %v, want disk full", err)
 	}

@@ -57,7 +57,7 @@ func (m *Memory) checkUpload(t *behaviour.Transfer) error {
 	if err := m.checkUploadName(t.Name); err != nil {
 		return err
 	}
-	if size, ok := announcedSize(t); ok {
+	if size, ok := t.Size(); ok {
 		return m.checkAnnounced(size)
 	}
 	return nil

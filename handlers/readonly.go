@@ -12,9 +12,10 @@ import (
 // ReadOnly returns a Handler that serves the reads of h and refuses every
 // write with an access violation: write transfers at Prepare and Open, and
 // the remove, rename, mkdir, rmdir, chmod, chtimes and random-write
-// capabilities, which
-// ReadOnly offers itself as refusals so that a capability lookup through
-// Unwrap cannot reach those of h. Stat, list and random reads pass through.
+// capabilities, which ReadOnly offers itself as refusals so that the peer
+// is told of an access violation rather than an unsupported operation
+// (being mutating, they would not reach h through Unwrap anyway; see
+// behaviour.Wrapper). Stat, list and random reads pass through.
 func ReadOnly(h behaviour.Handler) behaviour.Handler {
 	return readOnlyHandler{accessGate{h: h, only: behaviour.Read, err: errReadOnlyDecorator}}
 }

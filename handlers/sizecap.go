@@ -10,22 +10,26 @@ import (
 
 // SizeCap returns a Handler that limits every transfer through h to n bytes.
 // A transfer whose size is known to be larger is refused at Open with disk
-// full: an upload that announces it (t.Size, or TFTP's tsize option on a
-// write) before h sees it, a read whose size h sets after its Open. A
+// full: an upload that announces it (t.Size, which engines set from TFTP's
+// tsize, SCP's file record) before h sees it, a read whose size h sets after its Open. A
 // transfer that grows past n fails with disk full at the Read, Write,
 // ReadAt or WriteAt that crosses the limit, and the engine then aborts it.
 // A negative n is taken as 0.
 //
-// Capability checks see through SizeCap (Unwrap), but random access is
-// capped too: SizeCap offers behaviour.RandomReader and RandomWriter,
+// Capability checks see through SizeCap (Unwrap, and remove, rename,
+// mkdir, rmdir, chmod and chtimes go to h as behaviour.PassMutations
+// hands them on), but random access is capped too: SizeCap offers behaviour.RandomReader and RandomWriter,
 // wrapping those of h.
 func SizeCap(h behaviour.Handler, n int64) behaviour.Handler {
-	return &sizeCap{h: h, limit: max(n, 0)}
+	return &sizeCap{h: h, limit: max(n, 0), PassMutations: behaviour.PassMutations{Next: h}}
 }
 
+// sizeCap lets every change through to h (behaviour.PassMutations) and
+// caps random writes itself.
 type sizeCap struct {
 	h     behaviour.Handler
 	limit int64
+	behaviour.PassMutations
 }
 
 // capKey keys the byte count of a transfer; the pointer keeps stacked caps
@@ -40,19 +44,6 @@ type capCount struct {
 	innerEnded bool
 }
 
-// announcedSize returns the size a transfer announces before any data
-// moves: t.Size, or the tsize option of an upload (a TFTP WRQ). A read's
-// tsize is the peer's question, not an answer, so it does not count.
-func announcedSize(t *behaviour.Transfer) (int64, bool) {
-	if n, ok := t.Size(); ok {
-		return n, true
-	}
-	if t.Access == behaviour.Write {
-		return t.Options.Int("tsize")
-	}
-	return 0, false
-}
-
 func (c *sizeCap) tooBig(n int64) error {
 	return behaviour.ErrDiskFull.With(fmt.Errorf("transfer of %d bytes exceeds the cap of %d", n, c.limit))
 }
@@ -65,7 +56,7 @@ func (c *sizeCap) Prepare(ctx context.Context, t *behaviour.Transfer) error {
 }
 
 func (c *sizeCap) Open(ctx context.Context, t *behaviour.Transfer) error {
-	if n, ok := announcedSize(t); ok && n > c.limit {
+	if n, ok := t.Size(); ok && n > c.limit {
 		return c.tooBig(n)
 	}
 	if err := c.h.Open(ctx, t); err != nil {

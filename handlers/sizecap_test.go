@@ -15,6 +15,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 func TestSizeCapPassesSmallTransfers(t *testing.T) {
@@ -197,7 +198,7 @@ func ExampleSizeCap() {
 	ctx := context.Background()
 	fmt.Println(behaviourtest.Write(ctx, h, "small.cfg", []byte("hostname r1\n")))
 	err := behaviourtest.Write(ctx, h, "large.cfg", bytes.Repeat([]byte("x"), 17))
-	fmt.Println(behaviour.TFTPCode(err), "|", behaviour.PeerMessage(err))
+	fmt.Println(wire.TFTPCode(err), "|", behaviour.PeerMessage(err))
 	_, err = os.Stat(filepath.Join(root, "large.cfg"))
 	fmt.Println("large.cfg exists:", err == nil)
 	// Output:

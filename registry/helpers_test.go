@@ -11,6 +11,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // here returns "file:line" of its caller, to compare with the Where of a
@@ -75,7 +76,7 @@ func code(tb testing.TB, err error) behaviour.Code {
 	if err == nil {
 		tb.Fatal("got no error")
 	}
-	return behaviour.TFTPCode(err)
+	return wire.TFTPCode(err)
 }
 
 // text is a read-only handler whose content is rendered from the transfer,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/drive"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 var (
@@ -95,11 +96,11 @@ func (s *session) checkSize(read int64) {
 	if size, known := s.t.Size(); known && size != read {
 		s.violate(RuleSize, "Open set size %d, Read returned %d bytes", size, read)
 	}
-	v, present := s.t.Options.Get("tsize")
+	v, present := s.t.Options.Get(behaviour.OptTSize)
 	if !present || v == "0" {
 		return
 	}
-	if n, ok := behaviour.ParseDecimal(v); !ok || n != read {
+	if n, ok := wire.ParseDecimal(v); !ok || n != read {
 		s.violate(RuleSize, "Open set option tsize=%s, Read returned %s bytes", v, strconv.FormatInt(read, 10))
 	}
 }

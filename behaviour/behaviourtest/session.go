@@ -10,6 +10,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/drive"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // session is one transfer driven through a handler: it makes every call an
@@ -129,15 +130,15 @@ func (s *session) violate(rule Rule, format string, args ...any) {
 // checkOptions verifies that the handler only dropped or lowered options.
 // tsize on a read is the one value a server raises: it answers the size.
 func (s *session) checkOptions(method string) {
-	if err := behaviour.CheckAccepted(s.suggested, s.t.Options); err != nil {
+	if err := wire.CheckAccepted(s.suggested, s.t.Options); err != nil {
 		s.violate(RuleOptionAdded, "%s added an option: suggested %q, accepted %q", method, s.suggested.String(), s.t.Options.String())
 	}
 	for name, value := range s.t.Options.All() {
-		if s.t.Access == behaviour.Read && name == "tsize" {
+		if s.t.Access == behaviour.Read && name == behaviour.OptTSize {
 			continue
 		}
 		want, ok := s.suggested.Int(name)
-		got, ok2 := behaviour.ParseDecimal(value)
+		got, ok2 := wire.ParseDecimal(value)
 		if ok && ok2 && got > want {
 			s.violate(RuleOptionRaised, "%s raised option %s from %d to %d", method, name, want, got)
 		}

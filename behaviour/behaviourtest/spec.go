@@ -66,7 +66,7 @@ type Spec struct {
 // Defaults of the Spec fields.
 var (
 	// DefaultOptions are what TFTP clients commonly suggest.
-	DefaultOptions = []behaviour.Option{{Name: "blksize", Value: "1468"}, {Name: "windowsize", Value: "16"}, {Name: "tsize", Value: "0"}}
+	DefaultOptions = []behaviour.Option{{Name: behaviour.OptBlockSize, Value: "1468"}, {Name: behaviour.OptWindowSize, Value: "16"}, {Name: behaviour.OptTSize, Value: "0"}}
 	// DefaultChunkSizes are one byte, a TFTP block of RFC 1350, an
 	// Ethernet-sized block, and the largest block of RFC 2348.
 	DefaultChunkSizes = []int{1, 512, 1468, 65464}

@@ -41,6 +41,9 @@ func newTransfer(c *config, access behaviour.Access, name string, size int) (*be
 		Local:         netip.AddrPortFrom(loopback, localPort(c.protocol)),
 		User:          c.user,
 	}
+	if n, ok := t.Options.Int(behaviour.OptTSize); ok && access == behaviour.Write {
+		t.SetSize(n) // as engines do with an upload's tsize
+	}
 	if !t.Peer.IsValid() {
 		t.Peer = netip.AddrPortFrom(loopback, uint16(49152+nextPort.Add(1)%16384))
 	}
@@ -71,7 +74,7 @@ func suggested(opts []behaviour.Option, access behaviour.Access, size int) behav
 		if o.Has(op.Name) {
 			continue
 		}
-		if strings.EqualFold(op.Name, "tsize") {
+		if strings.EqualFold(op.Name, behaviour.OptTSize) {
 			v = "0"
 			if access == behaviour.Write {
 				v = strconv.Itoa(size)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -105,7 +106,7 @@ func (s *Synthetic) Open(_ context.Context, t *behaviour.Transfer) error {
 	if f.digest {
 		return behaviour.NewError(behaviour.CodeAccessViolation, "digest files are read-only")
 	}
-	if n, ok := announced(t); ok && n != f.size {
+	if n, ok := t.Size(); ok && n != f.size {
 		return errSize
 	}
 	t.State = &stream{file: f, left: f.size, sum: sha256.New(), want: s.digest(f)}
@@ -217,15 +218,6 @@ func generator(seed string) io.Reader {
 	return rand.NewChaCha8(sha256.Sum256([]byte("filemux example " + seed)))
 }
 
-// announced returns the size the other side announced for an upload: tsize
-// from a TFTP peer, or the size an engine set.
-func announced(t *behaviour.Transfer) (int64, bool) {
-	if n, ok := t.Size(); ok {
-		return n, true
-	}
-	return t.Options.Int("tsize")
-}
-
 // errName is the cause of a name that is not "<seed>-<size>.bin[.sha256]".
 var errName = errors.New("not a generated file name")
 
@@ -282,9 +274,9 @@ func parseSize(s string) (int64, bool) {
 	if shift > 0 {
 		s = s[:len(s)-1]
 	}
-	n, ok := behaviour.ParseDecimal(s)
-	if !ok || n > 1<<40>>shift {
+	n, err := strconv.ParseUint(s, 10, 63)
+	if err != nil || n > 1<<40>>shift {
 		return 0, false
 	}
-	return n << shift, true
+	return int64(n) << shift, true
 }

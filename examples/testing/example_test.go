@@ -59,7 +59,7 @@ func TestUpgradeChecksTheImage(t *testing.T) {
 	// success when the final ACK reaches it, a moment later.
 	select {
 	case s := <-served:
-		if s.Name != "fw/acme-7.1.bin" || s.Bytes != int64(len(image)) || !s.Accepted.Has("windowsize") {
+		if s.Name != "fw/acme-7.1.bin" || s.Bytes != int64(len(image)) || !s.Accepted.Has(behaviour.OptWindowSize) {
 			t.Errorf("the daemon reported %+v, want the whole image in windows", s)
 		}
 	case <-time.After(5 * time.Second):

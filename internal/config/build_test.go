@@ -20,6 +20,7 @@ import (
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/internal/wire"
 	"github.com/filemux/filemux/registry"
 )
 
@@ -226,7 +227,7 @@ routes:
 		{"sftp write to an ssh route", write("ssh/c", sftp), 0},
 	}
 	for _, tt := range tests {
-		if got := behaviour.TFTPCode(tt.err); (tt.err == nil) != (tt.want == 0) || (tt.err != nil && got != tt.want) {
+		if got := wire.TFTPCode(tt.err); (tt.err == nil) != (tt.want == 0) || (tt.err != nil && got != tt.want) {
 			t.Errorf("%s: %v, want code %d", tt.what, tt.err, tt.want)
 		}
 	}

@@ -65,14 +65,17 @@ func (g *generation) release() {
 
 // track counts the transfers of h in g, from Open to their ending.
 func track(h behaviour.Handler, g *generation) behaviour.Handler {
-	return tracked{Handler: handlers.Observe(h, handlers.Hooks{OnEnd: func(handlers.Outcome) { g.leave() }}), g: g}
+	o := handlers.Observe(h, handlers.Hooks{OnEnd: func(handlers.Outcome) { g.leave() }})
+	return tracked{Handler: o, g: g, PassMutations: behaviour.PassMutations{Next: o}}
 }
 
 // tracked counts a transfer in before its Open; the observer it wraps
-// counts it out once, at its ending or failed Open.
+// counts it out once, at its ending or failed Open. Every change passes
+// through to it.
 type tracked struct {
 	behaviour.Handler
 	g *generation
+	behaviour.PassMutations
 }
 
 func (t tracked) Open(ctx context.Context, tr *behaviour.Transfer) error {

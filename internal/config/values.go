@@ -11,6 +11,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // Duration is a time.Duration written as Go writes it: "1.5s", "500ms",
@@ -68,7 +69,7 @@ func (s *Size) UnmarshalText(text []byte) error {
 			break
 		}
 	}
-	n, ok := behaviour.ParseDecimal(str)
+	n, ok := wire.ParseDecimal(str)
 	if !ok || n > (1<<62)>>shift {
 		return fmt.Errorf("%q is not a size such as 1468, 64K, 256MiB or 2G", text)
 	}
@@ -240,7 +241,7 @@ func (c *Count) UnmarshalText(text []byte) error {
 		*c = daemon.Never
 		return nil
 	}
-	n, ok := behaviour.ParseDecimal(string(text))
+	n, ok := wire.ParseDecimal(string(text))
 	if !ok || n > math.MaxInt32 {
 		return fmt.Errorf("%q is not a number of 0 or more, or %s", text, Off)
 	}

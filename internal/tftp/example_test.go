@@ -12,6 +12,7 @@ import (
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/faultnet"
 	"github.com/filemux/filemux/internal/tftp"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 func ExampleParseRequest() {
@@ -21,7 +22,7 @@ func ExampleParseRequest() {
 	fmt.Println(r.Op, r.Filename, r.Mode, r.Options.String(), err)
 
 	_, err = tftp.ParseRequest([]byte("\x00\x01boot\x00mail\x00"))
-	fmt.Println(uint16(behaviour.TFTPCode(err)), behaviour.PeerMessage(err))
+	fmt.Println(uint16(wire.TFTPCode(err)), behaviour.PeerMessage(err))
 	// Output:
 	// RRQ pxelinux.0 octet blksize=1468 <nil>
 	// 4 unsupported mode
@@ -94,7 +95,7 @@ func ExampleAccept() {
 	offer := behaviour.NewOptions(behaviour.Option{Name: "blksize", Value: "1468"})
 	raised := behaviour.NewOptions(behaviour.Option{Name: "blksize", Value: "9000"})
 	_, _, err := tftp.Accept(r, offer, raised, -1, tftp.DefaultParams())
-	fmt.Println(uint16(behaviour.TFTPCode(err)), behaviour.PeerMessage(err))
+	fmt.Println(uint16(wire.TFTPCode(err)), behaviour.PeerMessage(err))
 	// Output: 8 option raised or not numeric
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/peers"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // miniServer is the least TFTP server the engine makes possible: parse,
@@ -50,7 +51,7 @@ func (s *miniServer) serve() {
 		}
 		r, err := ParseRequest(buf[:n])
 		if err != nil {
-			_, _ = s.conn.WriteToUDPAddrPort(AppendError(nil, behaviour.TFTPCode(err), behaviour.PeerMessage(err)), from)
+			_, _ = s.conn.WriteToUDPAddrPort(AppendError(nil, wire.TFTPCode(err), behaviour.PeerMessage(err)), from)
 			continue
 		}
 		s.wg.Add(1)

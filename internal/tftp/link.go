@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // link is the part of a transfer both state machines share: the transport,
@@ -112,7 +113,7 @@ func (l *link) peerError(pk Packet, cause error) error {
 func (l *link) finish(err error) (Stats, error) {
 	l.stats.Duration = time.Since(l.start)
 	if err != nil && !l.peerEnded {
-		l.ebuf = AppendError(l.ebuf[:0], behaviour.TFTPCode(err), behaviour.PeerMessage(err))
+		l.ebuf = AppendError(l.ebuf[:0], wire.TFTPCode(err), behaviour.PeerMessage(err))
 		_ = l.tr.Send(l.ebuf)
 	}
 	return l.stats, err

@@ -5,14 +5,15 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
-// The option names filemux negotiates.
+// The option names filemux negotiates, as behaviour names them.
 const (
-	OptBlockSize  = "blksize"    // RFC 2348
-	OptTimeout    = "timeout"    // RFC 2349
-	OptTSize      = "tsize"      // RFC 2349
-	OptWindowSize = "windowsize" // RFC 7440
+	OptBlockSize  = behaviour.OptBlockSize  // RFC 2348
+	OptTimeout    = behaviour.OptTimeout    // RFC 2349
+	OptTSize      = behaviour.OptTSize      // RFC 2349
+	OptWindowSize = behaviour.OptWindowSize // RFC 7440
 )
 
 // Defaults of the parameters when nothing is negotiated or configured.
@@ -120,7 +121,7 @@ func ServerOptions(r Request, lim Limits) (behaviour.Options, error) {
 	var out behaviour.Options
 	blk := DefaultBlockSize
 	for name, value := range r.Options.All() {
-		v, ok := behaviour.ParseDecimal(value)
+		v, ok := wire.ParseDecimal(value)
 		if !ok {
 			continue
 		}
@@ -182,7 +183,7 @@ func capWindow(opts *behaviour.Options, blockSize int) {
 // or zero (curl 7.88 refuses "tsize 0", see notes/peers.md); a WRQ's tsize is
 // echoed as the client sent it.
 func Accept(r Request, suggested, accepted behaviour.Options, size int64, base Params) (Params, behaviour.Options, error) {
-	if err := behaviour.CheckAccepted(suggested, accepted); err != nil {
+	if err := wire.CheckAccepted(suggested, accepted); err != nil {
 		return Params{}, behaviour.Options{}, err
 	}
 	p := base
@@ -214,8 +215,8 @@ func acceptOne(p *Params, oack *behaviour.Options, op Opcode, name, value, want 
 	if name == OptTSize {
 		return acceptTSize(p, oack, op, want, size)
 	}
-	v, ok := behaviour.ParseDecimal(value)
-	limit, _ := behaviour.ParseDecimal(want)
+	v, ok := wire.ParseDecimal(value)
+	limit, _ := wire.ParseDecimal(want)
 	switch {
 	case !ok || v > limit:
 		return refused("option raised or not numeric")
@@ -240,13 +241,24 @@ func acceptTSize(p *Params, oack *behaviour.Options, op Opcode, want string, siz
 		}
 		return nil
 	}
-	v, ok := behaviour.ParseDecimal(want)
+	v, ok := wire.ParseDecimal(want)
 	if !ok {
 		return refused("option not numeric")
 	}
 	p.TSize, p.HasTSize = v, true
 	oack.Add(OptTSize, want)
 	return nil
+}
+
+// UploadSize returns the size a write request announces with tsize (RFC
+// 2349), which engines record with Transfer.SetSize before Open so that
+// handlers read the size of every upload from t.Size() alone. A read
+// request's tsize asks for the size rather than telling it: it has none.
+func UploadSize(op Opcode, suggested behaviour.Options) (int64, bool) {
+	if op != OpWRQ {
+		return 0, false
+	}
+	return suggested.Int(OptTSize)
 }
 
 func refused(msg string) error {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 func opts(kv ...string) behaviour.Options {
@@ -81,8 +82,8 @@ func assertNotLarger(t *testing.T, asked, answered behaviour.Options) {
 		if !ok {
 			t.Fatalf("answered unrequested option %s", name)
 		}
-		v, _ := behaviour.ParseDecimal(value)
-		w, wok := behaviour.ParseDecimal(want)
+		v, _ := wire.ParseDecimal(value)
+		w, wok := wire.ParseDecimal(want)
 		if name != OptTSize && wok && v > w {
 			t.Fatalf("answered %s=%s to %s", name, value, want)
 		}
@@ -158,5 +159,18 @@ func TestLimitsNegotiateEndToEnd(t *testing.T) {
 	}
 	if oack.String() != "blksize=1428 tsize=100" || p.BlockSize != 1428 || p.WindowSize != 1 {
 		t.Fatalf("OACK %q, params %+v", oack.String(), p)
+	}
+}
+
+func TestUploadSize(t *testing.T) {
+	opts := behaviour.NewOptions(behaviour.Option{Name: "TSIZE", Value: "1234"})
+	if n, ok := UploadSize(OpWRQ, opts); !ok || n != 1234 {
+		t.Errorf("WRQ tsize 1234: %d, %v", n, ok)
+	}
+	if _, ok := UploadSize(OpRRQ, opts); ok {
+		t.Error("an RRQ's tsize announced a size")
+	}
+	if _, ok := UploadSize(OpWRQ, behaviour.Options{}); ok {
+		t.Error("a WRQ without tsize announced a size")
 	}
 }

@@ -68,7 +68,7 @@ var (
 // 0 without a size limit; a file whose size is a multiple of the block size
 // ends with an empty block. In netascii mode src is translated on the fly.
 //
-// On failure the peer gets an ERROR with behaviour.TFTPCode(err) and
+// On failure the peer gets an ERROR with wire.TFTPCode(err) and
 // behaviour.PeerMessage(err), unless the peer itself sent one; the error is
 // returned. Cancelling ctx ends the transfer the same way.
 func ServeRead(ctx context.Context, tr Transport, p Params, oack behaviour.Options, src Source) (Stats, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/internal/faultnet"
+	"github.com/filemux/filemux/internal/wire"
 )
 
 // serveReadTo runs ServeRead from a to a rawReceiver on b and returns the
@@ -329,7 +330,7 @@ func TestPeerDeclinesOACK(t *testing.T) {
 	}()
 	tr := newCounting(NewConnTransport(a, addrOf(b)))
 	st, err := ServeRead(context.Background(), tr, DefaultParams(), opts("tsize", "100"), strings.NewReader("x"))
-	if !errors.Is(err, ErrDeclined) || !errors.Is(err, ErrPeer) || behaviour.TFTPCode(err) != behaviour.CodeOptionRefused {
+	if !errors.Is(err, ErrDeclined) || !errors.Is(err, ErrPeer) || wire.TFTPCode(err) != behaviour.CodeOptionRefused {
 		t.Fatalf("error %v", err)
 	}
 	if st.PeerError == nil || st.PeerError.Message != "tsize only" {
@@ -353,7 +354,7 @@ func TestPeerErrorMidTransfer(t *testing.T) {
 	}()
 	tr := newCounting(NewConnTransport(a, addrOf(b)))
 	_, err := ServeRead(context.Background(), tr, DefaultParams(), behaviour.Options{}, bytes.NewReader(make([]byte, 2000)))
-	if !errors.Is(err, ErrPeer) || errors.Is(err, ErrDeclined) || behaviour.TFTPCode(err) != behaviour.CodeDiskFull {
+	if !errors.Is(err, ErrPeer) || errors.Is(err, ErrDeclined) || wire.TFTPCode(err) != behaviour.CodeDiskFull {
 		t.Fatalf("error %v", err)
 	}
 	if tr.count(OpError) != 0 {
@@ -461,7 +462,7 @@ func TestSinkErrorReachesPeer(t *testing.T) {
 	}()
 	readUntil(t, b, OpAck)
 	_, _ = b.WriteToUDPAddrPort(AppendData(nil, 1, []byte("x")), addrOf(a))
-	if err := <-errc; behaviour.TFTPCode(err) != behaviour.CodeDiskFull {
+	if err := <-errc; wire.TFTPCode(err) != behaviour.CodeDiskFull {
 		t.Fatalf("error %v", err)
 	}
 	if pk := readUntil(t, b, OpError); pk.Code != behaviour.CodeDiskFull || strings.Contains(pk.Message, "/var") {
