@@ -226,25 +226,16 @@ type SSH struct {
 	// OnRequest, when set, is called for every transfer before the
 	// handler's Open, with its statistics so far. An error refuses the
 	// transfer; its code and peer message reach the client.
-	OnRequest func(SSHStats) error
+	OnRequest func(Stats) error
 	// OnSuccess is called once for each transfer that succeeded.
-	OnSuccess func(SSHStats)
+	OnSuccess func(Stats)
 	// OnFailure is called once for each transfer that did not succeed,
 	// including those OnRequest or Open refused.
-	OnFailure func(SSHStats)
+	OnFailure func(Stats)
 
 	mu     sync.Mutex
 	srv    *sshServer
 	closed bool
-}
-
-// SSHStats describe one SFTP or SCP transfer: the statistics every daemon
-// reports, and the SSH user the transfer ran for. Mode is always
-// behaviour.Octet; Requested, Accepted and Retransmits stay empty.
-type SSHStats struct {
-	Stats
-	// User is the authenticated SSH user name.
-	User string
 }
 
 // Defaults of the SSH fields.

@@ -37,9 +37,9 @@ type sshSettings struct {
 	spoolMemory  int
 	spoolDir     string
 	maxSpool     int64
-	onRequest    func(SSHStats) error
-	onSuccess    func(SSHStats)
-	onFailure    func(SSHStats)
+	onRequest    func(Stats) error
+	onSuccess    func(Stats)
+	onFailure    func(Stats)
 	guard        sshGuardSettings
 }
 

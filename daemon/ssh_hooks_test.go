@@ -22,9 +22,9 @@ func TestSSHHooks(t *testing.T) {
 	m.Put("ok", []byte("fine"))
 	m.Put("secret", []byte("no"))
 	var hooks sshHookLog
-	var requests []daemon.SSHStats
+	var requests []daemon.Stats
 	s := daemontest.NewSSH(t, m, hooks.install, func(d *daemon.SSH) {
-		d.OnRequest = func(st daemon.SSHStats) error {
+		d.OnRequest = func(st daemon.Stats) error {
 			requests = append(requests, st)
 			if strings.HasPrefix(st.Name, "secret") {
 				return behaviour.NewError(behaviour.CodeAccessViolation, "not for you")

@@ -108,18 +108,18 @@ func (d *SSH) Addr() netip.AddrPort {
 }
 
 // Active returns a snapshot of the running transfers, oldest first.
-func (d *SSH) Active() []SSHStats {
+func (d *SSH) Active() []Stats {
 	s := d.server()
 	if s == nil {
 		return nil
 	}
 	s.mu.Lock()
-	list := make([]SSHStats, 0, len(s.transfers))
+	list := make([]Stats, 0, len(s.transfers))
 	for x := range s.transfers {
 		list = append(list, x.snapshot())
 	}
 	s.mu.Unlock()
-	slices.SortFunc(list, func(a, b SSHStats) int { return a.Start.Compare(b.Start) })
+	slices.SortFunc(list, func(a, b Stats) int { return a.Start.Compare(b.Start) })
 	return list
 }
 
