@@ -238,21 +238,38 @@ type SSH struct {
 	closed bool
 }
 
-// Defaults of the SSH fields.
+// Defaults of the SSH fields, named as the TFTP ones: DefaultSSHIdleTimeout
+// is what a zero SSH.IdleTimeout means, and so on (DefaultSSHMaxStartups
+// for MaxStartups).
 const (
-	DefaultSSHMaxAuthTries      = 6
-	DefaultSSHHandshakeTimeout  = 10 * time.Second
-	DefaultSSHIdleTimeout       = 10 * time.Minute
+	// DefaultSSHMaxAuthTries is SSH.MaxAuthTries.
+	DefaultSSHMaxAuthTries = 6
+	// DefaultSSHHandshakeTimeout is SSH.HandshakeTimeout.
+	DefaultSSHHandshakeTimeout = 10 * time.Second
+	// DefaultSSHIdleTimeout is SSH.IdleTimeout.
+	DefaultSSHIdleTimeout = 10 * time.Minute
+	// DefaultSSHKeepAliveInterval is SSH.KeepAliveInterval.
 	DefaultSSHKeepAliveInterval = 30 * time.Second
-	DefaultSSHKeepAliveMax      = 3
-	DefaultSSHMaxConnections    = 100
-	DefaultSSHMaxPerAddress     = 10
-	DefaultSSHMaxSessions       = 10
-	DefaultSSHMaxHandles        = 64
-	DefaultSSHReadAhead         = 8 << 20
-	DefaultSSHReorderLimit      = 4 << 20
-	DefaultSSHMaxBuffered       = 256 << 20
-	DefaultSSHSpoolMemory       = 1 << 20
-	DefaultSSHMaxSpool          = 1 << 30
-	defaultSSHAddr              = ":22"
+	// DefaultSSHKeepAliveMax is SSH.KeepAliveMax.
+	DefaultSSHKeepAliveMax = 3
+	// DefaultSSHMaxConnections is SSH.MaxConnections.
+	DefaultSSHMaxConnections = 100
+	// DefaultSSHMaxPerAddress is SSH.MaxPerAddress.
+	DefaultSSHMaxPerAddress = 10
+	// DefaultSSHMaxSessions is SSH.MaxSessions.
+	DefaultSSHMaxSessions = 10
+	// DefaultSSHMaxHandles is SSH.MaxHandles.
+	DefaultSSHMaxHandles = 64
+	// DefaultSSHReadAhead is SSH.ReadAhead, in bytes.
+	DefaultSSHReadAhead = 8 << 20
+	// DefaultSSHReorderLimit is SSH.ReorderLimit, in bytes.
+	DefaultSSHReorderLimit = 4 << 20
+	// DefaultSSHMaxBuffered is SSH.MaxBuffered, in bytes.
+	DefaultSSHMaxBuffered = 256 << 20
+	// DefaultSSHSpoolMemory is SSH.SpoolMemory, in bytes.
+	DefaultSSHSpoolMemory = 1 << 20
+	// DefaultSSHMaxSpool is SSH.MaxSpool, in bytes.
+	DefaultSSHMaxSpool = 1 << 30
+
+	defaultSSHAddr = ":22"
 )

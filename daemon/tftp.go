@@ -219,14 +219,26 @@ var ErrRateLimited = errors.New("daemon: request over the rate limit")
 // because IdleTimeout passed without a request.
 var ErrIdle = errors.New("daemon: idle timeout")
 
-// Defaults of the TFTP fields.
+// Defaults of the TFTP fields: DefaultTFTPTimeout is what a zero
+// TFTP.Timeout means, and so on. Every default is named Default, the server,
+// then the field (DefaultSSH... for the SSH fields).
 const (
-	DefaultTimeout           = time.Second
-	DefaultRetries           = 5
-	DefaultFirstReplyRetries = 2
-	DefaultMaxTransfers      = 100
-	DefaultMaxUnconfirmed    = 1000
-	DefaultUnprovenBlockSize = 1468
-	DefaultMaxWindowSize     = 16
-	defaultTFTPAddr          = ":69"
+	// DefaultTFTPTimeout is the retransmission timeout, TFTP.Timeout.
+	DefaultTFTPTimeout = time.Second
+	// DefaultTFTPRetries is TFTP.Retries, the resends of one packet.
+	DefaultTFTPRetries = 5
+	// DefaultTFTPFirstReplyRetries is TFTP.FirstReplyRetries, the resends
+	// of a transfer's first reply.
+	DefaultTFTPFirstReplyRetries = 2
+	// DefaultTFTPMaxTransfers is TFTP.MaxTransfers.
+	DefaultTFTPMaxTransfers = 100
+	// DefaultTFTPMaxUnconfirmed is TFTP.MaxUnconfirmed.
+	DefaultTFTPMaxUnconfirmed = 1000
+	// DefaultTFTPUnprovenMaxBlockSize is TFTP.UnprovenMaxBlockSize, the
+	// block of an Ethernet frame.
+	DefaultTFTPUnprovenMaxBlockSize = 1468
+	// DefaultTFTPMaxWindowSize is TFTP.MaxWindowSize.
+	DefaultTFTPMaxWindowSize = 16
+
+	defaultTFTPAddr = ":69"
 )

@@ -79,13 +79,13 @@ type TFTP struct {
 
 func (t *TFTP) defaults() {
 	t.MaxBlockSize = 65464
-	t.MaxWindowSize = daemon.DefaultMaxWindowSize
-	t.Timeout = Duration(daemon.DefaultTimeout)
-	t.Retries = daemon.DefaultRetries
-	t.FirstReplyRetries = daemon.DefaultFirstReplyRetries
-	t.MaxTransfers = daemon.DefaultMaxTransfers
-	t.MaxUnconfirmed = daemon.DefaultMaxUnconfirmed
-	t.UnprovenMaxBlockSize = daemon.DefaultUnprovenBlockSize
+	t.MaxWindowSize = daemon.DefaultTFTPMaxWindowSize
+	t.Timeout = Duration(daemon.DefaultTFTPTimeout)
+	t.Retries = daemon.DefaultTFTPRetries
+	t.FirstReplyRetries = daemon.DefaultTFTPFirstReplyRetries
+	t.MaxTransfers = daemon.DefaultTFTPMaxTransfers
+	t.MaxUnconfirmed = daemon.DefaultTFTPMaxUnconfirmed
+	t.UnprovenMaxBlockSize = daemon.DefaultTFTPUnprovenMaxBlockSize
 }
 
 // trusted returns the trusted networks as the daemon takes them.
