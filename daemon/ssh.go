@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -230,8 +231,19 @@ type SSH struct {
 	// OnSuccess is called once for each transfer that succeeded.
 	OnSuccess func(Stats)
 	// OnFailure is called once for each transfer that did not succeed,
-	// including those OnRequest or Open refused.
+	// including those OnRequest or Open refused. Transfers refused before
+	// OnRequest go to OnRefuse instead.
 	OnFailure func(Stats)
+	// OnRefuse, when set, is called for everything refused before a
+	// transfer starts, with the peer and an error whose message is the
+	// reason, as TFTP.OnRefuse is: a connection on arrival (banned
+	// address, shutting down), a login (authentication failed, over
+	// MaxConnections or MaxPerAddress, no handler for the user), a channel
+	// (not a session, over MaxSessions), a request (not the sftp subsystem
+	// nor an scp command) and a transfer asked for while shutting down. It
+	// runs on the accept loop or the connection's goroutines and must
+	// return quickly; a panic in it is recovered and logged.
+	OnRefuse func(peer netip.AddrPort, err error)
 
 	mu     sync.Mutex
 	srv    *sshServer

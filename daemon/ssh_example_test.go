@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,4 +113,54 @@ func ExampleSSH_ListenAndServe() {
 	// Output:
 	// host key file mode: -rw-------
 	// daemon: server closed
+}
+
+// The SSH server reports with the TFTP daemon's hooks: the same Stats for
+// every ending, with the user, and OnRefuse for what it turns away.
+func ExampleSSH_hooks() {
+	host, alice, mallory := newExampleSigner(), newExampleSigner(), newExampleSigner()
+	ended, refused := make(chan daemon.Stats, 1), make(chan error, 1)
+	d := &daemon.SSH{
+		Handler:        behaviour.Bytes([]byte("hostname sw-7\n")),
+		HostKeys:       []ssh.Signer{host},
+		AuthorizedKeys: []ssh.PublicKey{alice.PublicKey()},
+		OnSuccess:      func(s daemon.Stats) { ended <- s },
+		OnRefuse:       func(_ netip.AddrPort, err error) { refused <- err },
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() { _ = d.Serve(ln) }()
+	defer d.Close()
+
+	login := func(key ssh.Signer) (*ssh.Client, error) {
+		return ssh.Dial("tcp", ln.Addr().String(), &ssh.ClientConfig{
+			User: "alice", Auth: []ssh.AuthMethod{ssh.PublicKeys(key)},
+			HostKeyCallback: ssh.FixedHostKey(host.PublicKey()),
+		})
+	}
+	if _, err := login(mallory); err != nil {
+		fmt.Println("refused:", <-refused)
+	}
+	conn, err := login(alice)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	client, err := sftp.NewClient(conn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := client.Open("sw-7.cfg")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, f)
+	f.Close()
+	s := <-ended
+	fmt.Printf("%s %s by %s: %v, %d bytes\n", s.Protocol, s.Name, s.User, s.Outcome, s.Bytes)
+	// Output:
+	// refused: authentication failed: daemon: ssh authentication refused
+	// sftp sw-7.cfg by alice: success, 14 bytes
 }

@@ -157,6 +157,9 @@ func (s *sshServer) handshakeEnded(c *sshConn, tries *sshAttempts, err error) {
 	if err != nil && tries.probed && !tries.scored {
 		s.failLogin(c)
 	}
+	if err != nil && (tries.probed || tries.scored) {
+		s.refused(c.peer, errSSHLoginFailed)
+	}
 }
 
 // failLogin scores a failed login; a ban it starts closes the address's

@@ -208,6 +208,7 @@ func (s *sshServer) admit(nc net.Conn) {
 	peer := sshAddrOf(nc.RemoteAddr())
 	if s.defender.isBanned(peer.Addr(), time.Now()) {
 		s.cfg.log.Debug("ssh connection refused", "peer", peer, "reason", "banned")
+		s.refused(peer, errSSHBanned)
 		nc.Close()
 		return
 	}
@@ -215,6 +216,7 @@ func (s *sshServer) admit(nc net.Conn) {
 	if s.draining {
 		s.mu.Unlock()
 		s.cfg.log.Warn("ssh connection refused", "peer", peer, "reason", "shutting down")
+		s.refused(peer, errSSHShutdown)
 		nc.Close()
 		return
 	}
@@ -241,12 +243,16 @@ func (s *sshServer) forget(c *sshConn) {
 // track registers a running transfer; it refuses while shutting down.
 func (s *sshServer) track(x *sshTransfer) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.draining {
+	draining := s.draining
+	if !draining {
+		s.transfers[x] = struct{}{}
+		x.c.transfers.Add(1)
+	}
+	s.mu.Unlock()
+	if draining {
+		s.refused(x.c.peer, errSSHShutdown)
 		return errSSHShutdown
 	}
-	s.transfers[x] = struct{}{}
-	x.c.transfers.Add(1)
 	return nil
 }
 
