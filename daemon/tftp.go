@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -201,10 +200,8 @@ type TFTP struct {
 	// runs on the daemon's read loop, so it must return quickly.
 	OnRefuse func(peer netip.AddrPort, err error)
 
-	mu     sync.Mutex
-	srv    *server
-	closed bool
-	ctr    counters
+	run runs[*server]
+	ctr counters
 }
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or

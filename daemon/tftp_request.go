@@ -226,7 +226,7 @@ func (s *server) register(x *transfer, key joinKey) error {
 		return errShutdown
 	}
 	x.key = key
-	s.transfers[x] = struct{}{}
+	s.live[x] = struct{}{}
 	s.joins[key] = x
 	if s.single {
 		s.routes[x.t.Peer] = x
@@ -280,10 +280,10 @@ func (s *server) remove(x *transfer) {
 	s.detach(x)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.transfers[x]; !ok {
+	if _, ok := s.live[x]; !ok {
 		return
 	}
-	delete(s.transfers, x)
+	delete(s.live, x)
 	s.uncount(x)
 	s.unhold(x)
 	s.touch()
