@@ -3,7 +3,6 @@ package daemon
 import (
 	"log/slog"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -245,9 +244,7 @@ type SSH struct {
 	// return quickly; a panic in it is recovered and logged.
 	OnRefuse func(peer netip.AddrPort, err error)
 
-	mu     sync.Mutex
-	srv    *sshServer
-	closed bool
+	run runs[*sshServer]
 }
 
 // Defaults of the SSH fields, named as the TFTP ones: DefaultSSHIdleTimeout

@@ -51,7 +51,7 @@ type SSHGuard struct {
 // Guard returns a snapshot of the defences; the zero SSHGuard before
 // serving starts.
 func (d *SSH) Guard() SSHGuard {
-	s := d.server()
+	s := d.run.current()
 	if s == nil {
 		return SSHGuard{}
 	}
