@@ -33,6 +33,21 @@ func newExampleSigner() ssh.Signer {
 	return signer
 }
 
+// exampleGet copies the file name to w over SFTP on conn.
+func exampleGet(conn *ssh.Client, name string, w io.Writer) {
+	client, err := sftp.NewClient(conn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	f, err := client.Open(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, _ = io.Copy(w, f)
+	f.Close()
+}
+
 // A virtual file over SFTP: every name reads as a config rendered for it
 // and for the SSH user who asked.
 func ExampleSSH_Serve() {
@@ -60,17 +75,7 @@ func ExampleSSH_Serve() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	client, err := sftp.NewClient(conn)
-	if err != nil {
-		log.Fatal(err)
-	}
-	f, err := client.Open("/switches/sw-7.cfg")
-	if err != nil {
-		log.Fatal(err)
-	}
-	_, _ = io.Copy(os.Stdout, f)
-	f.Close()
-	client.Close()
+	exampleGet(conn, "/switches/sw-7.cfg", os.Stdout)
 	conn.Close()
 
 	_ = d.Shutdown(context.Background())
@@ -148,16 +153,7 @@ func ExampleSSH_hooks() {
 		log.Fatal(err)
 	}
 	defer conn.Close()
-	client, err := sftp.NewClient(conn)
-	if err != nil {
-		log.Fatal(err)
-	}
-	f, err := client.Open("sw-7.cfg")
-	if err != nil {
-		log.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, f)
-	f.Close()
+	exampleGet(conn, "sw-7.cfg", io.Discard)
 	s := <-ended
 	fmt.Printf("%s %s by %s: %v, %d bytes\n", s.Protocol, s.Name, s.User, s.Outcome, s.Bytes)
 	// Output:
