@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -127,6 +129,19 @@ func snapshots[T comparable](mu *sync.Mutex, set map[T]struct{}, snapshot func(T
 	mu.Unlock()
 	slices.SortFunc(list, func(a, b Stats) int { return a.Start.Compare(b.Start) })
 	return list
+}
+
+// callRefuse calls a server's OnRefuse hook, when set, containing a panic.
+func callRefuse(log *slog.Logger, hook func(netip.AddrPort, error), peer netip.AddrPort, err error) {
+	if hook == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("OnRefuse panicked", "peer", peer, "panic", fmt.Sprint(r))
+		}
+	}()
+	hook(peer, err)
 }
 
 // retry paces a serve loop after a transient error (ENOBUFS, EMFILE, a

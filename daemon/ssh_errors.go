@@ -42,14 +42,5 @@ var (
 // refused reports a refused connection, login, channel, request or
 // transfer to OnRefuse, containing a panic.
 func (s *sshServer) refused(peer netip.AddrPort, err error) {
-	hook := s.cfg.onRefuse
-	if hook == nil {
-		return
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			s.cfg.log.Error("ssh OnRefuse panicked", "peer", peer, "panic", fmt.Sprint(r))
-		}
-	}()
-	hook(peer, err)
+	callRefuse(s.cfg.log, s.cfg.onRefuse, peer, err)
 }

@@ -128,9 +128,7 @@ func (s *server) refuse(peer, local netip.AddrPort, req tftp.Request, err error)
 }
 
 func (s *server) refused(peer netip.AddrPort, err error) {
-	if s.cfg.onRefuse != nil {
-		s.cfg.onRefuse(peer, err)
-	}
+	callRefuse(s.cfg.log, s.cfg.onRefuse, peer, err)
 }
 
 // maxLogName bounds a refused name in the logs: a hostile name may be 64 KiB.
