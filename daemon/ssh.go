@@ -230,8 +230,8 @@ type SSH struct {
 	// OnSuccess is called once for each transfer that succeeded.
 	OnSuccess func(Stats)
 	// OnFailure is called once for each transfer that did not succeed,
-	// including those OnRequest or Open refused. Transfers refused before
-	// OnRequest go to OnRefuse instead.
+	// including those OnRequest or Open refused. A transfer asked for
+	// while shutting down goes to OnRefuse instead.
 	OnFailure func(Stats)
 	// OnRefuse, when set, is called for everything refused before a
 	// transfer starts, with the peer and an error whose message is the
