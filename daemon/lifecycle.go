@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -31,4 +32,56 @@ func closeNow(shutdown func(context.Context) error) error {
 		return err
 	}
 	return nil
+}
+
+// run is what both servers' Serve runs: a server that ends, shuts down and
+// serves.
+type run interface {
+	comparable
+	ended() bool
+	shutdown(ctx context.Context) error
+}
+
+// runs holds a server's current run of Serve, and whether Shutdown or Close
+// has closed the server for good.
+type runs[R run] struct {
+	mu     sync.Mutex
+	cur    R
+	closed bool
+}
+
+// begin makes r the current run, unless the server is closed
+// (ErrServerClosed) or a run still serves (busy).
+func (h *runs[R]) begin(r R, busy error) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var none R
+	switch {
+	case h.closed:
+		return ErrServerClosed
+	case h.cur != none && !h.cur.ended():
+		return busy
+	}
+	h.cur = r
+	return nil
+}
+
+// current returns the current run, or the zero R before Serve.
+func (h *runs[R]) current() R {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cur
+}
+
+// shutdown closes the server for good and shuts the current run down.
+func (h *runs[R]) shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	r := h.cur
+	h.mu.Unlock()
+	var none R
+	if r == none {
+		return nil
+	}
+	return r.shutdown(ctx)
 }

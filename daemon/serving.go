@@ -2,9 +2,7 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -131,19 +129,6 @@ func snapshots[T comparable](mu *sync.Mutex, set map[T]struct{}, snapshot func(T
 	return list
 }
 
-// callRefuse calls a server's OnRefuse hook, when set, containing a panic.
-func callRefuse(log *slog.Logger, hook func(netip.AddrPort, error), peer netip.AddrPort, err error) {
-	if hook == nil {
-		return
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			log.Error("OnRefuse panicked", "peer", peer, "panic", fmt.Sprint(r))
-		}
-	}()
-	hook(peer, err)
-}
-
 // retry paces a serve loop after a transient error (ENOBUFS, EMFILE, a
 // stale ICMP report), which must neither end the server nor spin it: it
 // sleeps from 5 ms, doubling up to a second.
@@ -155,56 +140,4 @@ func (r *retry) after(log *slog.Logger, msg string, err error) {
 	r.wait = min(max(2*r.wait, 5*time.Millisecond), time.Second)
 	log.Warn(msg, "err", err, "retry_in", r.wait)
 	time.Sleep(r.wait)
-}
-
-// run is what both servers' Serve runs: a server that ends, shuts down and
-// serves.
-type run interface {
-	comparable
-	ended() bool
-	shutdown(ctx context.Context) error
-}
-
-// runs holds a server's current run of Serve, and whether Shutdown or Close
-// has closed the server for good.
-type runs[R run] struct {
-	mu     sync.Mutex
-	cur    R
-	closed bool
-}
-
-// begin makes r the current run, unless the server is closed
-// (ErrServerClosed) or a run still serves (busy).
-func (h *runs[R]) begin(r R, busy error) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var none R
-	switch {
-	case h.closed:
-		return ErrServerClosed
-	case h.cur != none && !h.cur.ended():
-		return busy
-	}
-	h.cur = r
-	return nil
-}
-
-// current returns the current run, or the zero R before Serve.
-func (h *runs[R]) current() R {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.cur
-}
-
-// shutdown closes the server for good and shuts the current run down.
-func (h *runs[R]) shutdown(ctx context.Context) error {
-	h.mu.Lock()
-	h.closed = true
-	r := h.cur
-	h.mu.Unlock()
-	var none R
-	if r == none {
-		return nil
-	}
-	return r.shutdown(ctx)
 }
