@@ -33,19 +33,10 @@ type sshServer struct {
 // ListenAndServe listens on the TCP address d.ListenAddr (":22" when empty)
 // and serves until Shutdown or Close; see Serve.
 func (d *SSH) ListenAndServe() error {
-	addr := d.ListenAddr
-	if addr == "" {
-		addr = defaultSSHAddr
-	}
-	if err := d.validate(); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return d.Serve(ln)
+	return listenAndServe(d.ListenAddr, defaultSSHAddr, d.validate, listenTCP, d.Serve)
 }
+
+func listenTCP(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
 // Serve serves SSH connections arriving on ln, which it closes when it
 // returns. It validates the configuration, loads or generates the host keys
@@ -55,17 +46,7 @@ func (d *SSH) ListenAndServe() error {
 // connections have ended, and otherwise the error that ended accepting
 // connections (after closing every connection).
 func (d *SSH) Serve(ln net.Listener) error {
-	cfg, err := d.settings()
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	s := newSSHServer(cfg, ln)
-	if err := d.run.begin(s, errSSHServing); err != nil {
-		ln.Close()
-		return err
-	}
-	return s.serve()
+	return serve(&d.run, ln, errSSHServing, d.settings, newSSHServer)
 }
 
 func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {
@@ -86,21 +67,14 @@ func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {
 
 // Addr returns the address the server listens on (with the port the
 // system picked for port 0), or the zero AddrPort before Serve has started.
-func (d *SSH) Addr() netip.AddrPort {
-	if s := d.run.current(); s != nil {
-		return s.addr
-	}
-	return netip.AddrPort{}
-}
+func (d *SSH) Addr() netip.AddrPort { return d.run.addr() }
 
 // Active returns a snapshot of the running transfers, oldest first.
-func (d *SSH) Active() []Stats {
-	s := d.run.current()
-	if s == nil {
-		return nil
-	}
-	return snapshots(&s.mu, s.transfers, (*sshTransfer).snapshot)
-}
+func (d *SSH) Active() []Stats { return d.run.active() }
+
+func (s *sshServer) local() netip.AddrPort { return s.addr }
+
+func (s *sshServer) active() []Stats { return snapshots(&s.mu, s.transfers, (*sshTransfer).snapshot) }
 
 // Shutdown stops the server gracefully: it stops accepting connections,
 // refuses new transfers, closes every connection that has no transfer
@@ -114,7 +88,7 @@ func (d *SSH) Shutdown(ctx context.Context) error { return d.run.shutdown(ctx) }
 
 // Close stops the server at once: it is Shutdown with a context that is
 // already done, and returns nil.
-func (d *SSH) Close() error { return closeNow(d.Shutdown) }
+func (d *SSH) Close() error { return d.run.close() }
 
 // serve is the accept loop.
 func (s *sshServer) serve() error {

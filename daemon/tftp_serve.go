@@ -51,19 +51,10 @@ type joinKey struct {
 // ListenAndServe listens on the UDP address d.ListenAddr (":69" when empty) and
 // serves until Shutdown, Close or the idle timeout; see Serve.
 func (d *TFTP) ListenAndServe() error {
-	addr := d.ListenAddr
-	if addr == "" {
-		addr = defaultTFTPAddr
-	}
-	if err := d.validate(); err != nil {
-		return err
-	}
-	pc, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		return err
-	}
-	return d.Serve(pc)
+	return listenAndServe(d.ListenAddr, defaultTFTPAddr, d.validate, listenUDP, d.Serve)
 }
+
+func listenUDP(addr string) (net.PacketConn, error) { return net.ListenPacket("udp", addr) }
 
 // Serve serves TFTP requests arriving on pc, which it closes when it
 // returns. pc is normally a UDP socket, IPv4 or IPv6, bound to a specific or
@@ -75,17 +66,7 @@ func (d *TFTP) ListenAndServe() error {
 // returns ErrServerClosed after Shutdown or Close, ErrIdle after the idle
 // timeout, and otherwise the error that ended reading from pc.
 func (d *TFTP) Serve(pc net.PacketConn) error {
-	cfg, err := d.settings()
-	if err != nil {
-		pc.Close()
-		return err
-	}
-	s := newServer(cfg, pc)
-	if err := d.run.begin(s, errServing); err != nil {
-		pc.Close()
-		return err
-	}
-	return s.serve()
+	return serve(&d.run, pc, errServing, d.settings, newServer)
 }
 
 func newServer(cfg *settings, pc net.PacketConn) *server {
@@ -111,21 +92,14 @@ func newServer(cfg *settings, pc net.PacketConn) *server {
 
 // Addr returns the address the daemon is bound to (with the port the
 // system picked for port 0), or the zero AddrPort before Serve has started.
-func (d *TFTP) Addr() netip.AddrPort {
-	if s := d.run.current(); s != nil {
-		return s.sock.addr
-	}
-	return netip.AddrPort{}
-}
+func (d *TFTP) Addr() netip.AddrPort { return d.run.addr() }
 
 // Active returns a snapshot of the running transfers, oldest first.
-func (d *TFTP) Active() []Stats {
-	s := d.run.current()
-	if s == nil {
-		return nil
-	}
-	return snapshots(&s.mu, s.live, (*transfer).snapshot)
-}
+func (d *TFTP) Active() []Stats { return d.run.active() }
+
+func (s *server) local() netip.AddrPort { return s.sock.addr }
+
+func (s *server) active() []Stats { return snapshots(&s.mu, s.live, (*transfer).snapshot) }
 
 // Shutdown stops the daemon gracefully: new requests are refused with an
 // ERROR at once, running transfers may finish until ctx is done, and those
@@ -139,7 +113,7 @@ func (d *TFTP) Shutdown(ctx context.Context) error { return d.run.shutdown(ctx) 
 
 // Close stops the daemon at once: it is Shutdown with a context that is
 // already done, and returns nil.
-func (d *TFTP) Close() error { return closeNow(d.Shutdown) }
+func (d *TFTP) Close() error { return d.run.close() }
 
 // serve is the read loop: it hands every datagram to dispatch.
 func (s *server) serve() error {
