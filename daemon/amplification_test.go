@@ -109,8 +109,8 @@ func TestSinglePortAmplification(t *testing.T) {
 			if ratio >= 1000 {
 				t.Errorf("amplification %.0fx, want under 1000x", ratio)
 			}
-			if tc.name == "one blind ACK 0" && v.datas.Load() != 1+daemon.DefaultRetries {
-				t.Errorf("%d DATA for one blind ACK, want %d (DATA 1 and Retries resends)", v.datas.Load(), 1+daemon.DefaultRetries)
+			if tc.name == "one blind ACK 0" && v.datas.Load() != 1+daemon.DefaultTFTPRetries {
+				t.Errorf("%d DATA for one blind ACK, want %d (DATA 1 and Retries resends)", v.datas.Load(), 1+daemon.DefaultTFTPRetries)
 			}
 			if c := srv.TFTP.Guard(); c.Bounded != 1 {
 				t.Errorf("counters %+v, want one bounded transfer", c)

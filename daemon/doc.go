@@ -1,16 +1,34 @@
-// Package daemon holds filemux's servers. [TFTP] is the TFTP daemon: it
-// listens on a UDP socket, parses each request with the wire engine, cleans
-// the file name, applies its limits and hands the transfer to a
-// behaviour.Handler (usually a *registry.Registry), whose Open negotiates the
-// options and whose Read or Write calls move the data.
+// Package daemon holds filemux's two servers. Both hand every transfer to
+// a behaviour.Handler, usually a *registry.Registry, so a handler written
+// once is reachable over TFTP, SFTP and SCP.
 //
-// The daemon contains every handler failure: a panic answers the peer with
-// ERROR 0 and aborts the transfer, a handler call slower than twice the
-// transfer's timeout is cancelled and the peer told at once, and the listening
-// socket outlives every refused or failed request.
+// [TFTP] serves TFTP on a UDP socket: it parses each request with the wire
+// engine, cleans the file name, applies its limits and lets the handler's
+// Open negotiate the options (blksize, windowsize, timeout, tsize) before
+// its Read or Write calls move the data. [SSH] serves the sftp subsystem
+// and scp -t and -f over SSH, with public key or password logins; SFTP's
+// concurrent, out-of-order requests become the contract's calls.
 //
-// Under hostile load the TFTP daemon holds requests that nobody answers in a
-// budget of their own, apart from the transfer limits, and bounds what a
-// peer pulls when nothing proves it receives (single-port and port-range
-// mode); the TFTP type's doc states the policy.
+// Both contain every handler failure: a panic aborts the transfer and
+// answers the peer with an error, and the server keeps serving; TFTP also
+// cancels a handler call slower than twice the transfer's timeout. Both defend against
+// hostile load with budgets apart from their transfer limits: TFTP for
+// requests nobody answers and for peers that cannot prove they receive
+// (single-port and port-range mode), SSH for connections that have not
+// logged in (MaxStartups) and with bans after failed logins. Each type's
+// doc states its policy.
+//
+// The hooks are the same on both: OnRequest may refuse a transfer before
+// Open, OnSuccess and OnFailure see each ending once with its [Stats]
+// (Stats.User names the SSH user), and OnRefuse sees what is turned away
+// before a transfer starts, with the peer and the reason. Active and Guard
+// return snapshots for metrics. Defaults are named after the server and
+// the field they fill: DefaultTFTPTimeout, DefaultSSHIdleTimeout.
+//
+// The lifecycle is the same too, and net/http's: Serve or ListenAndServe
+// runs until Shutdown, which refuses new work, lets running transfers
+// finish until its context is done and aborts the rest (their handlers'
+// Abort runs), or Close, which aborts at once; Serve then returns
+// ErrServerClosed. [Run] serves several servers together until a context
+// ends or one of them stops.
 package daemon

@@ -167,3 +167,16 @@ func TestOnRefuse(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 }
+
+// A panic in OnRefuse is contained: the read loop still answers, so the
+// refusal's ERROR and the next transfer arrive.
+func TestOnRefusePanicIsContained(t *testing.T) {
+	srv := daemontest.NewTFTP(t, behaviour.Bytes([]byte("ok")), func(d *daemon.TFTP) {
+		d.RefuseWrites = true
+		d.OnRefuse = func(netip.AddrPort, error) { panic("hook") }
+	})
+	c := newRawClient(t, srv.Addr())
+	c.wrq("up")
+	c.expectError(behaviour.CodeAccessViolation)
+	c.get("fine")
+}

@@ -3,6 +3,9 @@ package daemon
 import (
 	"context"
 	"errors"
+	"io"
+	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -31,4 +34,117 @@ func closeNow(shutdown func(context.Context) error) error {
 		return err
 	}
 	return nil
+}
+
+// run is what both servers' Serve runs: a server that serves, ends and
+// shuts down.
+type run interface {
+	comparable
+	serve() error
+	ended() bool
+	shutdown(ctx context.Context) error
+	// local is the address the run serves on; active its running
+	// transfers, oldest first.
+	local() netip.AddrPort
+	active() []Stats
+}
+
+// listenAndServe is both servers' ListenAndServe: it validates, listens on
+// addr (fallback when empty) and serves.
+func listenAndServe[L any](addr, fallback string, validate func() error, listen func(string) (L, error), serve func(L) error) error {
+	if addr == "" {
+		addr = fallback
+	}
+	if err := validate(); err != nil {
+		return err
+	}
+	l, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	return serve(l)
+}
+
+// runs holds a server's current run of Serve, and whether Shutdown or Close
+// has closed the server for good.
+type runs[R run] struct {
+	mu     sync.Mutex
+	cur    R
+	closed bool
+}
+
+// begin makes r the current run, unless the server is closed
+// (ErrServerClosed) or a run still serves (busy).
+func (h *runs[R]) begin(r R, busy error) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var none R
+	switch {
+	case h.closed:
+		return ErrServerClosed
+	case h.cur != none && !h.cur.ended():
+		return busy
+	}
+	h.cur = r
+	return nil
+}
+
+// serve is both servers' Serve: it reads the settings, starts a run on c
+// with them, makes it h's current run and serves it; or it closes c and
+// returns why not.
+func serve[C io.Closer, S any, R run](h *runs[R], c C, busy error, settings func() (S, error), start func(S, C) R) error {
+	cfg, err := settings()
+	var r R
+	if err == nil {
+		r = start(cfg, c)
+		err = h.begin(r, busy)
+	}
+	if err != nil {
+		c.Close()
+		return err
+	}
+	return r.serve()
+}
+
+// current returns the current run, or the zero R before Serve.
+func (h *runs[R]) current() R {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cur
+}
+
+// addr returns the current run's address, or the zero AddrPort before
+// Serve.
+func (h *runs[R]) addr() netip.AddrPort {
+	var none R
+	if r := h.current(); r != none {
+		return r.local()
+	}
+	return netip.AddrPort{}
+}
+
+// active returns the current run's running transfers, or nil before
+// Serve.
+func (h *runs[R]) active() []Stats {
+	var none R
+	if r := h.current(); r != none {
+		return r.active()
+	}
+	return nil
+}
+
+// close is both servers' Close.
+func (h *runs[R]) close() error { return closeNow(h.shutdown) }
+
+// shutdown closes the server for good and shuts the current run down.
+func (h *runs[R]) shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	r := h.cur
+	h.mu.Unlock()
+	var none R
+	if r == none {
+		return nil
+	}
+	return r.shutdown(ctx)
 }

@@ -2,7 +2,7 @@ package daemon
 
 import (
 	"log/slog"
-	"sync"
+	"net/netip"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -227,42 +227,59 @@ type SSH struct {
 	// OnRequest, when set, is called for every transfer before the
 	// handler's Open, with its statistics so far. An error refuses the
 	// transfer; its code and peer message reach the client.
-	OnRequest func(SSHStats) error
+	OnRequest func(Stats) error
 	// OnSuccess is called once for each transfer that succeeded.
-	OnSuccess func(SSHStats)
+	OnSuccess func(Stats)
 	// OnFailure is called once for each transfer that did not succeed,
-	// including those OnRequest or Open refused.
-	OnFailure func(SSHStats)
+	// including those OnRequest or Open refused. A transfer asked for
+	// while shutting down goes to OnRefuse instead.
+	OnFailure func(Stats)
+	// OnRefuse, when set, is called for everything refused before a
+	// transfer starts, with the peer and an error whose message is the
+	// reason, as TFTP.OnRefuse is: a connection on arrival (banned
+	// address, shutting down), a login (authentication failed, over
+	// MaxConnections or MaxPerAddress, no handler for the user), a channel
+	// (not a session, over MaxSessions), a request (not the sftp subsystem
+	// nor an scp command) and a transfer asked for while shutting down. It
+	// runs on the accept loop or the connection's goroutines and must
+	// return quickly; a panic in it is recovered and logged.
+	OnRefuse func(peer netip.AddrPort, err error)
 
-	mu     sync.Mutex
-	srv    *sshServer
-	closed bool
+	run runs[*sshServer]
 }
 
-// SSHStats describe one SFTP or SCP transfer: the statistics every daemon
-// reports, and the SSH user the transfer ran for. Mode is always
-// behaviour.Octet; Requested, Accepted and Retransmits stay empty.
-type SSHStats struct {
-	Stats
-	// User is the authenticated SSH user name.
-	User string
-}
-
-// Defaults of the SSH fields.
+// Defaults of the SSH fields, named as the TFTP ones: DefaultSSHIdleTimeout
+// is what a zero SSH.IdleTimeout means, and so on (DefaultSSHMaxStartups
+// for MaxStartups).
 const (
-	DefaultSSHMaxAuthTries      = 6
-	DefaultSSHHandshakeTimeout  = 10 * time.Second
-	DefaultSSHIdleTimeout       = 10 * time.Minute
+	// DefaultSSHMaxAuthTries is SSH.MaxAuthTries.
+	DefaultSSHMaxAuthTries = 6
+	// DefaultSSHHandshakeTimeout is SSH.HandshakeTimeout.
+	DefaultSSHHandshakeTimeout = 10 * time.Second
+	// DefaultSSHIdleTimeout is SSH.IdleTimeout.
+	DefaultSSHIdleTimeout = 10 * time.Minute
+	// DefaultSSHKeepAliveInterval is SSH.KeepAliveInterval.
 	DefaultSSHKeepAliveInterval = 30 * time.Second
-	DefaultSSHKeepAliveMax      = 3
-	DefaultSSHMaxConnections    = 100
-	DefaultSSHMaxPerAddress     = 10
-	DefaultSSHMaxSessions       = 10
-	DefaultSSHMaxHandles        = 64
-	DefaultSSHReadAhead         = 8 << 20
-	DefaultSSHReorderLimit      = 4 << 20
-	DefaultSSHMaxBuffered       = 256 << 20
-	DefaultSSHSpoolMemory       = 1 << 20
-	DefaultSSHMaxSpool          = 1 << 30
-	defaultSSHAddr              = ":22"
+	// DefaultSSHKeepAliveMax is SSH.KeepAliveMax.
+	DefaultSSHKeepAliveMax = 3
+	// DefaultSSHMaxConnections is SSH.MaxConnections.
+	DefaultSSHMaxConnections = 100
+	// DefaultSSHMaxPerAddress is SSH.MaxPerAddress.
+	DefaultSSHMaxPerAddress = 10
+	// DefaultSSHMaxSessions is SSH.MaxSessions.
+	DefaultSSHMaxSessions = 10
+	// DefaultSSHMaxHandles is SSH.MaxHandles.
+	DefaultSSHMaxHandles = 64
+	// DefaultSSHReadAhead is SSH.ReadAhead, in bytes.
+	DefaultSSHReadAhead = 8 << 20
+	// DefaultSSHReorderLimit is SSH.ReorderLimit, in bytes.
+	DefaultSSHReorderLimit = 4 << 20
+	// DefaultSSHMaxBuffered is SSH.MaxBuffered, in bytes.
+	DefaultSSHMaxBuffered = 256 << 20
+	// DefaultSSHSpoolMemory is SSH.SpoolMemory, in bytes.
+	DefaultSSHSpoolMemory = 1 << 20
+	// DefaultSSHMaxSpool is SSH.MaxSpool, in bytes.
+	DefaultSSHMaxSpool = 1 << 30
+
+	defaultSSHAddr = ":22"
 )

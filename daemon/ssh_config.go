@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"time"
 
@@ -37,9 +38,10 @@ type sshSettings struct {
 	spoolMemory  int
 	spoolDir     string
 	maxSpool     int64
-	onRequest    func(SSHStats) error
-	onSuccess    func(SSHStats)
-	onFailure    func(SSHStats)
+	onRequest    func(Stats) error
+	onSuccess    func(Stats)
+	onFailure    func(Stats)
+	onRefuse     func(netip.AddrPort, error)
 	guard        sshGuardSettings
 }
 
@@ -72,6 +74,7 @@ func (d *SSH) settings() (*sshSettings, error) {
 		onRequest:    d.OnRequest,
 		onSuccess:    d.OnSuccess,
 		onFailure:    d.OnFailure,
+		onRefuse:     d.OnRefuse,
 		guard:        d.guardSettings(),
 	}
 	if s.log == nil {

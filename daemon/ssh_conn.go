@@ -80,6 +80,7 @@ func (c *sshConn) handshake() (<-chan ssh.NewChannel, <-chan *ssh.Request, error
 	}
 	_ = c.nc.SetDeadline(time.Time{})
 	if reason := c.srv.logins.enter(c); reason != "" {
+		c.srv.refused(c.peer, &behaviour.Error{Code: behaviour.CodeUndefined, Message: reason})
 		c.refuseLogin(sc, chans, reqs, reason)
 		return nil, nil, errors.New("daemon: ssh login refused: " + reason)
 	}
@@ -96,6 +97,7 @@ func (c *sshConn) handshake() (<-chan ssh.NewChannel, <-chan *ssh.Request, error
 	}
 	if c.handler == nil {
 		sc.Close()
+		c.srv.refused(c.peer, errSSHNoHandler)
 		return nil, nil, errSSHNoHandler
 	}
 	return chans, reqs, nil
@@ -105,12 +107,14 @@ func (c *sshConn) handshake() (<-chan ssh.NewChannel, <-chan *ssh.Request, error
 // other type.
 func (c *sshConn) openChannel(nch ssh.NewChannel, wg *sync.WaitGroup) {
 	if nch.ChannelType() != "session" {
-		_ = nch.Reject(ssh.UnknownChannelType, "only session channels are served")
+		c.srv.refused(c.peer, errSSHChannelType) // before the answer, so that a client that saw it finds it counted
+		_ = nch.Reject(ssh.UnknownChannelType, errSSHChannelType.Message)
 		return
 	}
 	if int(c.sessions.Add(1)) > c.srv.cfg.maxSessions {
 		c.sessions.Add(-1)
-		_ = nch.Reject(ssh.ResourceShortage, "too many sessions")
+		c.srv.refused(c.peer, errSSHTooManySess)
+		_ = nch.Reject(ssh.ResourceShortage, errSSHTooManySess.Message)
 		return
 	}
 	ch, reqs, err := nch.Accept()

@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"github.com/filemux/filemux/behaviour"
 )
@@ -25,3 +26,18 @@ var (
 	errSSHClosedEarly  = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "closed before the end of the file", Err: errors.New("daemon: client closed the file before reading it all")}
 	errSSHNotDelivered = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "closed before the end of the file", Err: errors.New("daemon: the handler ended but the client did not receive every byte")}
 )
+
+// The refusals OnRefuse reports besides the shutdown, a ban and the login
+// limits. The messages are the reasons.
+var (
+	errSSHLoginFailed   = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "authentication failed", Err: errSSHAuth}
+	errSSHChannelType   = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "only session channels are served"}
+	errSSHTooManySess   = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "too many sessions"}
+	errSSHNoSuchProgram = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "only the sftp subsystem and scp are served"}
+)
+
+// refused reports a refused connection, login, channel, request or
+// transfer to OnRefuse, containing a panic.
+func (s *sshServer) refused(peer netip.AddrPort, err error) {
+	callRefuse(s.cfg.log, s.cfg.onRefuse, peer, err)
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,21 @@ func newExampleSigner() ssh.Signer {
 		log.Fatal(err)
 	}
 	return signer
+}
+
+// exampleGet copies the file name to w over SFTP on conn.
+func exampleGet(conn *ssh.Client, name string, w io.Writer) {
+	client, err := sftp.NewClient(conn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	f, err := client.Open(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, _ = io.Copy(w, f)
+	f.Close()
 }
 
 // A virtual file over SFTP: every name reads as a config rendered for it
@@ -59,17 +75,7 @@ func ExampleSSH_Serve() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	client, err := sftp.NewClient(conn)
-	if err != nil {
-		log.Fatal(err)
-	}
-	f, err := client.Open("/switches/sw-7.cfg")
-	if err != nil {
-		log.Fatal(err)
-	}
-	_, _ = io.Copy(os.Stdout, f)
-	f.Close()
-	client.Close()
+	exampleGet(conn, "/switches/sw-7.cfg", os.Stdout)
 	conn.Close()
 
 	_ = d.Shutdown(context.Background())
@@ -112,4 +118,45 @@ func ExampleSSH_ListenAndServe() {
 	// Output:
 	// host key file mode: -rw-------
 	// daemon: server closed
+}
+
+// The SSH server reports with the TFTP daemon's hooks: the same Stats for
+// every ending, with the user, and OnRefuse for what it turns away.
+func ExampleSSH_hooks() {
+	host, alice, mallory := newExampleSigner(), newExampleSigner(), newExampleSigner()
+	ended, refused := make(chan daemon.Stats, 1), make(chan error, 1)
+	d := &daemon.SSH{
+		Handler:        behaviour.Bytes([]byte("hostname sw-7\n")),
+		HostKeys:       []ssh.Signer{host},
+		AuthorizedKeys: []ssh.PublicKey{alice.PublicKey()},
+		OnSuccess:      func(s daemon.Stats) { ended <- s },
+		OnRefuse:       func(_ netip.AddrPort, err error) { refused <- err },
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() { _ = d.Serve(ln) }()
+	defer d.Close()
+
+	login := func(key ssh.Signer) (*ssh.Client, error) {
+		return ssh.Dial("tcp", ln.Addr().String(), &ssh.ClientConfig{
+			User: "alice", Auth: []ssh.AuthMethod{ssh.PublicKeys(key)},
+			HostKeyCallback: ssh.FixedHostKey(host.PublicKey()),
+		})
+	}
+	if _, err := login(mallory); err != nil {
+		fmt.Println("refused:", <-refused)
+	}
+	conn, err := login(alice)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	exampleGet(conn, "sw-7.cfg", io.Discard)
+	s := <-ended
+	fmt.Printf("%s %s by %s: %v, %d bytes\n", s.Protocol, s.Name, s.User, s.Outcome, s.Bytes)
+	// Output:
+	// refused: authentication failed: daemon: ssh authentication refused
+	// sftp sw-7.cfg by alice: success, 14 bytes
 }

@@ -51,7 +51,7 @@ type SSHGuard struct {
 // Guard returns a snapshot of the defences; the zero SSHGuard before
 // serving starts.
 func (d *SSH) Guard() SSHGuard {
-	s := d.server()
+	s := d.run.current()
 	if s == nil {
 		return SSHGuard{}
 	}
@@ -156,6 +156,9 @@ func (s *sshServer) handshakeEnded(c *sshConn, tries *sshAttempts, err error) {
 	s.preauth.done(c)
 	if err != nil && tries.probed && !tries.scored {
 		s.failLogin(c)
+	}
+	if err != nil && (tries.probed || tries.scored) {
+		s.refused(c.peer, errSSHLoginFailed)
 	}
 }
 

@@ -76,18 +76,18 @@ func (g *sshGate) wait(ctx context.Context) error {
 // sshHookLog records the statistics the hooks receive.
 type sshHookLog struct {
 	mu                  sync.Mutex
-	successes, failures []daemon.SSHStats
+	successes, failures []daemon.Stats
 }
 
 func (l *sshHookLog) install(d *daemon.SSH) {
-	d.OnSuccess = func(s daemon.SSHStats) { l.mu.Lock(); l.successes = append(l.successes, s); l.mu.Unlock() }
-	d.OnFailure = func(s daemon.SSHStats) { l.mu.Lock(); l.failures = append(l.failures, s); l.mu.Unlock() }
+	d.OnSuccess = func(s daemon.Stats) { l.mu.Lock(); l.successes = append(l.successes, s); l.mu.Unlock() }
+	d.OnFailure = func(s daemon.Stats) { l.mu.Lock(); l.failures = append(l.failures, s); l.mu.Unlock() }
 }
 
-func (l *sshHookLog) get() (successes, failures []daemon.SSHStats) {
+func (l *sshHookLog) get() (successes, failures []daemon.Stats) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]daemon.SSHStats(nil), l.successes...), append([]daemon.SSHStats(nil), l.failures...)
+	return append([]daemon.Stats(nil), l.successes...), append([]daemon.Stats(nil), l.failures...)
 }
 
 // sshStartGet starts a download of name with pkg/sftp's client and returns

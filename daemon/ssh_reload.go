@@ -67,7 +67,7 @@ func (c *sshCreds) install(cfg *ssh.ServerConfig) {
 // Before Serve, and after the server has ended, ReloadAuth only checks
 // that the files load. It is safe to call at any time, from any goroutine.
 func (d *SSH) ReloadAuth() error {
-	s := d.server()
+	s := d.run.current()
 	if s == nil || s.ended() {
 		_, err := d.authenticator()
 		return err
@@ -89,7 +89,7 @@ func (d *SSH) ReloadAuth() error {
 // (admitLogin): it either stored its login before the swap, and is seen
 // here, or checks after it, against a.
 func (s *sshServer) revoke(a *sshAuth) {
-	s.closeAll(errSSHRevoked, func(c *sshConn) bool {
+	s.each(func(c *sshConn) bool {
 		p := c.login.Load()
 		if p == nil || a.accepts(c.user, c.peer.Addr(), p) {
 			return false
@@ -97,7 +97,7 @@ func (s *sshServer) revoke(a *sshAuth) {
 		s.cfg.log.Warn("ssh credentials revoked: connection closed", "peer", c.peer, "user", c.user,
 			"method", p.Extensions[sshExtMethod], "key", p.Extensions[sshExtKey])
 		return true
-	})
+	}, func(c *sshConn) { c.close(errSSHRevoked) })
 }
 
 // admitLogin records the login of a connection that has just

@@ -10,21 +10,19 @@ import (
 )
 
 // snapshot returns the transfer's statistics so far.
-func (x *sshTransfer) snapshot() SSHStats {
-	return SSHStats{
-		Stats: Stats{
-			Protocol:      x.t.Protocol,
-			Access:        x.t.Access,
-			Peer:          x.t.Peer,
-			Local:         x.t.Local,
-			RequestedName: x.t.RequestedName,
-			Name:          x.t.Name,
-			Mode:          x.t.Mode,
-			Bytes:         x.bytes.Load(),
-			Start:         x.start,
-			Duration:      time.Since(x.start),
-		},
-		User: x.t.User,
+func (x *sshTransfer) snapshot() Stats {
+	return Stats{
+		Protocol:      x.t.Protocol,
+		Access:        x.t.Access,
+		User:          x.t.User,
+		Peer:          x.t.Peer,
+		Local:         x.t.Local,
+		RequestedName: x.t.RequestedName,
+		Name:          x.t.Name,
+		Mode:          x.t.Mode,
+		Bytes:         x.bytes.Load(),
+		Start:         x.start,
+		Duration:      time.Since(x.start),
 	}
 }
 
@@ -69,7 +67,7 @@ func (x *sshTransfer) report(outcome Outcome, cause error) {
 	}
 }
 
-func (x *sshTransfer) log(s SSHStats) {
+func (x *sshTransfer) log(s Stats) {
 	level := slog.LevelWarn
 	if s.Outcome == OutcomeSuccess || s.Outcome == OutcomeRefused {
 		level = slog.LevelInfo

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"slices"
-	"sync"
 	"time"
 )
 
@@ -19,7 +17,6 @@ type sshServer struct {
 	addr   netip.AddrPort
 	ctx    context.Context // parent of every connection's context
 	stop   context.CancelFunc
-	done   chan struct{} // closed when Serve may return
 
 	// The defences against hostile load: the pre-auth budget, the
 	// failed-login bans, the authenticated limits.
@@ -27,28 +24,19 @@ type sshServer struct {
 	defender *sshDefender
 	logins   *sshLogins
 
-	mu        sync.Mutex
-	conns     map[*sshConn]struct{}
+	// serving's mu guards transfers too; its live sessions are the
+	// connections.
+	serving[*sshConn]
 	transfers map[*sshTransfer]struct{}
-	draining  bool
 }
 
 // ListenAndServe listens on the TCP address d.ListenAddr (":22" when empty)
 // and serves until Shutdown or Close; see Serve.
 func (d *SSH) ListenAndServe() error {
-	addr := d.ListenAddr
-	if addr == "" {
-		addr = defaultSSHAddr
-	}
-	if err := d.validate(); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return d.Serve(ln)
+	return listenAndServe(d.ListenAddr, defaultSSHAddr, d.validate, listenTCP, d.Serve)
 }
+
+func listenTCP(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
 // Serve serves SSH connections arriving on ln, which it closes when it
 // returns. It validates the configuration, loads or generates the host keys
@@ -58,27 +46,7 @@ func (d *SSH) ListenAndServe() error {
 // connections have ended, and otherwise the error that ended accepting
 // connections (after closing every connection).
 func (d *SSH) Serve(ln net.Listener) error {
-	cfg, err := d.settings()
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	s := newSSHServer(cfg, ln)
-	d.mu.Lock()
-	switch {
-	case d.closed:
-		err = ErrServerClosed
-	case d.srv != nil && !d.srv.ended():
-		err = errSSHServing
-	default:
-		d.srv = s
-	}
-	d.mu.Unlock()
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	return s.serve()
+	return serve(&d.run, ln, errSSHServing, d.settings, newSSHServer)
 }
 
 func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {
@@ -90,8 +58,7 @@ func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {
 		logins:    newSSHLogins(cfg.maxConns, cfg.maxPerAddr),
 		ln:        ln,
 		addr:      sshAddrOf(ln.Addr()),
-		done:      make(chan struct{}),
-		conns:     make(map[*sshConn]struct{}),
+		serving:   newServing[*sshConn](),
 		transfers: make(map[*sshTransfer]struct{}),
 	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
@@ -100,28 +67,14 @@ func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {
 
 // Addr returns the address the server listens on (with the port the
 // system picked for port 0), or the zero AddrPort before Serve has started.
-func (d *SSH) Addr() netip.AddrPort {
-	if s := d.server(); s != nil {
-		return s.addr
-	}
-	return netip.AddrPort{}
-}
+func (d *SSH) Addr() netip.AddrPort { return d.run.addr() }
 
 // Active returns a snapshot of the running transfers, oldest first.
-func (d *SSH) Active() []SSHStats {
-	s := d.server()
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	list := make([]SSHStats, 0, len(s.transfers))
-	for x := range s.transfers {
-		list = append(list, x.snapshot())
-	}
-	s.mu.Unlock()
-	slices.SortFunc(list, func(a, b SSHStats) int { return a.Start.Compare(b.Start) })
-	return list
-}
+func (d *SSH) Active() []Stats { return d.run.active() }
+
+func (s *sshServer) local() netip.AddrPort { return s.addr }
+
+func (s *sshServer) active() []Stats { return snapshots(&s.mu, s.transfers, (*sshTransfer).snapshot) }
 
 // Shutdown stops the server gracefully: it stops accepting connections,
 // refuses new transfers, closes every connection that has no transfer
@@ -131,34 +84,19 @@ func (d *SSH) Active() []SSHStats {
 // handler call does not return: its client is disconnected, and its Abort
 // runs when the call returns. It returns nil when every transfer finished by
 // itself, ctx's error when some had to be aborted.
-func (d *SSH) Shutdown(ctx context.Context) error {
-	d.mu.Lock()
-	d.closed = true
-	s := d.srv
-	d.mu.Unlock()
-	if s == nil {
-		return nil
-	}
-	return s.shutdown(ctx)
-}
+func (d *SSH) Shutdown(ctx context.Context) error { return d.run.shutdown(ctx) }
 
 // Close stops the server at once: it is Shutdown with a context that is
 // already done, and returns nil.
-func (d *SSH) Close() error { return closeNow(d.Shutdown) }
-
-func (d *SSH) server() *sshServer {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.srv
-}
+func (d *SSH) Close() error { return d.run.close() }
 
 // serve is the accept loop.
 func (s *sshServer) serve() error {
-	var backoff time.Duration
+	var pace retry
 	for {
 		nc, err := s.ln.Accept()
 		if err == nil {
-			backoff = 0
+			pace.reset()
 			s.admit(nc)
 			continue
 		}
@@ -167,9 +105,7 @@ func (s *sshServer) serve() error {
 			return ErrServerClosed
 		}
 		if !errors.Is(err, net.ErrClosed) && sshTransient(err) {
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.cfg.log.Warn("ssh accept failed", "err", err, "retry_in", backoff)
-			time.Sleep(backoff)
+			pace.after(s.cfg.log, "ssh accept failed", err)
 			continue
 		}
 		s.fail()
@@ -185,21 +121,6 @@ func sshTransient(err error) bool {
 	return errors.As(err, &t) && t.Temporary() || errors.As(err, &ne) && ne.Timeout()
 }
 
-func (s *sshServer) ended() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (s *sshServer) isDraining() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.draining
-}
-
 // admit starts serving nc, unless its address is banned: then it is
 // closed before any handshake work. The connection counts against the
 // pre-auth budget (MaxStartups) until it authenticates, and may shed an
@@ -208,6 +129,7 @@ func (s *sshServer) admit(nc net.Conn) {
 	peer := sshAddrOf(nc.RemoteAddr())
 	if s.defender.isBanned(peer.Addr(), time.Now()) {
 		s.cfg.log.Debug("ssh connection refused", "peer", peer, "reason", "banned")
+		s.refused(peer, errSSHBanned)
 		nc.Close()
 		return
 	}
@@ -215,12 +137,13 @@ func (s *sshServer) admit(nc net.Conn) {
 	if s.draining {
 		s.mu.Unlock()
 		s.cfg.log.Warn("ssh connection refused", "peer", peer, "reason", "shutting down")
+		s.refused(peer, errSSHShutdown)
 		nc.Close()
 		return
 	}
 	prog := newSSHProgress(nc)
 	c := newSSHConn(s, prog)
-	s.conns[c] = struct{}{}
+	s.live[c] = struct{}{}
 	s.mu.Unlock()
 	if victim := s.preauth.add(c, prog); victim != nil {
 		s.cfg.log.Debug("ssh pre-auth connection shed", "peer", victim.peer, "for", peer)
@@ -235,18 +158,22 @@ func (s *sshServer) forget(c *sshConn) {
 	s.logins.leave(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.conns, c)
+	delete(s.live, c)
 }
 
 // track registers a running transfer; it refuses while shutting down.
 func (s *sshServer) track(x *sshTransfer) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.draining {
+	draining := s.draining
+	if !draining {
+		s.transfers[x] = struct{}{}
+		x.c.transfers.Add(1)
+	}
+	s.mu.Unlock()
+	if draining {
+		s.refused(x.c.peer, errSSHShutdown)
 		return errSSHShutdown
 	}
-	s.transfers[x] = struct{}{}
-	x.c.transfers.Add(1)
 	return nil
 }
 
@@ -260,72 +187,30 @@ func (s *sshServer) untrack(x *sshTransfer) {
 }
 
 func (s *sshServer) shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	already := s.draining
-	s.draining = true
-	s.mu.Unlock()
-	if already {
+	if s.drain() {
 		<-s.done
 		return nil
 	}
 	s.ln.Close()
-	err := s.drain(ctx)
-	if err != nil {
-		s.closeAll(errSSHShutdown, func(*sshConn) bool { return true })
-		s.wait(context.Background(), (*sshConn).stuck)
-	}
+	err := s.serving.shutdown(ctx, s.ending())
 	s.stop()
 	close(s.done)
 	return err
 }
 
-// drain closes connections as they become idle until none is left or ctx
-// is done.
-func (s *sshServer) drain(ctx context.Context) error {
-	return poll(ctx, func() bool {
-		s.closeAll(errSSHShutdown, (*sshConn).idle)
-		return s.settled(func(*sshConn) bool { return false })
-	})
-}
-
 // fail ends every connection after the listener failed.
 func (s *sshServer) fail() {
-	s.mu.Lock()
-	s.draining = true
-	s.mu.Unlock()
-	s.closeAll(errSSHShutdown, func(*sshConn) bool { return true })
-	s.wait(context.Background(), (*sshConn).stuck)
+	s.abortAll(s.ending())
 	s.stop()
 	close(s.done)
 }
 
-// closeAll closes the connections that pick selects, with reason.
-func (s *sshServer) closeAll(reason error, pick func(*sshConn) bool) {
-	s.mu.Lock()
-	list := make([]*sshConn, 0, len(s.conns))
-	for c := range s.conns {
-		if pick(c) {
-			list = append(list, c)
-		}
+// ending is how connections end at a shutdown: those without a transfer
+// at once, the others when theirs have finished or at the deadline.
+func (s *sshServer) ending() ending[*sshConn] {
+	return ending[*sshConn]{
+		early: (*sshConn).idle,
+		abort: func(c *sshConn) { c.close(errSSHShutdown) },
+		stuck: (*sshConn).stuck,
 	}
-	s.mu.Unlock()
-	for _, c := range list {
-		c.close(reason)
-	}
-}
-
-// wait polls until every connection has ended or is one that may be left.
-func (s *sshServer) wait(ctx context.Context, mayLeave func(*sshConn) bool) {
-	_ = poll(ctx, func() bool { return s.settled(mayLeave) })
-}
-
-func (s *sshServer) settled(mayLeave func(*sshConn) bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
-		if !mayLeave(c) {
-			return false
-		}
-	}
-	return true
 }

@@ -91,6 +91,7 @@ func (s *sshSession) choose(req *ssh.Request) sshProgram {
 		var m struct{ Name string }
 		if ssh.Unmarshal(req.Payload, &m) != nil || m.Name != "sftp" {
 			log.Info("ssh subsystem refused", "peer", s.c.peer, "user", s.c.user, "name", m.Name)
+			s.c.srv.refused(s.c.peer, errSSHNoSuchProgram)
 			return nil
 		}
 		return s.c.serveSFTP
@@ -102,6 +103,7 @@ func (s *sshSession) choose(req *ssh.Request) sshProgram {
 		cmd, err := parseSCPCommand(m.Command)
 		if err != nil {
 			log.Info("ssh exec refused", "peer", s.c.peer, "user", s.c.user, "command", m.Command, "err", err)
+			s.c.srv.refused(s.c.peer, fmt.Errorf("%w: %w", errSSHNoSuchProgram, err))
 			return nil
 		}
 		log.Debug("scp command", "peer", s.c.peer, "user", s.c.user, "command", m.Command)

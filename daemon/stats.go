@@ -50,11 +50,16 @@ func (o Outcome) String() string {
 	return "unknown"
 }
 
-// Stats describe one transfer: a running one in a snapshot, an ended one in
-// a hook.
+// Stats describe one transfer, over TFTP, SFTP or SCP: a running one in a
+// snapshot (Active), an ended one in a hook. Both servers report the same
+// type; an SFTP or SCP transfer's Mode is always behaviour.Octet and its
+// Requested, Accepted and Retransmits stay empty.
 type Stats struct {
 	Protocol behaviour.Protocol
 	Access   behaviour.Access
+	// User is the authenticated SSH user the transfer ran for, read from
+	// the behaviour.Transfer; empty over TFTP.
+	User string
 	// Peer is the remote address and port; Local the local address the
 	// request arrived on.
 	Peer, Local netip.AddrPort

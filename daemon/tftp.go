@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -202,10 +201,8 @@ type TFTP struct {
 	// runs on the daemon's read loop, so it must return quickly.
 	OnRefuse func(peer netip.AddrPort, err error)
 
-	mu     sync.Mutex
-	srv    *server
-	closed bool
-	ctr    counters
+	run runs[*server]
+	ctr counters
 }
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
@@ -220,14 +217,26 @@ var ErrRateLimited = errors.New("daemon: request over the rate limit")
 // because IdleTimeout passed without a request.
 var ErrIdle = errors.New("daemon: idle timeout")
 
-// Defaults of the TFTP fields.
+// Defaults of the TFTP fields: DefaultTFTPTimeout is what a zero
+// TFTP.Timeout means, and so on. Every default is named Default, the server,
+// then the field (DefaultSSH... for the SSH fields).
 const (
-	DefaultTimeout           = time.Second
-	DefaultRetries           = 5
-	DefaultFirstReplyRetries = 2
-	DefaultMaxTransfers      = 100
-	DefaultMaxUnconfirmed    = 1000
-	DefaultUnprovenBlockSize = 1468
-	DefaultMaxWindowSize     = 16
-	defaultTFTPAddr          = ":69"
+	// DefaultTFTPTimeout is the retransmission timeout, TFTP.Timeout.
+	DefaultTFTPTimeout = time.Second
+	// DefaultTFTPRetries is TFTP.Retries, the resends of one packet.
+	DefaultTFTPRetries = 5
+	// DefaultTFTPFirstReplyRetries is TFTP.FirstReplyRetries, the resends
+	// of a transfer's first reply.
+	DefaultTFTPFirstReplyRetries = 2
+	// DefaultTFTPMaxTransfers is TFTP.MaxTransfers.
+	DefaultTFTPMaxTransfers = 100
+	// DefaultTFTPMaxUnconfirmed is TFTP.MaxUnconfirmed.
+	DefaultTFTPMaxUnconfirmed = 1000
+	// DefaultTFTPUnprovenMaxBlockSize is TFTP.UnprovenMaxBlockSize, the
+	// block of an Ethernet frame.
+	DefaultTFTPUnprovenMaxBlockSize = 1468
+	// DefaultTFTPMaxWindowSize is TFTP.MaxWindowSize.
+	DefaultTFTPMaxWindowSize = 16
+
+	defaultTFTPAddr = ":69"
 )

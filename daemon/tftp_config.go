@@ -50,9 +50,9 @@ func (d *TFTP) settings() (*settings, error) {
 	s := &settings{
 		handler:      d.Handler,
 		log:          d.Logger,
-		maxTransfers: orDefault(d.MaxTransfers, DefaultMaxTransfers),
+		maxTransfers: orDefault(d.MaxTransfers, DefaultTFTPMaxTransfers),
 		maxPerClient: d.MaxPerClient,
-		maxPending:   orDefault(d.MaxUnconfirmed, DefaultMaxUnconfirmed),
+		maxPending:   orDefault(d.MaxUnconfirmed, DefaultTFTPMaxUnconfirmed),
 		trusted:      append([]netip.Prefix(nil), d.TrustedNetworks...),
 		maxSize:      d.MaxSize,
 		maxDuration:  d.MaxDuration,
@@ -78,16 +78,16 @@ func (d *TFTP) settings() (*settings, error) {
 		s.burst = max(1, int(math.Ceil(s.rate)))
 	}
 	s.base = tftp.DefaultParams()
-	s.base.Timeout = orDefault(d.Timeout, DefaultTimeout)
-	s.base.Retries = retries(d.Retries, DefaultRetries)
-	s.firstSends = 1 + min(retries(d.FirstReplyRetries, DefaultFirstReplyRetries), s.base.Retries)
+	s.base.Timeout = orDefault(d.Timeout, DefaultTFTPTimeout)
+	s.base.Retries = retries(d.Retries, DefaultTFTPRetries)
+	s.firstSends = 1 + min(retries(d.FirstReplyRetries, DefaultTFTPFirstReplyRetries), s.base.Retries)
 	s.limits = tftp.Limits{
 		MaxBlockSize:  orDefault(d.MaxBlockSize, tftp.MaxBlockSize),
-		MaxWindowSize: orDefault(d.MaxWindowSize, DefaultMaxWindowSize),
+		MaxWindowSize: orDefault(d.MaxWindowSize, DefaultTFTPMaxWindowSize),
 		MaxSize:       d.MaxSize,
 	}
 	s.unproven = s.limits
-	s.unproven.MaxBlockSize = min(s.limits.MaxBlockSize, orDefault(d.UnprovenMaxBlockSize, DefaultUnprovenBlockSize))
+	s.unproven.MaxBlockSize = min(s.limits.MaxBlockSize, orDefault(d.UnprovenMaxBlockSize, DefaultTFTPUnprovenMaxBlockSize))
 	s.unproven.MaxWindowSize = 1
 	return s, nil
 }

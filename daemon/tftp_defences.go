@@ -28,7 +28,7 @@ type TFTPGuard struct {
 // Guard returns a snapshot of the daemon's defences.
 func (d *TFTP) Guard() TFTPGuard {
 	c := TFTPGuard{Shed: d.ctr.shed.Load(), Bounded: d.ctr.bounded.Load()}
-	if s := d.server(); s != nil {
+	if s := d.run.current(); s != nil {
 		s.mu.Lock()
 		c.Unconfirmed = s.pending.Len()
 		s.mu.Unlock()

@@ -16,7 +16,7 @@ func (s *server) armIdle() {
 // The caller holds s.mu.
 func (s *server) touch() {
 	s.lastActive = time.Now()
-	if s.idleTimer != nil && len(s.transfers) == 0 && s.stopErr == nil {
+	if s.idleTimer != nil && len(s.live) == 0 && s.stopErr == nil {
 		s.idleTimer.Reset(s.cfg.idle)
 	}
 }
@@ -26,7 +26,7 @@ func (s *server) touch() {
 // ends, through touch.
 func (s *server) idleCheck() {
 	s.mu.Lock()
-	if len(s.transfers) > 0 || s.draining {
+	if len(s.live) > 0 || s.draining {
 		s.mu.Unlock()
 		return
 	}

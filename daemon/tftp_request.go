@@ -129,9 +129,7 @@ func (s *server) refuse(peer, local netip.AddrPort, req tftp.Request, err error)
 }
 
 func (s *server) refused(peer netip.AddrPort, err error) {
-	if s.cfg.onRefuse != nil {
-		s.cfg.onRefuse(peer, err)
-	}
+	callRefuse(s.cfg.log, s.cfg.onRefuse, peer, err)
 }
 
 // maxLogName bounds a refused name in the logs: a hostile name may be 64 KiB.
@@ -227,7 +225,7 @@ func (s *server) register(x *transfer, key joinKey) error {
 		return errShutdown
 	}
 	x.key = key
-	s.transfers[x] = struct{}{}
+	s.live[x] = struct{}{}
 	s.joins[key] = x
 	if s.single {
 		s.routes[x.t.Peer] = x
@@ -281,10 +279,10 @@ func (s *server) remove(x *transfer) {
 	s.detach(x)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.transfers[x]; !ok {
+	if _, ok := s.live[x]; !ok {
 		return
 	}
-	delete(s.transfers, x)
+	delete(s.live, x)
 	s.uncount(x)
 	s.unhold(x)
 	s.touch()

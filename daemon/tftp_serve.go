@@ -6,8 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/filemux/filemux/internal/tftp"
@@ -28,17 +26,16 @@ type server struct {
 	limiter   *rateLimiter
 	ctx       context.Context // parent of every transfer's context
 	cancel    context.CancelFunc
-	done      chan struct{} // closed when the read loop has ended
 
-	mu         sync.Mutex
-	transfers  map[*transfer]struct{}
+	// serving's mu guards the fields below too; its live sessions are the
+	// transfers, and its done is closed when the read loop has ended.
+	serving[*transfer]
 	joins      map[joinKey]*transfer
 	routes     map[netip.AddrPort]*transfer // single-port mode
 	clients    map[netip.Addr]int           // counted transfers per peer address
 	counted    int                          // transfers counted under MaxTransfers
 	pending    list.List                    // unconfirmed transfers, oldest first
 	pendingBy  map[netip.Addr]int           // unconfirmed transfers per peer address
-	draining   bool
 	stopErr    error
 	lastActive time.Time
 	idleTimer  *time.Timer
@@ -54,19 +51,10 @@ type joinKey struct {
 // ListenAndServe listens on the UDP address d.ListenAddr (":69" when empty) and
 // serves until Shutdown, Close or the idle timeout; see Serve.
 func (d *TFTP) ListenAndServe() error {
-	addr := d.ListenAddr
-	if addr == "" {
-		addr = defaultTFTPAddr
-	}
-	if err := d.validate(); err != nil {
-		return err
-	}
-	pc, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		return err
-	}
-	return d.Serve(pc)
+	return listenAndServe(d.ListenAddr, defaultTFTPAddr, d.validate, listenUDP, d.Serve)
 }
+
+func listenUDP(addr string) (net.PacketConn, error) { return net.ListenPacket("udp", addr) }
 
 // Serve serves TFTP requests arriving on pc, which it closes when it
 // returns. pc is normally a UDP socket, IPv4 or IPv6, bound to a specific or
@@ -78,27 +66,7 @@ func (d *TFTP) ListenAndServe() error {
 // returns ErrServerClosed after Shutdown or Close, ErrIdle after the idle
 // timeout, and otherwise the error that ended reading from pc.
 func (d *TFTP) Serve(pc net.PacketConn) error {
-	cfg, err := d.settings()
-	if err != nil {
-		pc.Close()
-		return err
-	}
-	s := newServer(cfg, pc)
-	d.mu.Lock()
-	switch {
-	case d.closed:
-		err = ErrServerClosed
-	case d.srv != nil && !d.srv.ended():
-		err = errServing
-	default:
-		d.srv = s
-	}
-	d.mu.Unlock()
-	if err != nil {
-		pc.Close()
-		return err
-	}
-	return s.serve()
+	return serve(&d.run, pc, errServing, d.settings, newServer)
 }
 
 func newServer(cfg *settings, pc net.PacketConn) *server {
@@ -106,8 +74,7 @@ func newServer(cfg *settings, pc net.PacketConn) *server {
 		cfg:        cfg,
 		sock:       newSocket(pc),
 		limiter:    newRateLimiter(cfg.rate, cfg.burst),
-		done:       make(chan struct{}),
-		transfers:  make(map[*transfer]struct{}),
+		serving:    newServing[*transfer](),
 		joins:      make(map[joinKey]*transfer),
 		routes:     make(map[netip.AddrPort]*transfer),
 		clients:    make(map[netip.Addr]int),
@@ -125,28 +92,14 @@ func newServer(cfg *settings, pc net.PacketConn) *server {
 
 // Addr returns the address the daemon is bound to (with the port the
 // system picked for port 0), or the zero AddrPort before Serve has started.
-func (d *TFTP) Addr() netip.AddrPort {
-	if s := d.server(); s != nil {
-		return s.sock.addr
-	}
-	return netip.AddrPort{}
-}
+func (d *TFTP) Addr() netip.AddrPort { return d.run.addr() }
 
 // Active returns a snapshot of the running transfers, oldest first.
-func (d *TFTP) Active() []Stats {
-	s := d.server()
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	list := make([]Stats, 0, len(s.transfers))
-	for x := range s.transfers {
-		list = append(list, x.snapshot())
-	}
-	s.mu.Unlock()
-	slices.SortFunc(list, func(a, b Stats) int { return a.Start.Compare(b.Start) })
-	return list
-}
+func (d *TFTP) Active() []Stats { return d.run.active() }
+
+func (s *server) local() netip.AddrPort { return s.sock.addr }
+
+func (s *server) active() []Stats { return snapshots(&s.mu, s.live, (*transfer).snapshot) }
 
 // Shutdown stops the daemon gracefully: new requests are refused with an
 // ERROR at once, running transfers may finish until ctx is done, and those
@@ -156,26 +109,11 @@ func (d *TFTP) Active() []Stats {
 // ERROR, and its Abort runs when the call returns. The listening socket is
 // closed last. Shutdown returns nil when every transfer finished by itself,
 // ctx's error when some had to be aborted.
-func (d *TFTP) Shutdown(ctx context.Context) error {
-	d.mu.Lock()
-	d.closed = true
-	s := d.srv
-	d.mu.Unlock()
-	if s == nil {
-		return nil
-	}
-	return s.shutdown(ctx)
-}
+func (d *TFTP) Shutdown(ctx context.Context) error { return d.run.shutdown(ctx) }
 
 // Close stops the daemon at once: it is Shutdown with a context that is
 // already done, and returns nil.
-func (d *TFTP) Close() error { return closeNow(d.Shutdown) }
-
-func (d *TFTP) server() *server {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.srv
-}
+func (d *TFTP) Close() error { return d.run.close() }
 
 // serve is the read loop: it hands every datagram to dispatch.
 func (s *server) serve() error {
@@ -183,11 +121,11 @@ func (s *server) serve() error {
 	defer s.cancel()
 	s.armIdle()
 	buf := make([]byte, maxDatagram)
-	var backoff time.Duration
+	var pace retry
 	for {
 		n, peer, local, err := s.sock.read(buf)
 		if err == nil {
-			backoff = 0
+			pace.reset()
 			s.dispatch(buf[:n], peer, local)
 			continue
 		}
@@ -195,23 +133,10 @@ func (s *server) serve() error {
 			return stop
 		}
 		if errors.Is(err, net.ErrClosed) {
-			s.abortAll()
+			s.abortAll(s.ending())
 			return err
 		}
-		// A transient error (ENOBUFS, a stale ICMP report) must not end the
-		// daemon, nor spin it.
-		backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-		s.cfg.log.Warn("tftp read failed", "err", err, "retry_in", backoff)
-		time.Sleep(backoff)
-	}
-}
-
-func (s *server) ended() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
+		pace.after(s.cfg.log, "tftp read failed", err)
 	}
 }
 
@@ -236,54 +161,19 @@ func (s *server) stop(reason error) {
 }
 
 func (s *server) shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.draining = true
-	s.mu.Unlock()
-	// A committed write has only its dally left: the file is in, so it
-	// need not hold the shutdown up (curl's timeout=6 makes a 12 s dally).
-	err := s.wait(ctx, (*transfer).committed)
-	// Every transfer left is committed (ended quietly), or else the
-	// deadline passed and the rest are aborted.
-	s.killAll(errShutdown)
-	_ = s.wait(context.Background(), (*transfer).stuck)
+	s.drain()
+	err := s.serving.shutdown(ctx, s.ending())
 	s.stop(ErrServerClosed)
 	return err
 }
 
-// abortAll ends every transfer after the socket failed.
-func (s *server) abortAll() {
-	s.mu.Lock()
-	s.draining = true
-	s.mu.Unlock()
-	s.killAll(errShutdown)
-	_ = s.wait(context.Background(), (*transfer).stuck)
-}
-
-func (s *server) killAll(e error) {
-	s.mu.Lock()
-	list := make([]*transfer, 0, len(s.transfers))
-	for x := range s.transfers {
-		list = append(list, x)
+// ending is how transfers end at a shutdown. A committed write has only its
+// dally left: the file is in, so it need not hold the shutdown up (curl's
+// timeout=6 makes a 12 s dally), and it is ended quietly with the rest.
+func (s *server) ending() ending[*transfer] {
+	return ending[*transfer]{
+		left:  (*transfer).committed,
+		abort: func(x *transfer) { x.kill(errShutdown, false) },
+		stuck: (*transfer).stuck,
 	}
-	s.mu.Unlock()
-	for _, x := range list {
-		x.kill(e, false)
-	}
-}
-
-// wait polls until every transfer has ended or is one that may be left, or
-// ctx is done.
-func (s *server) wait(ctx context.Context, mayLeave func(*transfer) bool) error {
-	return poll(ctx, func() bool { return s.settled(mayLeave) })
-}
-
-func (s *server) settled(mayLeave func(*transfer) bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for x := range s.transfers {
-		if !mayLeave(x) {
-			return false
-		}
-	}
-	return true
 }

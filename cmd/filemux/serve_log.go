@@ -11,19 +11,16 @@ import (
 func (s *server) hookTFTP(d *daemon.TFTP) {
 	s.metrics.TFTPHooks(d)
 	d.OnRequest = func(daemon.Stats) error { s.touch(); return nil }
-	log := func(st daemon.Stats) { s.logTransfer(st, "") }
-	d.OnSuccess = chainStats(d.OnSuccess, log)
-	d.OnFailure = chainStats(d.OnFailure, log)
+	d.OnSuccess = chainStats(d.OnSuccess, s.logTransfer)
+	d.OnFailure = chainStats(d.OnFailure, s.logTransfer)
 }
 
 // hookSSH does for an SSH server what hookTFTP does for a TFTP daemon.
 func (s *server) hookSSH(d *daemon.SSH) {
 	s.metrics.SSHHooks(d)
-	d.OnRequest = func(daemon.SSHStats) error { s.touch(); return nil }
-	log := func(st daemon.SSHStats) { s.logTransfer(st.Stats, st.User) }
-	first, then := d.OnSuccess, d.OnFailure
-	d.OnSuccess = func(st daemon.SSHStats) { first(st); log(st) }
-	d.OnFailure = func(st daemon.SSHStats) { then(st); log(st) }
+	d.OnRequest = func(daemon.Stats) error { s.touch(); return nil }
+	d.OnSuccess = chainStats(d.OnSuccess, s.logTransfer)
+	d.OnFailure = chainStats(d.OnFailure, s.logTransfer)
 }
 
 func chainStats(first, then func(daemon.Stats)) func(daemon.Stats) {
@@ -34,7 +31,7 @@ func chainStats(first, then func(daemon.Stats)) func(daemon.Stats) {
 }
 
 // logTransfer writes the one line of an ended transfer.
-func (s *server) logTransfer(st daemon.Stats, user string) {
+func (s *server) logTransfer(st daemon.Stats) {
 	level := slog.LevelWarn
 	switch st.Outcome {
 	case daemon.OutcomeSuccess, daemon.OutcomeRefused:
@@ -45,7 +42,7 @@ func (s *server) logTransfer(st daemon.Stats, user string) {
 	opts := st.Accepted
 	attrs := []slog.Attr{
 		slog.String("protocol", st.Protocol.String()), slog.String("peer", st.Peer.String()),
-		slog.String("user", user), slog.String("file", st.Name), slog.String("route", s.routeName(st.Name)),
+		slog.String("user", st.User), slog.String("file", st.Name), slog.String("route", s.routeName(st.Name)),
 		slog.String("access", st.Access.String()), slog.String("options", opts.String()),
 		slog.Int64("bytes", st.Bytes), slog.Duration("duration", st.Duration),
 		slog.String("outcome", st.Outcome.String()), slog.Int("code", int(st.Code)),

@@ -79,19 +79,19 @@ type TFTP struct {
 
 func (t *TFTP) defaults() {
 	t.MaxBlockSize = tftp.MaxBlockSize
-	t.MaxWindowSize = daemon.DefaultMaxWindowSize
-	t.Timeout = Duration(daemon.DefaultTimeout)
-	t.Retries = daemon.DefaultRetries
-	t.FirstReplyRetries = daemon.DefaultFirstReplyRetries
-	t.MaxTransfers = daemon.DefaultMaxTransfers
-	t.MaxUnconfirmed = daemon.DefaultMaxUnconfirmed
-	t.UnprovenMaxBlockSize = daemon.DefaultUnprovenBlockSize
+	t.MaxWindowSize = daemon.DefaultTFTPMaxWindowSize
+	t.Timeout = Duration(daemon.DefaultTFTPTimeout)
+	t.Retries = daemon.DefaultTFTPRetries
+	t.FirstReplyRetries = daemon.DefaultTFTPFirstReplyRetries
+	t.MaxTransfers = daemon.DefaultTFTPMaxTransfers
+	t.MaxUnconfirmed = daemon.DefaultTFTPMaxUnconfirmed
+	t.UnprovenMaxBlockSize = daemon.DefaultTFTPUnprovenMaxBlockSize
 }
 
 // handlerBudget is how long the daemon lets one handler call run.
 func (t *TFTP) handlerBudget() time.Duration {
 	if t.Timeout == 0 {
-		return 2 * daemon.DefaultTimeout
+		return 2 * daemon.DefaultTFTPTimeout
 	}
 	return 2 * time.Duration(t.Timeout)
 }

@@ -132,28 +132,10 @@ func (m *Metrics) TFTPHooks(d *daemon.TFTP) {
 // load (SSH.Guard: the ssh_preauth gauge, the shed, failed-login and ban
 // counters, the banned-addresses gauge). Call it before d serves.
 func (m *Metrics) SSHHooks(d *daemon.SSH) {
-	record := func(s daemon.SSHStats) { m.Record(s.Stats) }
-	d.OnSuccess = chainSSH(d.OnSuccess, record)
-	d.OnFailure = chainSSH(d.OnFailure, record)
+	d.OnSuccess = chain(d.OnSuccess, m.Record)
+	d.OnFailure = chain(d.OnFailure, m.Record)
 	m.watchGuard(d.Guard)
-	m.Watch(func() []daemon.Stats {
-		active := d.Active()
-		out := make([]daemon.Stats, len(active))
-		for i, s := range active {
-			out[i] = s.Stats
-		}
-		return out
-	})
-}
-
-func chainSSH(first, then func(daemon.SSHStats)) func(daemon.SSHStats) {
-	if first == nil {
-		return then
-	}
-	return func(s daemon.SSHStats) {
-		first(s)
-		then(s)
-	}
+	m.Watch(d.Active)
 }
 
 func chain(first, then func(daemon.Stats)) func(daemon.Stats) {
