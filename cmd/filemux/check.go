@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 )
 
 func checkUsage(w io.Writer) {

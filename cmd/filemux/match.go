@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/filemux/filemux/behaviour"
-	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 	"github.com/filemux/filemux/registry"
 )
 

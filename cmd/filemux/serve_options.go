@@ -7,7 +7,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 )
 
 // serveOptions are the flags of serve that shape how it runs rather than

@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 	"github.com/filemux/filemux/daemon"
-	"github.com/filemux/filemux/internal/config"
 )
 
 // runConfigured is serve --config: it serves the file until ctx ends.

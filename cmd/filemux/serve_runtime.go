@@ -11,10 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
+	"github.com/filemux/filemux/cmd/filemux/internal/metrics"
 	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/handlers"
-	"github.com/filemux/filemux/internal/config"
-	"github.com/filemux/filemux/internal/metrics"
 	"github.com/filemux/filemux/registry"
 )
 

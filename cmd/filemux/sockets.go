@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net"
 
-	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 )
 
 // sockets are listening sockets opened by someone else: systemd, by

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 	"github.com/filemux/filemux/daemon"
-	"github.com/filemux/filemux/internal/config"
 	"github.com/filemux/filemux/registry"
 )
 

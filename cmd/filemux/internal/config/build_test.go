@@ -18,8 +18,8 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 	"github.com/filemux/filemux/handlers"
-	"github.com/filemux/filemux/internal/config"
 	"github.com/filemux/filemux/internal/wire"
 	"github.com/filemux/filemux/registry"
 )

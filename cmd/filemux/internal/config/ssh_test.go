@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 	"github.com/filemux/filemux/daemon"
-	"github.com/filemux/filemux/internal/config"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )

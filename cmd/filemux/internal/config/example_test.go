@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/filemux/filemux/behaviour/behaviourtest"
-	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 	"github.com/filemux/filemux/registry"
 )
 

@@ -18,10 +18,10 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/cmd/filemux/internal/metrics"
 	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
-	"github.com/filemux/filemux/internal/metrics"
 	"github.com/filemux/filemux/registry"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"

@@ -10,8 +10,8 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/cmd/filemux/internal/metrics"
 	"github.com/filemux/filemux/daemon"
-	"github.com/filemux/filemux/internal/metrics"
 )
 
 // printSamples prints the samples of the admin handler whose lines start

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/filemux/filemux/internal/config"
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 )
 
 // minimal is the smallest valid configuration, to break one key at a time.

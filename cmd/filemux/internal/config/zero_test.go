@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/filemux/filemux/cmd/filemux/internal/config"
 	"github.com/filemux/filemux/daemon"
-	"github.com/filemux/filemux/internal/config"
 )
 
 // TestZeroMeansTheDefault keeps 0 in the file meaning what 0 means in the
