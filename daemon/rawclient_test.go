@@ -154,9 +154,10 @@ func (c *rawClient) expect(op tftp.Opcode) reply {
 // and the OACK's options (empty without an OACK).
 func (c *rawClient) get(name string, opts ...string) ([]byte, behaviour.Options) {
 	c.t.Helper()
+	before := c.tid
 	c.rrq(name, opts...)
 	blk := tftp.DefaultBlockSize
-	r := c.next()
+	r := c.first(before)
 	var oack behaviour.Options
 	if r.Op == tftp.OpOACK {
 		oack = r.Options
@@ -183,11 +184,43 @@ func (c *rawClient) get(name string, opts ...string) ([]byte, behaviour.Options)
 	}
 }
 
+// first waits for the first reply to a read request, passing over what a
+// loaded machine may still deliver of the transfer before on this socket
+// (a final DATA sent again because our last ACK was slow): a datagram from
+// that transfer's port (in random-port mode), or DATA that cannot begin a
+// transfer.
+func (c *rawClient) first(before netip.AddrPort) reply {
+	c.t.Helper()
+	for {
+		r := c.next()
+		stale := before.IsValid() && before != c.server && r.from == before
+		if !stale && (r.Op != tftp.OpData || r.Block == 1) {
+			return r
+		}
+	}
+}
+
+// writeReply waits for the daemon's ACK during an upload, passing over
+// DATA, which only an earlier read on this socket can still deliver.
+func (c *rawClient) writeReply() reply {
+	c.t.Helper()
+	for {
+		r := c.next()
+		if r.Op != tftp.OpData {
+			if r.Op != tftp.OpAck {
+				c.t.Fatalf("got %v (code %d %q), want ACK", r.Op, r.Code, r.Message)
+			}
+			return r
+		}
+	}
+}
+
 // put writes data to name in lock-step at the default block size.
 func (c *rawClient) put(name string, data []byte, opts ...string) behaviour.Options {
 	c.t.Helper()
+	before := c.tid
 	c.wrq(name, opts...)
-	r := c.next()
+	r := c.first(before)
 	var oack behaviour.Options
 	switch {
 	case r.Op == tftp.OpOACK:
@@ -199,9 +232,9 @@ func (c *rawClient) put(name string, data []byte, opts ...string) behaviour.Opti
 		off := int(block-1) * tftp.DefaultBlockSize
 		chunk := data[off:min(len(data), off+tftp.DefaultBlockSize)]
 		c.data(block, chunk)
-		a := c.expect(tftp.OpAck)
+		a := c.writeReply()
 		for a.Block == block-1 {
-			a = c.expect(tftp.OpAck) // a resent ACK: our DATA was slow
+			a = c.writeReply() // a resent ACK: our DATA was slow
 		}
 		if a.Block != block {
 			c.t.Fatalf("ACK %d, want %d", a.Block, block)
