@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -64,6 +65,10 @@ func listenAndServe[L any](addr, fallback string, validate func() error, listen 
 	}
 	return serve(l)
 }
+
+// listenTCP and listenUDP are the listen of SSH's and TFTP's ListenAndServe.
+func listenTCP(addr string) (net.Listener, error)   { return net.Listen("tcp", addr) }
+func listenUDP(addr string) (net.PacketConn, error) { return net.ListenPacket("udp", addr) }
 
 // runs holds a server's current run of Serve, and whether Shutdown or Close
 // has closed the server for good.

@@ -1,10 +1,8 @@
 package daemon
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"time"
 
@@ -38,11 +36,8 @@ type sshSettings struct {
 	spoolMemory  int
 	spoolDir     string
 	maxSpool     int64
-	onRequest    func(Stats) error
-	onSuccess    func(Stats)
-	onFailure    func(Stats)
-	onRefuse     func(netip.AddrPort, error)
-	guard        sshGuardSettings
+	hooks
+	guard sshGuardSettings
 }
 
 // settings validates the fields, applies the defaults, loads or generates
@@ -71,10 +66,7 @@ func (d *SSH) settings() (*sshSettings, error) {
 		spoolMemory:  sshInt(d.SpoolMemory, DefaultSSHSpoolMemory),
 		spoolDir:     d.SpoolDir,
 		maxSpool:     sshInt(d.MaxSpool, DefaultSSHMaxSpool),
-		onRequest:    d.OnRequest,
-		onSuccess:    d.OnSuccess,
-		onFailure:    d.OnFailure,
-		onRefuse:     d.OnRefuse,
+		hooks:        hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},
 		guard:        d.guardSettings(),
 	}
 	if s.log == nil {
@@ -96,35 +88,37 @@ func (d *SSH) settings() (*sshSettings, error) {
 	return s, nil
 }
 
+// ListenAndServe listens on the TCP address d.ListenAddr (":22" when empty)
+// and serves until Shutdown or Close; see Serve.
+func (d *SSH) ListenAndServe() error {
+	return listenAndServe(d.ListenAddr, defaultSSHAddr, d.validate, listenTCP, d.Serve)
+}
+
 func (d *SSH) validate() error {
-	var errs []error
-	check := func(bad bool, format string, args ...any) {
-		if bad {
-			errs = append(errs, fmt.Errorf("daemon: SSH."+format, args...))
-		}
-	}
-	check(d.Handler == nil && d.HandlerFor == nil, "Handler is nil")
-	check(d.HostKeyFile == "" && d.RSAHostKeyFile == "" && len(d.HostKeys) == 0, "HostKeyFile, RSAHostKeyFile or HostKeys is required")
-	check(d.AuthorizedKeysFile == "" && len(d.AuthorizedKeys) == 0 && len(d.UserKeys) == 0 &&
+	c := checks{prefix: "daemon: SSH."}
+	c.check(d.Handler == nil && d.HandlerFor == nil, "Handler is nil")
+	c.check(d.HostKeyFile == "" && d.RSAHostKeyFile == "" && len(d.HostKeys) == 0, "HostKeyFile, RSAHostKeyFile or HostKeys is required")
+	c.check(d.AuthorizedKeysFile == "" && len(d.AuthorizedKeys) == 0 && len(d.UserKeys) == 0 &&
 		d.PasswordFile == "" && len(d.Passwords) == 0, "no way to authenticate: set AuthorizedKeysFile, AuthorizedKeys, UserKeys, PasswordFile or Passwords")
-	check(d.MaxAuthTries < 0, "MaxAuthTries %d is negative", d.MaxAuthTries)
-	check(d.HandshakeTimeout < 0, "HandshakeTimeout %v is negative", d.HandshakeTimeout)
-	check(d.KeepAliveMax < 0, "KeepAliveMax %d is negative", d.KeepAliveMax)
-	check(d.MaxConnections < 0, "MaxConnections %d is negative", d.MaxConnections)
-	check(d.MaxPerAddress < 0, "MaxPerAddress %d is negative", d.MaxPerAddress)
-	check(d.MaxSessions < 0, "MaxSessions %d is negative", d.MaxSessions)
-	check(d.MaxHandles < 0, "MaxHandles %d is negative", d.MaxHandles)
-	check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
-	check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
-	check(d.ReadAhead < 0 || (d.ReadAhead > 0 && d.ReadAhead < sftpMinWindow), "ReadAhead %d is below %d", d.ReadAhead, sftpMinWindow)
-	check(d.ReorderLimit < 0, "ReorderLimit %d is negative", d.ReorderLimit)
-	check(d.MaxBuffered < 0, "MaxBuffered %d is negative", d.MaxBuffered)
-	check(d.SpoolMemory < 0, "SpoolMemory %d is negative", d.SpoolMemory)
-	check(d.MaxSpool < 0, "MaxSpool %d is negative", d.MaxSpool)
+	c.check(d.MaxAuthTries < 0, "MaxAuthTries %d is negative", d.MaxAuthTries)
+	c.check(d.HandshakeTimeout < 0, "HandshakeTimeout %v is negative", d.HandshakeTimeout)
+	c.check(d.KeepAliveMax < 0, "KeepAliveMax %d is negative", d.KeepAliveMax)
+	c.check(d.MaxConnections < 0, "MaxConnections %d is negative", d.MaxConnections)
+	c.check(d.MaxPerAddress < 0, "MaxPerAddress %d is negative", d.MaxPerAddress)
+	c.check(d.MaxSessions < 0, "MaxSessions %d is negative", d.MaxSessions)
+	c.check(d.MaxHandles < 0, "MaxHandles %d is negative", d.MaxHandles)
+	c.check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
+	c.check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
+	c.check(d.ReadAhead < 0 || (d.ReadAhead > 0 && d.ReadAhead < sftpMinWindow), "ReadAhead %d is below %d", d.ReadAhead, sftpMinWindow)
+	c.check(d.ReorderLimit < 0, "ReorderLimit %d is negative", d.ReorderLimit)
+	c.check(d.MaxBuffered < 0, "MaxBuffered %d is negative", d.MaxBuffered)
+	c.check(d.SpoolMemory < 0, "SpoolMemory %d is negative", d.SpoolMemory)
+	c.check(d.MaxSpool < 0, "MaxSpool %d is negative", d.MaxSpool)
 	for _, k := range d.HostKeys {
-		check(k == nil, "HostKeys holds a nil key")
+		c.check(k == nil, "HostKeys holds a nil key")
 	}
-	return errors.Join(append(errs, d.guardErrors()...)...)
+	d.checkGuard(&c)
+	return c.err()
 }
 
 // hostKeys loads (or generates) the key files and adds HostKeys.

@@ -48,14 +48,6 @@ type joinKey struct {
 	name string
 }
 
-// ListenAndServe listens on the UDP address d.ListenAddr (":69" when empty) and
-// serves until Shutdown, Close or the idle timeout; see Serve.
-func (d *TFTP) ListenAndServe() error {
-	return listenAndServe(d.ListenAddr, defaultTFTPAddr, d.validate, listenUDP, d.Serve)
-}
-
-func listenUDP(addr string) (net.PacketConn, error) { return net.ListenPacket("udp", addr) }
-
 // Serve serves TFTP requests arriving on pc, which it closes when it
 // returns. pc is normally a UDP socket, IPv4 or IPv6, bound to a specific or
 // an unspecified address (replies then leave from the address each request
