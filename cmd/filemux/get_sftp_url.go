@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/filemux/filemux/client"
@@ -41,14 +39,11 @@ func parseSSHURL(s, scheme string) (sftpURL, error) {
 	if _, set := u.User.Password(); set {
 		return sftpURL{}, fmt.Errorf("bad URL %q: no password in the URL, use --password-file", s)
 	}
-	port := u.Port()
-	if port == "" {
-		port = strconv.Itoa(client.DefaultSSHPort)
+	addr, err := hostPort(u, client.DefaultSSHPort)
+	if err != nil {
+		return sftpURL{}, fmt.Errorf("bad URL %q: %w", s, err)
 	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return sftpURL{}, fmt.Errorf("bad URL %q: port %q is not 1..65535", s, port)
-	}
-	out := sftpURL{scheme: scheme, user: u.User.Username(), addr: net.JoinHostPort(u.Hostname(), port), file: u.Path}
+	out := sftpURL{scheme: scheme, user: u.User.Username(), addr: addr, file: u.Path}
 	if rest, ok := strings.CutPrefix(out.file, "/~/"); ok {
 		out.file = rest
 	}
