@@ -45,16 +45,27 @@ func runGet(ctx context.Context, args []string) status {
 	}
 	m := newMeter(os.Stderr, u.file, barWidth(f.quiet))
 	c.Progress = m.update
-	var res client.Result
-	if local == "-" {
-		out := bufio.NewWriterSize(os.Stdout, 256<<10)
-		res, err = c.ReadTo(ctx, u.file, out)
-		if ferr := out.Flush(); err == nil && ferr != nil {
-			err = fmt.Errorf("writing standard output: %w", ferr)
-		}
-	} else {
-		res, err = c.ReadFile(ctx, u.file, local)
-	}
+	res, err := fetch(ctx, c, u.file, local)
 	m.done()
 	return report(err, f.quiet, func() string { return summary("got", u.String(), displayName(local, "(stdout)"), res) })
+}
+
+// downloader is what get needs of a client: TFTP's, SFTP's and SCP's.
+type downloader interface {
+	ReadTo(ctx context.Context, remote string, w io.Writer) (client.Result, error)
+	ReadFile(ctx context.Context, remote, name string) (client.Result, error)
+}
+
+// fetch reads remote into the file local, or to standard output when
+// local is "-".
+func fetch(ctx context.Context, c downloader, remote, local string) (client.Result, error) {
+	if local != "-" {
+		return c.ReadFile(ctx, remote, local)
+	}
+	out := bufio.NewWriterSize(os.Stdout, 256<<10)
+	res, err := c.ReadTo(ctx, remote, out)
+	if ferr := out.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("writing standard output: %w", ferr)
+	}
+	return res, err
 }

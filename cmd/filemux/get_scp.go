@@ -36,11 +36,8 @@ func putSCPUsage(w io.Writer) {
 	fmt.Fprintln(w, "before the upload starts (at most 1 GiB, in a temporary file past 1 MiB).")
 }
 
-// scpClient builds the SCP client for u from the flags sftp:// takes.
-func (f *sftpFlags) scpClient(u sftpURL) (*client.SCP, error) {
-	c, err := f.client(u)
-	if err != nil {
-		return nil, err
-	}
-	return &client.SCP{SSH: c.SSH, IdleTimeout: c.IdleTimeout, MaxSize: c.MaxSize, Verify: c.Verify, Fsync: c.Fsync}, nil
+// scpOf is the SCP client with the settings of c, which the flags of
+// sftp:// built.
+func scpOf(c *client.SFTP) *client.SCP {
+	return &client.SCP{SSH: c.SSH, IdleTimeout: c.IdleTimeout, MaxSize: c.MaxSize, Verify: c.Verify, Fsync: c.Fsync, Progress: c.Progress}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,8 +15,7 @@ import (
 
 // sshClient is what get and put do with a client.SFTP or a client.SCP.
 type sshClient interface {
-	ReadTo(ctx context.Context, remote string, w io.Writer) (client.Result, error)
-	ReadFile(ctx context.Context, remote, name string) (client.Result, error)
+	downloader
 	WriteFrom(ctx context.Context, remote string, r io.Reader) (client.Result, error)
 	WriteFile(ctx context.Context, remote, name string) (client.Result, error)
 }
@@ -33,29 +31,25 @@ type resumer interface {
 type sshScheme struct {
 	name               string // "sftp" or "scp"
 	getUsage, putUsage func(io.Writer)
-	// client builds the client for u, reporting progress to progress.
-	client func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error)
+	// of turns the SFTP client the flags build into the scheme's.
+	of func(*client.SFTP) sshClient
 }
 
 var sftpScheme = sshScheme{name: "sftp", getUsage: getSFTPUsage, putUsage: putSFTPUsage,
-	client: func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error) {
-		c, err := f.client(u)
-		if err != nil {
-			return nil, err
-		}
-		c.Progress = progress
-		return c, nil
-	}}
+	of: func(c *client.SFTP) sshClient { return c }}
 
 var scpScheme = sshScheme{name: "scp", getUsage: getSCPUsage, putUsage: putSCPUsage,
-	client: func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error) {
-		c, err := f.scpClient(u)
-		if err != nil {
-			return nil, err
-		}
-		c.Progress = progress
-		return c, nil
-	}}
+	of: func(c *client.SFTP) sshClient { return scpOf(c) }}
+
+// client builds the client for u, reporting progress to progress.
+func (sc sshScheme) client(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error) {
+	c, err := f.client(u)
+	if err != nil {
+		return nil, err
+	}
+	c.Progress = progress
+	return sc.of(c), nil
+}
 
 // runGetSSH is get with an sftp:// or scp:// URL.
 func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
@@ -82,16 +76,7 @@ func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
 		return usageError(fs, "get", err)
 	}
 	m.start = time.Now()
-	var res client.Result
-	if local == "-" {
-		out := bufio.NewWriterSize(os.Stdout, 256<<10)
-		res, err = c.ReadTo(ctx, u.file, out)
-		if ferr := out.Flush(); err == nil && ferr != nil {
-			err = fmt.Errorf("writing standard output: %w", ferr)
-		}
-	} else {
-		res, err = c.ReadFile(ctx, u.file, local)
-	}
+	res, err := fetch(ctx, c, u.file, local)
 	m.done()
 	return report(err, f.quiet, func() string {
 		return sftpSummary("got", u.String(), displayName(local, "(stdout)"), res.Bytes, m.start)
