@@ -11,33 +11,26 @@ import (
 )
 
 func getUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: filemux get [flags] tftp://HOST[:PORT]/PATH[;mode=netascii] [LOCAL|-]")
-	fmt.Fprintln(w, "\nDownloads PATH into LOCAL (default: the base name of PATH), atomically: on")
-	fmt.Fprintln(w, "failure LOCAL is left as it was. - writes to standard output.")
-	fmt.Fprintln(w, "With an sftp:// URL: see 'filemux get -h sftp://'.")
-	fmt.Fprintln(w, "With an scp:// URL (legacy SCP): see 'filemux get -h scp://'.")
+	fmt.Fprint(w, `Usage: filemux get [flags] tftp://HOST[:PORT]/PATH[;mode=netascii] [LOCAL|-]
+
+Downloads PATH into LOCAL (default: the base name of PATH), atomically: on
+failure LOCAL is left as it was. - writes to standard output.
+With an sftp:// URL: see 'filemux get -h sftp://'.
+With an scp:// URL (legacy SCP): see 'filemux get -h scp://'.
+`)
 }
 
-func runGet(ctx context.Context, args []string) status {
-	if isSFTP(args) {
-		return runGetSSH(ctx, args, sftpScheme)
-	}
-	if isSCP(args) {
-		return runGetSSH(ctx, args, scpScheme)
-	}
+// runGetTFTP is get with a tftp:// URL.
+func runGetTFTP(ctx context.Context, args []string) status {
 	var f transferFlags
-	fs := newFlagSet("get", getUsage, os.Stderr)
-	f.register(fs, true)
-	pos, st, ok := parseCommand(fs, args, 1, 2)
+	fs, pos, st, ok := getCommand.parse(args, getUsage, f.register)
 	if !ok {
 		return st
 	}
 	u, err := parseURL(pos[0])
 	local := ""
-	if err == nil && len(pos) == 2 {
-		local = pos[1]
-	} else if err == nil {
-		local, err = u.localName()
+	if err == nil {
+		local, err = localFor(pos, u.localName)
 	}
 	c, cerr := f.client(u)
 	if err != nil || cerr != nil {

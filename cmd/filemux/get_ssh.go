@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/filemux/filemux/client"
@@ -54,18 +53,14 @@ func (sc sshScheme) client(f *sftpFlags, u sftpURL, progress func(client.Progres
 // runGetSSH is get with an sftp:// or scp:// URL.
 func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
 	var f sftpFlags
-	fs := newFlagSet("get", sc.getUsage, os.Stderr)
-	f.register(fs, true)
-	pos, st, ok := parseCommand(fs, args, 1, 2)
+	fs, pos, st, ok := getCommand.parse(args, sc.getUsage, f.register)
 	if !ok {
 		return st
 	}
 	u, err := parseSSHURL(pos[0], sc.name)
 	local := ""
-	if err == nil && len(pos) == 2 {
-		local = pos[1]
-	} else if err == nil {
-		local, err = u.localName()
+	if err == nil {
+		local, err = localFor(pos, u.localName)
 	}
 	m := newMeter(os.Stderr, path.Base(u.file), barWidth(f.quiet))
 	var c sshClient
@@ -86,9 +81,7 @@ func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
 // runPutSSH is put with an sftp:// or scp:// URL.
 func runPutSSH(ctx context.Context, args []string, sc sshScheme) status {
 	var f sftpFlags
-	fs := newFlagSet("put", sc.putUsage, os.Stderr)
-	f.register(fs, false)
-	pos, st, ok := parseCommand(fs, args, 2, 2)
+	fs, pos, st, ok := putCommand.parse(args, sc.putUsage, f.register)
 	if !ok {
 		return st
 	}
@@ -97,11 +90,8 @@ func runPutSSH(ctx context.Context, args []string, sc sshScheme) status {
 	if err == nil && f.resume && local == "-" {
 		err = errors.New("--resume needs a LOCAL file, not standard input")
 	}
-	if err == nil && strings.HasSuffix(u.file, "/") {
-		if local == "-" {
-			err = fmt.Errorf("%s names a directory: give the file name to upload standard input as", pos[1])
-		}
-		u.file += path.Base(local)
+	if err == nil {
+		u.file, err = remoteFor(u.file, local, pos[1])
 	}
 	m := newMeter(os.Stderr, displayName(local, "(stdin)"), barWidth(f.quiet))
 	var c sshClient
