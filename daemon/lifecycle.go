@@ -94,15 +94,26 @@ func (h *runs[R]) begin(r R, busy error) error {
 	return nil
 }
 
-// serve is both servers' Serve: it reads the settings, starts a run on c
-// with them, makes it h's current run and serves it; or it closes c and
-// returns why not.
-func serve[C io.Closer, S any, R run](h *runs[R], c C, busy error, settings func() (S, error), start func(S, C) R) error {
-	cfg, err := settings()
+// config is a server's configuration as Serve reads it: validate checks
+// the fields, settings applies the defaults (and loads what the fields
+// name).
+type config[S any] interface {
+	validate() error
+	settings() (S, error)
+}
+
+// serve is both servers' Serve: it validates d, reads its settings, starts
+// a run on c with them, makes it h's current run and serves it; or it
+// closes c and returns why not.
+func serve[C io.Closer, S any, R run](h *runs[R], c C, busy error, d config[S], start func(S, C) R) error {
+	err := d.validate()
 	var r R
 	if err == nil {
-		r = start(cfg, c)
-		err = h.begin(r, busy)
+		var cfg S
+		if cfg, err = d.settings(); err == nil {
+			r = start(cfg, c)
+			err = h.begin(r, busy)
+		}
 	}
 	if err != nil {
 		c.Close()

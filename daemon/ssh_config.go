@@ -40,32 +40,29 @@ type sshSettings struct {
 	guard sshGuardSettings
 }
 
-// settings validates the fields, applies the defaults, loads or generates
-// the host keys and loads the authentication files.
+// settings applies the defaults to the validated fields, loads or
+// generates the host keys and loads the authentication files.
 func (d *SSH) settings() (*sshSettings, error) {
-	if err := d.validate(); err != nil {
-		return nil, err
-	}
 	s := &sshSettings{
 		handler:      d.Handler,
 		handlerFor:   d.HandlerFor,
 		log:          d.Logger,
-		handshake:    sshDuration(d.HandshakeTimeout, DefaultSSHHandshakeTimeout),
-		idle:         sshDuration(d.IdleTimeout, DefaultSSHIdleTimeout),
-		keepAlive:    sshDuration(d.KeepAliveInterval, DefaultSSHKeepAliveInterval),
-		keepAliveMax: sshInt(d.KeepAliveMax, DefaultSSHKeepAliveMax),
-		maxConns:     sshInt(d.MaxConnections, DefaultSSHMaxConnections),
-		maxPerAddr:   sshInt(d.MaxPerAddress, DefaultSSHMaxPerAddress),
-		maxSessions:  sshInt(d.MaxSessions, DefaultSSHMaxSessions),
-		maxHandles:   sshInt(d.MaxHandles, DefaultSSHMaxHandles),
+		handshake:    orNone(d.HandshakeTimeout, DefaultSSHHandshakeTimeout),
+		idle:         orNone(d.IdleTimeout, DefaultSSHIdleTimeout),
+		keepAlive:    orNone(d.KeepAliveInterval, DefaultSSHKeepAliveInterval),
+		keepAliveMax: orDefault(d.KeepAliveMax, DefaultSSHKeepAliveMax),
+		maxConns:     orDefault(d.MaxConnections, DefaultSSHMaxConnections),
+		maxPerAddr:   orDefault(d.MaxPerAddress, DefaultSSHMaxPerAddress),
+		maxSessions:  orDefault(d.MaxSessions, DefaultSSHMaxSessions),
+		maxHandles:   orDefault(d.MaxHandles, DefaultSSHMaxHandles),
 		names:        behaviour.NamePolicy{MaxLen: d.MaxNameLen},
 		maxSize:      d.MaxSize,
-		readAhead:    sshInt(d.ReadAhead, DefaultSSHReadAhead),
-		reorder:      sshInt(d.ReorderLimit, DefaultSSHReorderLimit),
-		maxBuffered:  sshInt(d.MaxBuffered, DefaultSSHMaxBuffered),
-		spoolMemory:  sshInt(d.SpoolMemory, DefaultSSHSpoolMemory),
+		readAhead:    orDefault(d.ReadAhead, DefaultSSHReadAhead),
+		reorder:      orDefault(d.ReorderLimit, DefaultSSHReorderLimit),
+		maxBuffered:  orDefault(d.MaxBuffered, DefaultSSHMaxBuffered),
+		spoolMemory:  orDefault(d.SpoolMemory, DefaultSSHSpoolMemory),
 		spoolDir:     d.SpoolDir,
-		maxSpool:     sshInt(d.MaxSpool, DefaultSSHMaxSpool),
+		maxSpool:     orDefault(d.MaxSpool, DefaultSSHMaxSpool),
 		hooks:        hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},
 		guard:        d.guardSettings(),
 	}
@@ -162,7 +159,7 @@ func (d *SSH) serverConfig(creds *sshCreds, hostKeys []ssh.Signer) *ssh.ServerCo
 			MACs:         algs.MACs,
 		},
 		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
-		MaxAuthTries:            sshInt(d.MaxAuthTries, DefaultSSHMaxAuthTries),
+		MaxAuthTries:            orDefault(d.MaxAuthTries, DefaultSSHMaxAuthTries),
 		ServerVersion:           "SSH-2.0-filemux",
 	}
 	creds.install(cfg)
@@ -170,23 +167,4 @@ func (d *SSH) serverConfig(creds *sshCreds, hostKeys []ssh.Signer) *ssh.ServerCo
 		cfg.AddHostKey(k)
 	}
 	return cfg
-}
-
-// sshDuration applies the field convention: 0 is the default, negative
-// is never (0).
-func sshDuration(v, def time.Duration) time.Duration {
-	switch {
-	case v == 0:
-		return def
-	case v < 0:
-		return 0
-	}
-	return v
-}
-
-func sshInt[T int | int64](v, def T) T {
-	if v == 0 {
-		return def
-	}
-	return v
 }

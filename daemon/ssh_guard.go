@@ -84,12 +84,12 @@ type sshGuardSettings struct {
 }
 
 func (d *SSH) guardSettings() sshGuardSettings {
-	threshold := sshInt(d.BanThreshold, DefaultSSHBanThreshold)
+	threshold := orDefault(d.BanThreshold, DefaultSSHBanThreshold)
 	return sshGuardSettings{
 		startups:     d.MaxStartups.orDefault(),
 		banThreshold: max(threshold, 0),
-		banWindow:    sshDuration(d.BanWindow, DefaultSSHBanWindow),
-		banFor:       sshDuration(d.BanDuration, DefaultSSHBanDuration),
+		banWindow:    orNone(d.BanWindow, DefaultSSHBanWindow),
+		banFor:       orNone(d.BanDuration, DefaultSSHBanDuration),
 	}
 }
 

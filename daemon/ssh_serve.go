@@ -38,7 +38,7 @@ type sshServer struct {
 // connections have ended, and otherwise the error that ended accepting
 // connections (after closing every connection).
 func (d *SSH) Serve(ln net.Listener) error {
-	return serve(&d.run, ln, errSSHServing, d.settings, newSSHServer)
+	return serve(&d.run, ln, errSSHServing, d, newSSHServer)
 }
 
 func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {

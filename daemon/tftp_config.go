@@ -37,11 +37,8 @@ type settings struct {
 	ctr *counters
 }
 
-// settings validates the fields and applies the defaults.
+// settings applies the defaults to the validated fields.
 func (d *TFTP) settings() (*settings, error) {
-	if err := d.validate(); err != nil {
-		return nil, err
-	}
 	s := &settings{
 		handler:      d.Handler,
 		log:          d.Logger,
@@ -71,8 +68,8 @@ func (d *TFTP) settings() (*settings, error) {
 	}
 	s.base = tftp.DefaultParams()
 	s.base.Timeout = orDefault(d.Timeout, DefaultTFTPTimeout)
-	s.base.Retries = retries(d.Retries, DefaultTFTPRetries)
-	s.firstSends = 1 + min(retries(d.FirstReplyRetries, DefaultTFTPFirstReplyRetries), s.base.Retries)
+	s.base.Retries = orNone(d.Retries, DefaultTFTPRetries)
+	s.firstSends = 1 + min(orNone(d.FirstReplyRetries, DefaultTFTPFirstReplyRetries), s.base.Retries)
 	s.limits = tftp.Limits{
 		MaxBlockSize:  orDefault(d.MaxBlockSize, tftp.MaxBlockSize),
 		MaxWindowSize: orDefault(d.MaxWindowSize, DefaultTFTPMaxWindowSize),
@@ -112,22 +109,4 @@ func (d *TFTP) validate() error {
 	c.check(d.IdleTimeout < 0, "IdleTimeout %v is negative", d.IdleTimeout)
 	c.add(d.Ports.validate())
 	return c.err()
-}
-
-func orDefault[T int | int64 | time.Duration](v, def T) T {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-// retries maps the field convention (0 default, negative none) to a count.
-func retries(v, def int) int {
-	switch {
-	case v == 0:
-		return def
-	case v < 0:
-		return 0
-	}
-	return v
 }

@@ -58,7 +58,7 @@ type joinKey struct {
 // returns ErrServerClosed after Shutdown or Close, ErrIdle after the idle
 // timeout, and otherwise the error that ended reading from pc.
 func (d *TFTP) Serve(pc net.PacketConn) error {
-	return serve(&d.run, pc, errServing, d.settings, newServer)
+	return serve(&d.run, pc, errServing, d, newServer)
 }
 
 func newServer(cfg *settings, pc net.PacketConn) *server {
