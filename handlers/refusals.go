@@ -3,8 +3,8 @@ package handlers
 import "github.com/filemux/filemux/behaviour"
 
 // The refusals of Dir and Memory, in one table so that a peer hears the
-// same words from both. Their messages reach peers, so they never hold a
-// name.
+// same words from both (HTTP's wrong direction is errWrongAccess too).
+// Their messages reach peers, so they never hold a name.
 var (
 	errWritesOff      = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "writes not allowed"}
 	errNoCreate       = &behaviour.Error{Code: behaviour.CodeNotFound, Message: "file not found"}
