@@ -16,17 +16,7 @@ const (
 )
 
 // String returns "tftp", "sftp" or "scp".
-func (p Protocol) String() string {
-	switch p {
-	case TFTP:
-		return "tftp"
-	case SFTP:
-		return "sftp"
-	case SCP:
-		return "scp"
-	}
-	return "unknown"
-}
+func (p Protocol) String() string { return enumName(p, "tftp", "sftp", "scp") }
 
 // Access says which way the data of a transfer flows, seen from the side
 // whose Handler is called: Read means the handler produces the file, Write
@@ -40,15 +30,7 @@ const (
 )
 
 // String returns "read" or "write".
-func (a Access) String() string {
-	switch a {
-	case Read:
-		return "read"
-	case Write:
-		return "write"
-	}
-	return "unknown"
-}
+func (a Access) String() string { return enumName(a, "read", "write") }
 
 // Mode is the TFTP transfer mode. SFTP and SCP transfers are always Octet.
 type Mode uint8
@@ -60,14 +42,15 @@ const (
 )
 
 // String returns "octet" or "netascii".
-func (m Mode) String() string {
-	switch m {
-	case Octet:
-		return "octet"
-	case Netascii:
-		return "netascii"
+func (m Mode) String() string { return enumName(m, "octet", "netascii") }
+
+// enumName is the String of the enums above, which count from 1: the name of
+// v among names, or "unknown".
+func enumName[E ~uint8](v E, names ...string) string {
+	if v == 0 || int(v) > len(names) {
+		return "unknown"
 	}
-	return "unknown"
+	return names[v-1]
 }
 
 // OpenFlags are the SFTP open flags of a write, for handlers whose policy

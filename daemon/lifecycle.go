@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -65,6 +66,10 @@ func listenAndServe[L any](addr, fallback string, validate func() error, listen 
 	return serve(l)
 }
 
+// listenTCP and listenUDP are the listen of SSH's and TFTP's ListenAndServe.
+func listenTCP(addr string) (net.Listener, error)   { return net.Listen("tcp", addr) }
+func listenUDP(addr string) (net.PacketConn, error) { return net.ListenPacket("udp", addr) }
+
 // runs holds a server's current run of Serve, and whether Shutdown or Close
 // has closed the server for good.
 type runs[R run] struct {
@@ -89,15 +94,26 @@ func (h *runs[R]) begin(r R, busy error) error {
 	return nil
 }
 
-// serve is both servers' Serve: it reads the settings, starts a run on c
-// with them, makes it h's current run and serves it; or it closes c and
-// returns why not.
-func serve[C io.Closer, S any, R run](h *runs[R], c C, busy error, settings func() (S, error), start func(S, C) R) error {
-	cfg, err := settings()
+// config is a server's configuration as Serve reads it: validate checks
+// the fields, settings applies the defaults (and loads what the fields
+// name).
+type config[S any] interface {
+	validate() error
+	settings() (S, error)
+}
+
+// serve is both servers' Serve: it validates d, reads its settings, starts
+// a run on c with them, makes it h's current run and serves it; or it
+// closes c and returns why not.
+func serve[C io.Closer, S any, R run](h *runs[R], c C, busy error, d config[S], start func(S, C) R) error {
+	err := d.validate()
 	var r R
 	if err == nil {
-		r = start(cfg, c)
-		err = h.begin(r, busy)
+		var cfg S
+		if cfg, err = d.settings(); err == nil {
+			r = start(cfg, c)
+			err = h.begin(r, busy)
+		}
 	}
 	if err != nil {
 		c.Close()

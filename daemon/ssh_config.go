@@ -1,10 +1,8 @@
 package daemon
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"time"
 
@@ -38,43 +36,34 @@ type sshSettings struct {
 	spoolMemory  int
 	spoolDir     string
 	maxSpool     int64
-	onRequest    func(Stats) error
-	onSuccess    func(Stats)
-	onFailure    func(Stats)
-	onRefuse     func(netip.AddrPort, error)
-	guard        sshGuardSettings
+	hooks
+	guard sshGuardSettings
 }
 
-// settings validates the fields, applies the defaults, loads or generates
-// the host keys and loads the authentication files.
+// settings applies the defaults to the validated fields, loads or
+// generates the host keys and loads the authentication files.
 func (d *SSH) settings() (*sshSettings, error) {
-	if err := d.validate(); err != nil {
-		return nil, err
-	}
 	s := &sshSettings{
 		handler:      d.Handler,
 		handlerFor:   d.HandlerFor,
 		log:          d.Logger,
-		handshake:    sshDuration(d.HandshakeTimeout, DefaultSSHHandshakeTimeout),
-		idle:         sshDuration(d.IdleTimeout, DefaultSSHIdleTimeout),
-		keepAlive:    sshDuration(d.KeepAliveInterval, DefaultSSHKeepAliveInterval),
-		keepAliveMax: sshInt(d.KeepAliveMax, DefaultSSHKeepAliveMax),
-		maxConns:     sshInt(d.MaxConnections, DefaultSSHMaxConnections),
-		maxPerAddr:   sshInt(d.MaxPerAddress, DefaultSSHMaxPerAddress),
-		maxSessions:  sshInt(d.MaxSessions, DefaultSSHMaxSessions),
-		maxHandles:   sshInt(d.MaxHandles, DefaultSSHMaxHandles),
+		handshake:    orNone(d.HandshakeTimeout, DefaultSSHHandshakeTimeout),
+		idle:         orNone(d.IdleTimeout, DefaultSSHIdleTimeout),
+		keepAlive:    orNone(d.KeepAliveInterval, DefaultSSHKeepAliveInterval),
+		keepAliveMax: orDefault(d.KeepAliveMax, DefaultSSHKeepAliveMax),
+		maxConns:     orDefault(d.MaxConnections, DefaultSSHMaxConnections),
+		maxPerAddr:   orDefault(d.MaxPerAddress, DefaultSSHMaxPerAddress),
+		maxSessions:  orDefault(d.MaxSessions, DefaultSSHMaxSessions),
+		maxHandles:   orDefault(d.MaxHandles, DefaultSSHMaxHandles),
 		names:        behaviour.NamePolicy{MaxLen: d.MaxNameLen},
 		maxSize:      d.MaxSize,
-		readAhead:    sshInt(d.ReadAhead, DefaultSSHReadAhead),
-		reorder:      sshInt(d.ReorderLimit, DefaultSSHReorderLimit),
-		maxBuffered:  sshInt(d.MaxBuffered, DefaultSSHMaxBuffered),
-		spoolMemory:  sshInt(d.SpoolMemory, DefaultSSHSpoolMemory),
+		readAhead:    orDefault(d.ReadAhead, DefaultSSHReadAhead),
+		reorder:      orDefault(d.ReorderLimit, DefaultSSHReorderLimit),
+		maxBuffered:  orDefault(d.MaxBuffered, DefaultSSHMaxBuffered),
+		spoolMemory:  orDefault(d.SpoolMemory, DefaultSSHSpoolMemory),
 		spoolDir:     d.SpoolDir,
-		maxSpool:     sshInt(d.MaxSpool, DefaultSSHMaxSpool),
-		onRequest:    d.OnRequest,
-		onSuccess:    d.OnSuccess,
-		onFailure:    d.OnFailure,
-		onRefuse:     d.OnRefuse,
+		maxSpool:     orDefault(d.MaxSpool, DefaultSSHMaxSpool),
+		hooks:        hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},
 		guard:        d.guardSettings(),
 	}
 	if s.log == nil {
@@ -96,35 +85,37 @@ func (d *SSH) settings() (*sshSettings, error) {
 	return s, nil
 }
 
+// ListenAndServe listens on the TCP address d.ListenAddr (":22" when empty)
+// and serves until Shutdown or Close; see Serve.
+func (d *SSH) ListenAndServe() error {
+	return listenAndServe(d.ListenAddr, defaultSSHAddr, d.validate, listenTCP, d.Serve)
+}
+
 func (d *SSH) validate() error {
-	var errs []error
-	check := func(bad bool, format string, args ...any) {
-		if bad {
-			errs = append(errs, fmt.Errorf("daemon: SSH."+format, args...))
-		}
-	}
-	check(d.Handler == nil && d.HandlerFor == nil, "Handler is nil")
-	check(d.HostKeyFile == "" && d.RSAHostKeyFile == "" && len(d.HostKeys) == 0, "HostKeyFile, RSAHostKeyFile or HostKeys is required")
-	check(d.AuthorizedKeysFile == "" && len(d.AuthorizedKeys) == 0 && len(d.UserKeys) == 0 &&
+	c := checks{prefix: "daemon: SSH."}
+	c.check(d.Handler == nil && d.HandlerFor == nil, "Handler is nil")
+	c.check(d.HostKeyFile == "" && d.RSAHostKeyFile == "" && len(d.HostKeys) == 0, "HostKeyFile, RSAHostKeyFile or HostKeys is required")
+	c.check(d.AuthorizedKeysFile == "" && len(d.AuthorizedKeys) == 0 && len(d.UserKeys) == 0 &&
 		d.PasswordFile == "" && len(d.Passwords) == 0, "no way to authenticate: set AuthorizedKeysFile, AuthorizedKeys, UserKeys, PasswordFile or Passwords")
-	check(d.MaxAuthTries < 0, "MaxAuthTries %d is negative", d.MaxAuthTries)
-	check(d.HandshakeTimeout < 0, "HandshakeTimeout %v is negative", d.HandshakeTimeout)
-	check(d.KeepAliveMax < 0, "KeepAliveMax %d is negative", d.KeepAliveMax)
-	check(d.MaxConnections < 0, "MaxConnections %d is negative", d.MaxConnections)
-	check(d.MaxPerAddress < 0, "MaxPerAddress %d is negative", d.MaxPerAddress)
-	check(d.MaxSessions < 0, "MaxSessions %d is negative", d.MaxSessions)
-	check(d.MaxHandles < 0, "MaxHandles %d is negative", d.MaxHandles)
-	check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
-	check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
-	check(d.ReadAhead < 0 || (d.ReadAhead > 0 && d.ReadAhead < sftpMinWindow), "ReadAhead %d is below %d", d.ReadAhead, sftpMinWindow)
-	check(d.ReorderLimit < 0, "ReorderLimit %d is negative", d.ReorderLimit)
-	check(d.MaxBuffered < 0, "MaxBuffered %d is negative", d.MaxBuffered)
-	check(d.SpoolMemory < 0, "SpoolMemory %d is negative", d.SpoolMemory)
-	check(d.MaxSpool < 0, "MaxSpool %d is negative", d.MaxSpool)
+	c.check(d.MaxAuthTries < 0, "MaxAuthTries %d is negative", d.MaxAuthTries)
+	c.check(d.HandshakeTimeout < 0, "HandshakeTimeout %v is negative", d.HandshakeTimeout)
+	c.check(d.KeepAliveMax < 0, "KeepAliveMax %d is negative", d.KeepAliveMax)
+	c.check(d.MaxConnections < 0, "MaxConnections %d is negative", d.MaxConnections)
+	c.check(d.MaxPerAddress < 0, "MaxPerAddress %d is negative", d.MaxPerAddress)
+	c.check(d.MaxSessions < 0, "MaxSessions %d is negative", d.MaxSessions)
+	c.check(d.MaxHandles < 0, "MaxHandles %d is negative", d.MaxHandles)
+	c.check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
+	c.check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
+	c.check(d.ReadAhead < 0 || (d.ReadAhead > 0 && d.ReadAhead < sftpMinWindow), "ReadAhead %d is below %d", d.ReadAhead, sftpMinWindow)
+	c.check(d.ReorderLimit < 0, "ReorderLimit %d is negative", d.ReorderLimit)
+	c.check(d.MaxBuffered < 0, "MaxBuffered %d is negative", d.MaxBuffered)
+	c.check(d.SpoolMemory < 0, "SpoolMemory %d is negative", d.SpoolMemory)
+	c.check(d.MaxSpool < 0, "MaxSpool %d is negative", d.MaxSpool)
 	for _, k := range d.HostKeys {
-		check(k == nil, "HostKeys holds a nil key")
+		c.check(k == nil, "HostKeys holds a nil key")
 	}
-	return errors.Join(append(errs, d.guardErrors()...)...)
+	d.checkGuard(&c)
+	return c.err()
 }
 
 // hostKeys loads (or generates) the key files and adds HostKeys.
@@ -168,7 +159,7 @@ func (d *SSH) serverConfig(creds *sshCreds, hostKeys []ssh.Signer) *ssh.ServerCo
 			MACs:         algs.MACs,
 		},
 		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
-		MaxAuthTries:            sshInt(d.MaxAuthTries, DefaultSSHMaxAuthTries),
+		MaxAuthTries:            orDefault(d.MaxAuthTries, DefaultSSHMaxAuthTries),
 		ServerVersion:           "SSH-2.0-filemux",
 	}
 	creds.install(cfg)
@@ -176,23 +167,4 @@ func (d *SSH) serverConfig(creds *sshCreds, hostKeys []ssh.Signer) *ssh.ServerCo
 		cfg.AddHostKey(k)
 	}
 	return cfg
-}
-
-// sshDuration applies the field convention: 0 is the default, negative
-// is never (0).
-func sshDuration(v, def time.Duration) time.Duration {
-	switch {
-	case v == 0:
-		return def
-	case v < 0:
-		return 0
-	}
-	return v
-}
-
-func sshInt[T int | int64](v, def T) T {
-	if v == 0 {
-		return def
-	}
-	return v
 }

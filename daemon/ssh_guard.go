@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -85,27 +84,22 @@ type sshGuardSettings struct {
 }
 
 func (d *SSH) guardSettings() sshGuardSettings {
-	threshold := sshInt(d.BanThreshold, DefaultSSHBanThreshold)
+	threshold := orDefault(d.BanThreshold, DefaultSSHBanThreshold)
 	return sshGuardSettings{
 		startups:     d.MaxStartups.orDefault(),
 		banThreshold: max(threshold, 0),
-		banWindow:    sshDuration(d.BanWindow, DefaultSSHBanWindow),
-		banFor:       sshDuration(d.BanDuration, DefaultSSHBanDuration),
+		banWindow:    orNone(d.BanWindow, DefaultSSHBanWindow),
+		banFor:       orNone(d.BanDuration, DefaultSSHBanDuration),
 	}
 }
 
-func (d *SSH) guardErrors() []error {
-	var errs []error
+// checkGuard checks the fields of the defences against hostile load.
+func (d *SSH) checkGuard(c *checks) {
 	if err := d.MaxStartups.validate(); err != nil {
-		errs = append(errs, fmt.Errorf("daemon: SSH.MaxStartups: %w", err))
+		c.check(true, "MaxStartups: %w", err)
 	}
-	if d.BanWindow < 0 {
-		errs = append(errs, fmt.Errorf("daemon: SSH.BanWindow %v is negative", d.BanWindow))
-	}
-	if d.BanDuration < 0 {
-		errs = append(errs, fmt.Errorf("daemon: SSH.BanDuration %v is negative", d.BanDuration))
-	}
-	return errs
+	c.check(d.BanWindow < 0, "BanWindow %v is negative", d.BanWindow)
+	c.check(d.BanDuration < 0, "BanDuration %v is negative", d.BanDuration)
 }
 
 // sshAttempts is what one connection tried before it logged in or gave

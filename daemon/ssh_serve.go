@@ -30,14 +30,6 @@ type sshServer struct {
 	transfers map[*sshTransfer]struct{}
 }
 
-// ListenAndServe listens on the TCP address d.ListenAddr (":22" when empty)
-// and serves until Shutdown or Close; see Serve.
-func (d *SSH) ListenAndServe() error {
-	return listenAndServe(d.ListenAddr, defaultSSHAddr, d.validate, listenTCP, d.Serve)
-}
-
-func listenTCP(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
-
 // Serve serves SSH connections arriving on ln, which it closes when it
 // returns. It validates the configuration, loads or generates the host keys
 // and loads the authentication files first, and returns their errors.
@@ -46,7 +38,7 @@ func listenTCP(addr string) (net.Listener, error) { return net.Listen("tcp", add
 // connections have ended, and otherwise the error that ended accepting
 // connections (after closing every connection).
 func (d *SSH) Serve(ln net.Listener) error {
-	return serve(&d.run, ln, errSSHServing, d.settings, newSSHServer)
+	return serve(&d.run, ln, errSSHServing, d, newSSHServer)
 }
 
 func newSSHServer(cfg *sshSettings, ln net.Listener) *sshServer {

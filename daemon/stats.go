@@ -84,3 +84,12 @@ type Stats struct {
 	// success.
 	Err error
 }
+
+// hooks are the OnRequest, OnSuccess, OnFailure and OnRefuse fields both
+// servers share, as a run of Serve reads them.
+type hooks struct {
+	onRequest func(Stats) error
+	onSuccess func(Stats)
+	onFailure func(Stats)
+	onRefuse  func(netip.AddrPort, error)
+}

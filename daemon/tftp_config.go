@@ -1,8 +1,6 @@
 package daemon
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"net/netip"
@@ -35,18 +33,12 @@ type settings struct {
 	rate         float64
 	burst        int
 	idle         time.Duration
-	onRequest    func(Stats) error
-	onSuccess    func(Stats)
-	onFailure    func(Stats)
-	onRefuse     func(netip.AddrPort, error)
-	ctr          *counters
+	hooks
+	ctr *counters
 }
 
-// settings validates the fields and applies the defaults.
+// settings applies the defaults to the validated fields.
 func (d *TFTP) settings() (*settings, error) {
-	if err := d.validate(); err != nil {
-		return nil, err
-	}
 	s := &settings{
 		handler:      d.Handler,
 		log:          d.Logger,
@@ -62,10 +54,7 @@ func (d *TFTP) settings() (*settings, error) {
 		rate:         d.RequestRate,
 		burst:        d.RequestBurst,
 		idle:         d.IdleTimeout,
-		onRequest:    d.OnRequest,
-		onSuccess:    d.OnSuccess,
-		onFailure:    d.OnFailure,
-		onRefuse:     d.OnRefuse,
+		hooks:        hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},
 		ctr:          &d.ctr,
 	}
 	if s.log == nil {
@@ -79,8 +68,8 @@ func (d *TFTP) settings() (*settings, error) {
 	}
 	s.base = tftp.DefaultParams()
 	s.base.Timeout = orDefault(d.Timeout, DefaultTFTPTimeout)
-	s.base.Retries = retries(d.Retries, DefaultTFTPRetries)
-	s.firstSends = 1 + min(retries(d.FirstReplyRetries, DefaultTFTPFirstReplyRetries), s.base.Retries)
+	s.base.Retries = orNone(d.Retries, DefaultTFTPRetries)
+	s.firstSends = 1 + min(orNone(d.FirstReplyRetries, DefaultTFTPFirstReplyRetries), s.base.Retries)
 	s.limits = tftp.Limits{
 		MaxBlockSize:  orDefault(d.MaxBlockSize, tftp.MaxBlockSize),
 		MaxWindowSize: orDefault(d.MaxWindowSize, DefaultTFTPMaxWindowSize),
@@ -92,51 +81,32 @@ func (d *TFTP) settings() (*settings, error) {
 	return s, nil
 }
 
+// ListenAndServe listens on the UDP address d.ListenAddr (":69" when empty) and
+// serves until Shutdown, Close or the idle timeout; see Serve.
+func (d *TFTP) ListenAndServe() error {
+	return listenAndServe(d.ListenAddr, defaultTFTPAddr, d.validate, listenUDP, d.Serve)
+}
+
 func (d *TFTP) validate() error {
-	var errs []error
-	check := func(bad bool, format string, args ...any) {
-		if bad {
-			errs = append(errs, fmt.Errorf("daemon: TFTP."+format, args...))
-		}
-	}
-	check(d.Handler == nil, "Handler is nil")
-	check(d.Timeout < 0, "Timeout %v is negative", d.Timeout)
-	check(d.MaxTransfers < 0, "MaxTransfers %d is negative", d.MaxTransfers)
-	check(d.MaxPerClient < 0, "MaxPerClient %d is negative", d.MaxPerClient)
-	check(d.MaxUnconfirmed < 0, "MaxUnconfirmed %d is negative", d.MaxUnconfirmed)
-	check(d.UnprovenMaxBlockSize != 0 && (d.UnprovenMaxBlockSize < tftp.MinBlockSize || d.UnprovenMaxBlockSize > tftp.MaxBlockSize),
+	c := checks{prefix: "daemon: TFTP."}
+	c.check(d.Handler == nil, "Handler is nil")
+	c.check(d.Timeout < 0, "Timeout %v is negative", d.Timeout)
+	c.check(d.MaxTransfers < 0, "MaxTransfers %d is negative", d.MaxTransfers)
+	c.check(d.MaxPerClient < 0, "MaxPerClient %d is negative", d.MaxPerClient)
+	c.check(d.MaxUnconfirmed < 0, "MaxUnconfirmed %d is negative", d.MaxUnconfirmed)
+	c.check(d.UnprovenMaxBlockSize != 0 && (d.UnprovenMaxBlockSize < tftp.MinBlockSize || d.UnprovenMaxBlockSize > tftp.MaxBlockSize),
 		"UnprovenMaxBlockSize %d is outside %d..%d", d.UnprovenMaxBlockSize, tftp.MinBlockSize, tftp.MaxBlockSize)
 	for _, p := range d.TrustedNetworks {
-		check(!p.IsValid(), "TrustedNetworks holds an invalid prefix %v", p)
+		c.check(!p.IsValid(), "TrustedNetworks holds an invalid prefix %v", p)
 	}
-	check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
-	check(d.MaxDuration < 0, "MaxDuration %v is negative", d.MaxDuration)
-	check(d.MaxBlockSize != 0 && (d.MaxBlockSize < tftp.MinBlockSize || d.MaxBlockSize > tftp.MaxBlockSize),
+	c.check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
+	c.check(d.MaxDuration < 0, "MaxDuration %v is negative", d.MaxDuration)
+	c.check(d.MaxBlockSize != 0 && (d.MaxBlockSize < tftp.MinBlockSize || d.MaxBlockSize > tftp.MaxBlockSize),
 		"MaxBlockSize %d is outside %d..%d", d.MaxBlockSize, tftp.MinBlockSize, tftp.MaxBlockSize)
-	check(d.MaxWindowSize < 0 || d.MaxWindowSize > 65535, "MaxWindowSize %d is outside 1..65535", d.MaxWindowSize)
-	check(d.RequestRate < 0 || math.IsNaN(d.RequestRate) || math.IsInf(d.RequestRate, 0), "RequestRate %v is not a finite non-negative rate", d.RequestRate)
-	check(d.RequestBurst < 0, "RequestBurst %d is negative", d.RequestBurst)
-	check(d.IdleTimeout < 0, "IdleTimeout %v is negative", d.IdleTimeout)
-	if err := d.Ports.validate(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-func orDefault[T int | int64 | time.Duration](v, def T) T {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-// retries maps the field convention (0 default, negative none) to a count.
-func retries(v, def int) int {
-	switch {
-	case v == 0:
-		return def
-	case v < 0:
-		return 0
-	}
-	return v
+	c.check(d.MaxWindowSize < 0 || d.MaxWindowSize > 65535, "MaxWindowSize %d is outside 1..65535", d.MaxWindowSize)
+	c.check(d.RequestRate < 0 || math.IsNaN(d.RequestRate) || math.IsInf(d.RequestRate, 0), "RequestRate %v is not a finite non-negative rate", d.RequestRate)
+	c.check(d.RequestBurst < 0, "RequestBurst %d is negative", d.RequestBurst)
+	c.check(d.IdleTimeout < 0, "IdleTimeout %v is negative", d.IdleTimeout)
+	c.add(d.Ports.validate())
+	return c.err()
 }

@@ -48,14 +48,6 @@ type joinKey struct {
 	name string
 }
 
-// ListenAndServe listens on the UDP address d.ListenAddr (":69" when empty) and
-// serves until Shutdown, Close or the idle timeout; see Serve.
-func (d *TFTP) ListenAndServe() error {
-	return listenAndServe(d.ListenAddr, defaultTFTPAddr, d.validate, listenUDP, d.Serve)
-}
-
-func listenUDP(addr string) (net.PacketConn, error) { return net.ListenPacket("udp", addr) }
-
 // Serve serves TFTP requests arriving on pc, which it closes when it
 // returns. pc is normally a UDP socket, IPv4 or IPv6, bound to a specific or
 // an unspecified address (replies then leave from the address each request
@@ -66,7 +58,7 @@ func listenUDP(addr string) (net.PacketConn, error) { return net.ListenPacket("u
 // returns ErrServerClosed after Shutdown or Close, ErrIdle after the idle
 // timeout, and otherwise the error that ended reading from pc.
 func (d *TFTP) Serve(pc net.PacketConn) error {
-	return serve(&d.run, pc, errServing, d.settings, newServer)
+	return serve(&d.run, pc, errServing, d, newServer)
 }
 
 func newServer(cfg *settings, pc net.PacketConn) *server {

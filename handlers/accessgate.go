@@ -33,3 +33,9 @@ func (g accessGate) Open(ctx context.Context, t *behaviour.Transfer) error {
 }
 
 func (g accessGate) Abort(t *behaviour.Transfer, err error) { g.h.Abort(t, err) }
+
+// Remove, Rename and Rmdir refuse on both sides: ReadOnly changes nothing,
+// and WriteOnly keeps what was uploaded.
+func (g accessGate) Remove(context.Context, *behaviour.Transfer) error         { return g.err }
+func (g accessGate) Rename(context.Context, *behaviour.Transfer, string) error { return g.err }
+func (g accessGate) Rmdir(context.Context, *behaviour.Transfer) error          { return g.err }

@@ -183,7 +183,7 @@ func (d *Dir) openRegular(name string) (*os.File, error) {
 func (d *Dir) Read(t *behaviour.Transfer, p []byte) (int, error) {
 	f, ok := t.State.(*os.File)
 	if !ok {
-		return 0, errDirWrongAccess
+		return 0, errWrongAccess
 	}
 	if len(p) == 0 {
 		f.Close()
@@ -201,7 +201,7 @@ func (d *Dir) Read(t *behaviour.Transfer, p []byte) (int, error) {
 func (d *Dir) Write(t *behaviour.Transfer, p []byte, last bool) error {
 	u, ok := t.State.(*dirUpload)
 	if !ok {
-		return errDirWrongAccess
+		return errWrongAccess
 	}
 	return u.write(p, last)
 }

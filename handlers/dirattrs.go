@@ -77,7 +77,7 @@ func (a *uploadAttrs) setMode(mode fs.FileMode) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.ended {
-		return errUploadEnded
+		return errEnded
 	}
 	a.hasMode, a.mode = true, mode
 	return nil
@@ -87,7 +87,7 @@ func (a *uploadAttrs) setTimes(atime, mtime time.Time) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.ended {
-		return errUploadEnded
+		return errEnded
 	}
 	a.hasTimes, a.atime, a.mtime = true, atime, mtime
 	return nil

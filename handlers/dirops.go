@@ -53,7 +53,7 @@ func (d *Dir) openDir(name string) (*os.File, error) {
 		return nil, fsError(err)
 	}
 	if !fi.IsDir() {
-		return nil, errDirNotDir
+		return nil, errNotDir
 	}
 	f, err := d.root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
@@ -61,7 +61,7 @@ func (d *Dir) openDir(name string) (*os.File, error) {
 	}
 	if fi, err = f.Stat(); err != nil || !fi.IsDir() {
 		f.Close()
-		return nil, errDirNotDir
+		return nil, errNotDir
 	}
 	return f, nil
 }
@@ -77,7 +77,7 @@ func (d *Dir) Remove(_ context.Context, t *behaviour.Transfer) error {
 		return fsError(err)
 	}
 	if fi.IsDir() {
-		return errDirIsDir
+		return errIsDir
 	}
 	return fsError(d.root.Remove(t.Name))
 }
@@ -127,7 +127,7 @@ func (d *Dir) Rmdir(_ context.Context, t *behaviour.Transfer) error {
 		return fsError(err)
 	}
 	if !fi.IsDir() {
-		return errDirNotDir
+		return errNotDir
 	}
 	return fsError(d.root.Remove(t.Name))
 }
@@ -135,7 +135,7 @@ func (d *Dir) Rmdir(_ context.Context, t *behaviour.Transfer) error {
 // change checks a name that an operation is about to change.
 func (d *Dir) change(name string, allowed bool) error {
 	if !allowed {
-		return errDirWritesOff
+		return errWritesOff
 	}
 	if err := checkDirName(name); err != nil {
 		return err

@@ -59,13 +59,13 @@ type dirUpload struct {
 // t.Name, then creates the temporary file.
 func (d *Dir) openUpload(t *behaviour.Transfer) error {
 	if d.policy == WriteNone {
-		return errDirWritesOff
+		return errWritesOff
 	}
 	if size, ok := t.Size(); ok && d.maxSize > 0 && size > d.maxSize {
 		return behaviour.ErrDiskFull
 	}
 	if t.Name == "." {
-		return errDirIsDir
+		return errIsDir
 	}
 	flags := writeFlags(t)
 	existing, err := d.existing(t.Name)
@@ -130,11 +130,11 @@ func (d *Dir) existing(name string) (fs.FileInfo, error) {
 func (d *Dir) allowUpload(existing fs.FileInfo, flags behaviour.OpenFlags) error {
 	switch {
 	case existing != nil && flags&behaviour.FlagExclusive != 0:
-		return errDirExists
+		return errExists
 	case existing != nil && !d.policy.replaces():
-		return errDirExists
+		return errExists
 	case existing == nil && (flags&behaviour.FlagCreate == 0 || !d.policy.creates()):
-		return errDirNoCreate
+		return errNoCreate
 	}
 	return nil
 }
@@ -190,7 +190,7 @@ func (u *dirUpload) copyExisting(d *Dir) error {
 // upload at once rather than waiting for Abort.
 func (u *dirUpload) write(p []byte, last bool) error {
 	if u.ended {
-		return errUploadEnded
+		return errEnded
 	}
 	if len(p) > 0 {
 		if err := u.fits(u.pos, len(p)); err != nil {
@@ -328,10 +328,10 @@ func moveNew(root *os.Root, oldName, newName string) error {
 		}
 		return nil
 	case errors.Is(err, fs.ErrExist):
-		return errDirExists.With(err)
+		return errExists.With(err)
 	}
 	if _, err := root.Lstat(newName); err == nil {
-		return errDirExists
+		return errExists
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

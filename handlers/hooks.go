@@ -103,8 +103,7 @@ func (o *observer) state(t *behaviour.Transfer) *hookState {
 
 func (o *observer) Read(t *behaviour.Transfer, p []byte) (int, error) {
 	s := o.state(t)
-	n, err := o.h.Read(t, p)
-	s.bytes.Add(int64(n))
+	n, err := s.count(o.h.Read(t, p))
 	if err == io.EOF {
 		o.end(t, s, nil, true)
 	}
@@ -171,15 +170,19 @@ func (o *observer) WriterAt(t *behaviour.Transfer) (io.WriterAt, bool) {
 	return countingWriterAt{w, o.state(t)}, true
 }
 
+// count adds the n bytes a call moved, and passes its results on.
+func (s *hookState) count(n int, err error) (int, error) {
+	s.bytes.Add(int64(n))
+	return n, err
+}
+
 type countingReaderAt struct {
 	r io.ReaderAt
 	s *hookState
 }
 
 func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(p, off)
-	c.s.bytes.Add(int64(n))
-	return n, err
+	return c.s.count(c.r.ReadAt(p, off))
 }
 
 type countingWriterAt struct {
@@ -188,7 +191,5 @@ type countingWriterAt struct {
 }
 
 func (c countingWriterAt) WriteAt(p []byte, off int64) (int, error) {
-	n, err := c.w.WriteAt(p, off)
-	c.s.bytes.Add(int64(n))
-	return n, err
+	return c.s.count(c.w.WriteAt(p, off))
 }

@@ -262,7 +262,7 @@ func (h *HTTP) Read(t *behaviour.Transfer, p []byte) (int, error) {
 	case *httpEntryReader:
 		return s.read(p)
 	}
-	return 0, errHTTPDirection
+	return 0, errWrongAccess
 }
 
 // Write sends the next bytes of the upload; the last call waits for the
@@ -270,7 +270,7 @@ func (h *HTTP) Read(t *behaviour.Transfer, p []byte) (int, error) {
 func (h *HTTP) Write(t *behaviour.Transfer, p []byte, last bool) error {
 	s, ok := t.State.(*httpUpload)
 	if !ok {
-		return errHTTPDirection
+		return errWrongAccess
 	}
 	return s.write(p, last)
 }

@@ -14,7 +14,6 @@ import (
 var (
 	errOrigin        = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "origin error"}
 	errOriginTimeout = &behaviour.Error{Code: behaviour.CodeUndefined, Message: "timed out", Err: errors.New("handlers: http: the origin did not answer in time")}
-	errHTTPDirection = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "wrong direction for this transfer"}
 	// errOriginEarly: the origin answered an upload before taking all of it.
 	errOriginEarly = errOrigin.With(errors.New("handlers: http: the origin answered before the upload ended"))
 	// errUncacheable: the download's size is unknown before its body or

@@ -212,7 +212,7 @@ func (m *Memory) Read(t *behaviour.Transfer, p []byte) (int, error) { return rea
 func readSnapshot(t *behaviour.Transfer, p []byte) (int, error) {
 	r, ok := t.State.(*bytes.Reader)
 	if !ok {
-		return 0, errMemWrongAccess
+		return 0, errWrongAccess
 	}
 	if len(p) == 0 {
 		return 0, io.EOF
@@ -224,7 +224,7 @@ func readSnapshot(t *behaviour.Transfer, p []byte) (int, error) {
 func (m *Memory) Write(t *behaviour.Transfer, p []byte, last bool) error {
 	u, ok := t.State.(*memUpload)
 	if !ok {
-		return errMemWrongAccess
+		return errWrongAccess
 	}
 	return u.write(p, last)
 }
@@ -235,19 +235,6 @@ func (m *Memory) Abort(t *behaviour.Transfer, _ error) {
 		u.discard()
 	}
 }
-
-// Refusals of a Memory. Their messages reach peers.
-var (
-	errMemWritesOff   = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "writes not allowed"}
-	errMemNoCreate    = &behaviour.Error{Code: behaviour.CodeNotFound, Message: "file not found"}
-	errMemExists      = &behaviour.Error{Code: behaviour.CodeFileExists, Message: "file already exists"}
-	errMemIsDir       = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "is a directory"}
-	errMemNotDir      = &behaviour.Error{Code: behaviour.CodeNotFound, Message: "not a directory"}
-	errMemRoot        = &behaviour.Error{Code: behaviour.CodeAccessViolation, Message: "the top directory cannot change"}
-	errMemWrongAccess = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "wrong direction for this transfer"}
-	errMemEnded       = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "transfer already ended"}
-	errMemOffset      = &behaviour.Error{Code: behaviour.CodeIllegalOperation, Message: "negative offset"}
-)
 
 // Memory offers what its doc says.
 var (

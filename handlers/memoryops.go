@@ -46,7 +46,7 @@ func (m *Memory) List(_ context.Context, t *behaviour.Transfer) ([]fs.FileInfo, 
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if _, ok := m.files[t.Name]; ok {
-		return nil, errMemNotDir
+		return nil, errNotDir
 	}
 	children := m.children(t.Name)
 	if len(children) == 0 && t.Name != "." {
@@ -85,7 +85,7 @@ func (m *Memory) children(dir string) []fs.FileInfo {
 // files; directories disappear with their last file.
 func (m *Memory) Remove(_ context.Context, t *behaviour.Transfer) error {
 	if !m.cfg.Write.replaces() {
-		return errMemWritesOff
+		return errWritesOff
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -96,7 +96,7 @@ func (m *Memory) Remove(_ context.Context, t *behaviour.Transfer) error {
 		delete(m.files, t.Name)
 		return nil
 	case m.isDir(t.Name):
-		return errMemIsDir
+		return errIsDir
 	}
 	return behaviour.ErrNotFound
 }
@@ -107,7 +107,7 @@ func (m *Memory) Remove(_ context.Context, t *behaviour.Transfer) error {
 // and removes one. Directories cannot be renamed.
 func (m *Memory) Rename(_ context.Context, t *behaviour.Transfer, newName string) error {
 	if m.cfg.Write != WriteAny {
-		return errMemWritesOff
+		return errWritesOff
 	}
 	if err := m.checkUploadName(newName); err != nil {
 		return err
@@ -119,7 +119,7 @@ func (m *Memory) Rename(_ context.Context, t *behaviour.Transfer, newName string
 		return err
 	}
 	if _, exists := m.files[newName]; exists && t.Flags&behaviour.FlagReplace == 0 {
-		return errMemExists
+		return errExists
 	}
 	if err := m.conflict(newName); err != nil {
 		return err

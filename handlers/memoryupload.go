@@ -52,7 +52,7 @@ func (m *Memory) openUpload(t *behaviour.Transfer) error {
 // an upload's announced size, before looking at the store.
 func (m *Memory) checkUpload(t *behaviour.Transfer) error {
 	if m.cfg.Write == WriteNone {
-		return errMemWritesOff
+		return errWritesOff
 	}
 	if err := m.checkUploadName(t.Name); err != nil {
 		return err
@@ -83,7 +83,7 @@ func (m *Memory) checkUploadName(name string) error {
 		return behaviour.ErrBadName
 	}
 	if name == "." {
-		return errMemIsDir
+		return errIsDir
 	}
 	return nil
 }
@@ -104,11 +104,11 @@ func (m *Memory) checkAnnounced(size int64) error {
 func (m *Memory) allowUpload(exists bool, flags behaviour.OpenFlags) error {
 	switch {
 	case exists && flags&behaviour.FlagExclusive != 0:
-		return errMemExists
+		return errExists
 	case exists && !m.cfg.Write.replaces():
-		return errMemExists
+		return errExists
 	case !exists && (flags&behaviour.FlagCreate == 0 || !m.cfg.Write.creates()):
-		return errMemNoCreate
+		return errNoCreate
 	}
 	return nil
 }
@@ -117,11 +117,11 @@ func (m *Memory) allowUpload(exists bool, flags behaviour.OpenFlags) error {
 // under it) or lies under a file. m.mu must be held.
 func (m *Memory) conflict(name string) error {
 	if m.isDir(name) {
-		return errMemIsDir
+		return errIsDir
 	}
 	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
 		if _, ok := m.files[dir]; ok {
-			return errMemNotDir
+			return errNotDir
 		}
 	}
 	return nil
@@ -147,7 +147,7 @@ func (u *memUpload) write(p []byte, last bool) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.ended {
-		return errMemEnded
+		return errEnded
 	}
 	if len(p) > 0 {
 		if err := u.place(p, u.pos); err != nil {
@@ -166,12 +166,12 @@ func (u *memUpload) write(p []byte, last bool) error {
 // random-access uploads; it may be called concurrently.
 func (u *memUpload) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, errMemOffset
+		return 0, errNegativeOffset
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.ended {
-		return 0, errMemEnded
+		return 0, errEnded
 	}
 	if err := u.place(p, off); err != nil {
 		return 0, err
@@ -258,7 +258,7 @@ func (m *Memory) commit(name string, data []byte, noReplace bool) error {
 	defer m.mu.Unlock()
 	m.used -= int64(len(data))
 	if _, exists := m.files[name]; exists && noReplace {
-		return errMemExists
+		return errExists
 	}
 	if err := m.conflict(name); err != nil {
 		return err

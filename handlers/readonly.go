@@ -29,19 +29,7 @@ func (r readOnlyHandler) Read(t *behaviour.Transfer, p []byte) (int, error) { re
 // Write refuses: Open never lets a write transfer through.
 func (r readOnlyHandler) Write(*behaviour.Transfer, []byte, bool) error { return errReadOnlyDecorator }
 
-func (r readOnlyHandler) Remove(context.Context, *behaviour.Transfer) error {
-	return errReadOnlyDecorator
-}
-
-func (r readOnlyHandler) Rename(context.Context, *behaviour.Transfer, string) error {
-	return errReadOnlyDecorator
-}
-
 func (r readOnlyHandler) Mkdir(context.Context, *behaviour.Transfer) error {
-	return errReadOnlyDecorator
-}
-
-func (r readOnlyHandler) Rmdir(context.Context, *behaviour.Transfer) error {
 	return errReadOnlyDecorator
 }
 

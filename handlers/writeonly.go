@@ -51,18 +51,6 @@ func (w writeOnlyHandler) List(ctx context.Context, t *behaviour.Transfer) ([]fs
 	return behaviour.List(ctx, w.h, t)
 }
 
-func (w writeOnlyHandler) Remove(context.Context, *behaviour.Transfer) error {
-	return errWriteOnlyDecorator
-}
-
-func (w writeOnlyHandler) Rename(context.Context, *behaviour.Transfer, string) error {
-	return errWriteOnlyDecorator
-}
-
-func (w writeOnlyHandler) Rmdir(context.Context, *behaviour.Transfer) error {
-	return errWriteOnlyDecorator
-}
-
 func (w writeOnlyHandler) Mkdir(ctx context.Context, t *behaviour.Transfer) error {
 	return behaviour.Mkdir(ctx, w.h, t)
 }

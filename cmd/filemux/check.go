@@ -11,10 +11,12 @@ import (
 )
 
 func checkUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: filemux check --config FILE")
-	fmt.Fprintln(w, "\nValidates FILE as serve --config would, opening what its routes name")
-	fmt.Fprintln(w, "(directories, templates, inventories), and reports every problem with its")
-	fmt.Fprintln(w, "file, line and key. Exits 0 when FILE is valid, 1 when it is not.")
+	fmt.Fprint(w, `Usage: filemux check --config FILE
+
+Validates FILE as serve --config would, opening what its routes name
+(directories, templates, inventories), and reports every problem with its
+file, line and key. Exits 0 when FILE is valid, 1 when it is not.
+`)
 }
 
 func runCheck(_ context.Context, args []string) status {

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 // parseCommand parses a subcommand's flags and checks the number of its
@@ -78,4 +81,47 @@ func displayName(local, stdio string) string {
 		return stdio
 	}
 	return local
+}
+
+// localFor is get's LOCAL: its second argument, or else the name that
+// name derives from the remote file.
+func localFor(pos []string, name func() (string, error)) (string, error) {
+	if len(pos) == 2 {
+		return pos[1], nil
+	}
+	return name()
+}
+
+// remoteFor is put's remote file: file as arg named it, with local's base
+// name appended when it ends in /, which standard input (-) cannot fill.
+func remoteFor(file, local, arg string) (string, error) {
+	switch {
+	case !strings.HasSuffix(file, "/"):
+		return file, nil
+	case local == "-":
+		return file, fmt.Errorf("%s names a directory: give the file name to upload standard input as", arg)
+	}
+	return file + filepath.Base(local), nil
+}
+
+// transferCommand is get or put, on every protocol: its name, its
+// direction and how many positional arguments it takes.
+type transferCommand struct {
+	name        string
+	download    bool
+	least, most int
+}
+
+var (
+	getCommand = transferCommand{name: "get", download: true, least: 1, most: 2} // REMOTE [LOCAL]
+	putCommand = transferCommand{name: "put", least: 2, most: 2}                 // LOCAL REMOTE
+)
+
+// parse makes the command's flag set, with usage and the flags register
+// adds for the direction, and parses args; see parseCommand.
+func (c transferCommand) parse(args []string, usage func(io.Writer), register func(*flag.FlagSet, bool)) (*flag.FlagSet, []string, status, bool) {
+	fs := newFlagSet(c.name, usage, os.Stderr)
+	register(fs, c.download)
+	pos, st, ok := parseCommand(fs, args, c.least, c.most)
+	return fs, pos, st, ok
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/filemux/filemux/client"
@@ -17,15 +16,30 @@ type sftpURL struct {
 	scheme, user, addr, file string
 }
 
-// isSFTP reports whether a get or put command line names an sftp:// URL,
-// which sends it to the SFTP client.
-func isSFTP(args []string) bool {
-	for _, a := range args {
-		if len(a) >= 7 && strings.EqualFold(a[:7], "sftp://") {
-			return true
+// byScheme is get or put: ssh for a command line that names an sftp:// or
+// scp:// URL, tftp for any other.
+func byScheme(tftp func(context.Context, []string) status, ssh func(context.Context, []string, sshScheme) status) func(context.Context, []string) status {
+	return func(ctx context.Context, args []string) status {
+		if sc, ok := sshSchemeOf(args); ok {
+			return ssh(ctx, args, sc)
+		}
+		return tftp(ctx, args)
+	}
+}
+
+// sshSchemeOf returns the scheme of the sftp:// or scp:// URL a get or put
+// command line names, which sends it to that scheme's client; sftp:// wins
+// when both stand in it.
+func sshSchemeOf(args []string) (sshScheme, bool) {
+	for _, sc := range []sshScheme{sftpScheme, scpScheme} {
+		prefix := sc.name + "://"
+		for _, a := range args {
+			if len(a) >= len(prefix) && strings.EqualFold(a[:len(prefix)], prefix) {
+				return sc, true
+			}
 		}
 	}
-	return false
+	return sshScheme{}, false
 }
 
 // parseSSHURL parses a URL of scheme (sftp or scp).
@@ -41,14 +55,11 @@ func parseSSHURL(s, scheme string) (sftpURL, error) {
 	if _, set := u.User.Password(); set {
 		return sftpURL{}, fmt.Errorf("bad URL %q: no password in the URL, use --password-file", s)
 	}
-	port := u.Port()
-	if port == "" {
-		port = strconv.Itoa(client.DefaultSSHPort)
+	addr, err := hostPort(u, client.DefaultSSHPort)
+	if err != nil {
+		return sftpURL{}, fmt.Errorf("bad URL %q: %w", s, err)
 	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return sftpURL{}, fmt.Errorf("bad URL %q: port %q is not 1..65535", s, port)
-	}
-	out := sftpURL{scheme: scheme, user: u.User.Username(), addr: net.JoinHostPort(u.Hostname(), port), file: u.Path}
+	out := sftpURL{scheme: scheme, user: u.User.Username(), addr: addr, file: u.Path}
 	if rest, ok := strings.CutPrefix(out.file, "/~/"); ok {
 		out.file = rest
 	}

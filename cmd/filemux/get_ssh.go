@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/filemux/filemux/client"
@@ -16,8 +14,7 @@ import (
 
 // sshClient is what get and put do with a client.SFTP or a client.SCP.
 type sshClient interface {
-	ReadTo(ctx context.Context, remote string, w io.Writer) (client.Result, error)
-	ReadFile(ctx context.Context, remote, name string) (client.Result, error)
+	downloader
 	WriteFrom(ctx context.Context, remote string, r io.Reader) (client.Result, error)
 	WriteFile(ctx context.Context, remote, name string) (client.Result, error)
 }
@@ -33,45 +30,37 @@ type resumer interface {
 type sshScheme struct {
 	name               string // "sftp" or "scp"
 	getUsage, putUsage func(io.Writer)
-	// client builds the client for u, reporting progress to progress.
-	client func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error)
+	// of turns the SFTP client the flags build into the scheme's.
+	of func(*client.SFTP) sshClient
 }
 
 var sftpScheme = sshScheme{name: "sftp", getUsage: getSFTPUsage, putUsage: putSFTPUsage,
-	client: func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error) {
-		c, err := f.client(u)
-		if err != nil {
-			return nil, err
-		}
-		c.Progress = progress
-		return c, nil
-	}}
+	of: func(c *client.SFTP) sshClient { return c }}
 
 var scpScheme = sshScheme{name: "scp", getUsage: getSCPUsage, putUsage: putSCPUsage,
-	client: func(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error) {
-		c, err := f.scpClient(u)
-		if err != nil {
-			return nil, err
-		}
-		c.Progress = progress
-		return c, nil
-	}}
+	of: func(c *client.SFTP) sshClient { return scpOf(c) }}
+
+// client builds the client for u, reporting progress to progress.
+func (sc sshScheme) client(f *sftpFlags, u sftpURL, progress func(client.Progress)) (sshClient, error) {
+	c, err := f.client(u)
+	if err != nil {
+		return nil, err
+	}
+	c.Progress = progress
+	return sc.of(c), nil
+}
 
 // runGetSSH is get with an sftp:// or scp:// URL.
 func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
 	var f sftpFlags
-	fs := newFlagSet("get", sc.getUsage, os.Stderr)
-	f.register(fs, true)
-	pos, st, ok := parseCommand(fs, args, 1, 2)
+	fs, pos, st, ok := getCommand.parse(args, sc.getUsage, f.register)
 	if !ok {
 		return st
 	}
 	u, err := parseSSHURL(pos[0], sc.name)
 	local := ""
-	if err == nil && len(pos) == 2 {
-		local = pos[1]
-	} else if err == nil {
-		local, err = u.localName()
+	if err == nil {
+		local, err = localFor(pos, u.localName)
 	}
 	m := newMeter(os.Stderr, path.Base(u.file), barWidth(f.quiet))
 	var c sshClient
@@ -82,16 +71,7 @@ func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
 		return usageError(fs, "get", err)
 	}
 	m.start = time.Now()
-	var res client.Result
-	if local == "-" {
-		out := bufio.NewWriterSize(os.Stdout, 256<<10)
-		res, err = c.ReadTo(ctx, u.file, out)
-		if ferr := out.Flush(); err == nil && ferr != nil {
-			err = fmt.Errorf("writing standard output: %w", ferr)
-		}
-	} else {
-		res, err = c.ReadFile(ctx, u.file, local)
-	}
+	res, err := fetch(ctx, c, u.file, local)
 	m.done()
 	return report(err, f.quiet, func() string {
 		return sftpSummary("got", u.String(), displayName(local, "(stdout)"), res.Bytes, m.start)
@@ -101,9 +81,7 @@ func runGetSSH(ctx context.Context, args []string, sc sshScheme) status {
 // runPutSSH is put with an sftp:// or scp:// URL.
 func runPutSSH(ctx context.Context, args []string, sc sshScheme) status {
 	var f sftpFlags
-	fs := newFlagSet("put", sc.putUsage, os.Stderr)
-	f.register(fs, false)
-	pos, st, ok := parseCommand(fs, args, 2, 2)
+	fs, pos, st, ok := putCommand.parse(args, sc.putUsage, f.register)
 	if !ok {
 		return st
 	}
@@ -112,11 +90,8 @@ func runPutSSH(ctx context.Context, args []string, sc sshScheme) status {
 	if err == nil && f.resume && local == "-" {
 		err = errors.New("--resume needs a LOCAL file, not standard input")
 	}
-	if err == nil && strings.HasSuffix(u.file, "/") {
-		if local == "-" {
-			err = fmt.Errorf("%s names a directory: give the file name to upload standard input as", pos[1])
-		}
-		u.file += path.Base(local)
+	if err == nil {
+		u.file, err = remoteFor(u.file, local, pos[1])
 	}
 	m := newMeter(os.Stderr, displayName(local, "(stdin)"), barWidth(f.quiet))
 	var c sshClient

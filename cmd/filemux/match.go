@@ -14,11 +14,13 @@ import (
 )
 
 func matchUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: filemux match --config FILE NAME...")
-	fmt.Fprintln(w, "\nShows, for each NAME, the route of FILE it goes to, its captures and its")
-	fmt.Fprintln(w, "handler, as a client asking for NAME would get them (like atftpd's")
-	fmt.Fprintln(w, "--pcre-test). A route's match must match the whole cleaned name. Exits 3")
-	fmt.Fprintln(w, "when a NAME matches no route, 1 when FILE is invalid.")
+	fmt.Fprint(w, `Usage: filemux match --config FILE NAME...
+
+Shows, for each NAME, the route of FILE it goes to, its captures and its
+handler, as a client asking for NAME would get them (like atftpd's
+--pcre-test). A route's match must match the whole cleaned name. Exits 3
+when a NAME matches no route, 1 when FILE is invalid.
+`)
 }
 
 func runMatch(_ context.Context, args []string) status {

@@ -5,41 +5,31 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/filemux/filemux/client"
 )
 
 func putUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: filemux put [flags] LOCAL|- tftp://HOST[:PORT]/PATH[;mode=netascii]")
-	fmt.Fprintln(w, "\nUploads LOCAL (- reads standard input) as PATH; a PATH ending in / gets")
-	fmt.Fprintln(w, "LOCAL's base name appended.")
-	fmt.Fprintln(w, "With an sftp:// URL: see 'filemux put -h - sftp://'.")
-	fmt.Fprintln(w, "With an scp:// URL (legacy SCP): see 'filemux put -h - scp://'.")
+	fmt.Fprint(w, `Usage: filemux put [flags] LOCAL|- tftp://HOST[:PORT]/PATH[;mode=netascii]
+
+Uploads LOCAL (- reads standard input) as PATH; a PATH ending in / gets
+LOCAL's base name appended.
+With an sftp:// URL: see 'filemux put -h - sftp://'.
+With an scp:// URL (legacy SCP): see 'filemux put -h - scp://'.
+`)
 }
 
-func runPut(ctx context.Context, args []string) status {
-	if isSFTP(args) {
-		return runPutSSH(ctx, args, sftpScheme)
-	}
-	if isSCP(args) {
-		return runPutSSH(ctx, args, scpScheme)
-	}
+// runPutTFTP is put with a tftp:// URL.
+func runPutTFTP(ctx context.Context, args []string) status {
 	var f transferFlags
-	fs := newFlagSet("put", putUsage, os.Stderr)
-	f.register(fs, false)
-	pos, st, ok := parseCommand(fs, args, 2, 2)
+	fs, pos, st, ok := putCommand.parse(args, putUsage, f.register)
 	if !ok {
 		return st
 	}
 	local := pos[0]
 	u, err := parseURL(pos[1])
-	if err == nil && strings.HasSuffix(u.file, "/") {
-		if local == "-" {
-			err = fmt.Errorf("%s names a directory: give the file name to upload standard input as", pos[1])
-		}
-		u.file += filepath.Base(local)
+	if err == nil {
+		u.file, err = remoteFor(u.file, local, pos[1])
 	}
 	c, cerr := f.client(u)
 	if err != nil || cerr != nil {

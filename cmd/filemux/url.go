@@ -36,14 +36,11 @@ func parseURL(s string) (tftpURL, error) {
 	case u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
 		return tftpURL{}, fmt.Errorf("bad URL %q: want tftp://HOST[:PORT]/FILE, without user, query or fragment", s)
 	}
-	port := u.Port()
-	if port == "" {
-		port = strconv.Itoa(client.DefaultPort)
+	addr, err := hostPort(u, client.DefaultPort)
+	if err != nil {
+		return tftpURL{}, fmt.Errorf("bad URL %q: %w", s, err)
 	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return tftpURL{}, fmt.Errorf("bad URL %q: port %q is not 1..65535", s, port)
-	}
-	out := tftpURL{addr: net.JoinHostPort(u.Hostname(), port)}
+	out := tftpURL{addr: addr}
 	escaped := u.EscapedPath()
 	if out.mode, escaped, err = splitMode(escaped); err != nil {
 		return tftpURL{}, fmt.Errorf("bad URL %q: %w", s, err)
@@ -91,4 +88,16 @@ func (u tftpURL) localName() (string, error) {
 		return "", errors.New("the URL names no file: give a LOCAL name")
 	}
 	return base, nil
+}
+
+// hostPort returns the host and port of u, with port def when u names none.
+func hostPort(u *url.URL, def int) (string, error) {
+	port := u.Port()
+	if port == "" {
+		port = strconv.Itoa(def)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return "", fmt.Errorf("port %q is not 1..65535", port)
+	}
+	return net.JoinHostPort(u.Hostname(), port), nil
 }

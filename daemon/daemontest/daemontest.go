@@ -64,21 +64,28 @@ func NewTFTP(t testing.TB, h behaviour.Handler, opts ...Option) *TFTPServer {
 
 // waitStarted waits until Serve has taken the socket, or returned an
 // error such as an invalid configuration.
-func (s *TFTPServer) waitStarted() error {
+func (s *TFTPServer) waitStarted() (err error) {
+	s.addr, err = waitStarted(s.TFTP.Addr, s.done, "the daemon did not start")
+	return err
+}
+
+// waitStarted polls addr until it is valid, the address Serve took, or
+// until Serve returns an error on done (which it puts back), or gives up
+// after startTimeout with the error late.
+func waitStarted(addr func() netip.AddrPort, done chan error, late string) (netip.AddrPort, error) {
 	deadline := time.Now().Add(startTimeout)
-	for !s.TFTP.Addr().IsValid() {
+	for !addr().IsValid() {
 		select {
-		case err := <-s.done:
-			s.done <- err
-			return err
+		case err := <-done:
+			done <- err
+			return netip.AddrPort{}, err
 		case <-time.After(time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return errors.New("the daemon did not start")
+			return netip.AddrPort{}, errors.New(late)
 		}
 	}
-	s.addr = s.TFTP.Addr()
-	return nil
+	return addr(), nil
 }
 
 // Addr returns the address and port the daemon listens on.

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon"
@@ -109,21 +108,9 @@ func sshTestKeys() (ssh.Signer, ed25519.PrivateKey, error) {
 	return host, client, err
 }
 
-func (s *SSHServer) waitStarted() error {
-	deadline := time.Now().Add(startTimeout)
-	for !s.SSH.Addr().IsValid() {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return err
-		case <-time.After(time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return errors.New("the SSH server did not start")
-		}
-	}
-	s.addr = s.SSH.Addr()
-	return nil
+func (s *SSHServer) waitStarted() (err error) {
+	s.addr, err = waitStarted(s.SSH.Addr, s.done, "the SSH server did not start")
+	return err
 }
 
 // writeFiles writes the client key and the known_hosts file into dir.

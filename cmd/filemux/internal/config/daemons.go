@@ -16,13 +16,9 @@ func (f *File) TFTPDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.T
 	if f.TFTP == nil {
 		return nil
 	}
-	t := f.TFTP
-	out := make([]*daemon.TFTP, len(t.Listen))
-	for i, addr := range t.Listen {
-		out[i] = &daemon.TFTP{ListenAddr: addr, Handler: h, Logger: logger}
-		f.copySettings(out[i], t)
-	}
-	return out
+	return daemons(f, f.TFTP.Listen, f.TFTP, func(addr string) *daemon.TFTP {
+		return &daemon.TFTP{ListenAddr: addr, Handler: h, Logger: logger}
+	})
 }
 
 // SSHDaemons returns one SSH server (SFTP and SCP) per sftp.listen
@@ -32,11 +28,18 @@ func (f *File) SSHDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.SS
 	if f.SFTP == nil {
 		return nil
 	}
-	s := f.SFTP
-	out := make([]*daemon.SSH, len(s.Listen))
-	for i, addr := range s.Listen {
-		out[i] = &daemon.SSH{ListenAddr: addr, Handler: h, Logger: logger}
-		f.copySettings(out[i], s)
+	return daemons(f, f.SFTP.Listen, f.SFTP, func(addr string) *daemon.SSH {
+		return &daemon.SSH{ListenAddr: addr, Handler: h, Logger: logger}
+	})
+}
+
+// daemons returns one daemon per listen address, made by newDaemon and
+// given the settings of section, the file's section it listens for.
+func daemons[D any](f *File, listen []string, section any, newDaemon func(addr string) *D) []*D {
+	out := make([]*D, len(listen))
+	for i, addr := range listen {
+		out[i] = newDaemon(addr)
+		f.copySettings(out[i], section)
 	}
 	return out
 }

@@ -1,10 +1,6 @@
 package config
 
-import (
-	"fmt"
-
-	"github.com/filemux/filemux/daemon"
-)
+import "github.com/filemux/filemux/daemon"
 
 // Startups bounds the SSH connections that have not authenticated yet,
 // as OpenSSH's MaxStartups: "start:rate:full" (past start, each new
@@ -15,12 +11,8 @@ type Startups struct{ daemon.SSHStartups }
 
 // UnmarshalText parses the limits with daemon.ParseSSHStartups.
 func (s *Startups) UnmarshalText(text []byte) error {
-	v, err := daemon.ParseSSHStartups(string(text))
-	if err != nil {
-		return fmt.Errorf("%q is not start:rate:full (such as 10:30:100, with start <= full and a rate of 0 to 100) or a number", text)
-	}
-	s.SSHStartups = v
-	return nil
+	return parseInto(&s.SSHStartups, daemon.ParseSSHStartups, text,
+		"start:rate:full (such as 10:30:100, with start <= full and a rate of 0 to 100) or a number")
 }
 
 // MarshalText returns the form start:rate:full.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding"
 	"fmt"
 	"io/fs"
 	"math"
@@ -193,11 +194,18 @@ type PortPolicy struct{ daemon.PortPolicy }
 
 // UnmarshalText parses the policy with daemon.ParsePortPolicy.
 func (p *PortPolicy) UnmarshalText(text []byte) error {
-	v, err := daemon.ParsePortPolicy(string(text))
+	return parseInto(&p.PortPolicy, daemon.ParsePortPolicy, text, "random, single or a range LO-HI")
+}
+
+// parseInto is the UnmarshalText of a value the daemon package parses:
+// parse's result goes into dst, and its error becomes what want says a
+// value looks like.
+func parseInto[T any](dst *T, parse func(string) (T, error), text []byte, want string) error {
+	v, err := parse(string(text))
 	if err != nil {
-		return fmt.Errorf("%q is not random, single or a range LO-HI", text)
+		return fmt.Errorf("%q is not %s", text, want)
 	}
-	p.PortPolicy = v
+	*dst = v
 	return nil
 }
 
@@ -263,25 +271,11 @@ type Interval time.Duration
 
 // UnmarshalText parses a duration as Duration does, or off.
 func (i *Interval) UnmarshalText(text []byte) error {
-	if string(text) == Off {
-		*i = daemon.Never
-		return nil
-	}
-	var d Duration
-	if err := d.UnmarshalText(text); err != nil {
-		return fmt.Errorf("%q is not a duration such as 1.5s, 500ms or 2m, or %s", text, Off)
-	}
-	*i = Interval(d)
-	return nil
+	return unmarshalOff[Interval, Duration](i, text, "a duration such as 1.5s, 500ms or 2m")
 }
 
 // MarshalText returns the duration as Duration writes it, or off.
-func (i Interval) MarshalText() ([]byte, error) {
-	if i < 0 {
-		return []byte(Off), nil
-	}
-	return Duration(i).MarshalText()
-}
+func (i Interval) MarshalText() ([]byte, error) { return marshalOff[Interval, Duration](i) }
 
 // Limit is a size, or off for no limit (a negative value in Go): a
 // memory route's max_file_size and max_total. 0 means the default.
@@ -289,22 +283,38 @@ type Limit Size
 
 // UnmarshalText parses a size as Size does, or off.
 func (l *Limit) UnmarshalText(text []byte) error {
-	if string(text) == Off {
-		*l = daemon.Never
-		return nil
-	}
-	var s Size
-	if err := s.UnmarshalText(text); err != nil {
-		return fmt.Errorf("%q is not a size such as 1468, 64K, 256MiB or 2G, or %s", text, Off)
-	}
-	*l = Limit(s)
-	return nil
+	return unmarshalOff[Limit, Size](l, text, "a size such as 1468, 64K, 256MiB or 2G")
 }
 
 // MarshalText returns the size as Size writes it, or off.
-func (l Limit) MarshalText() ([]byte, error) {
-	if l < 0 {
+func (l Limit) MarshalText() ([]byte, error) { return marshalOff[Limit, Size](l) }
+
+// unmarshalOff is the UnmarshalText of a value of type V, or off
+// (daemon.Never): Interval and Limit. want says what V takes.
+func unmarshalOff[T ~int64, V ~int64, PV interface {
+	*V
+	encoding.TextUnmarshaler
+}](dst *T, text []byte, want string) error {
+	if string(text) == Off {
+		*dst = daemon.Never
+		return nil
+	}
+	var v V
+	if err := PV(&v).UnmarshalText(text); err != nil {
+		return fmt.Errorf("%q is not %s, or %s", text, want, Off)
+	}
+	*dst = T(v)
+	return nil
+}
+
+// marshalOff is the MarshalText of unmarshalOff's values: off for a
+// negative one.
+func marshalOff[T ~int64, V interface {
+	~int64
+	encoding.TextMarshaler
+}](v T) ([]byte, error) {
+	if v < 0 {
 		return []byte(Off), nil
 	}
-	return Size(l).MarshalText()
+	return V(v).MarshalText()
 }
