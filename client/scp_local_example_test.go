@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/filemux/filemux/behaviour"
@@ -10,19 +11,27 @@ import (
 )
 
 // The local side of a download is the handler a registry picks by the
-// local name, as with the TFTP and SFTP clients; Open learns the size from
-// the server's file record.
+// local name, as with the TFTP and SFTP clients. It is opened only once the
+// server announced the file, with its size: a missing remote file leaves
+// it untouched.
 func ExampleSCP_ReadHandler() {
 	c, _, stop := exampleSCP()
 	defer stop()
-	backups := handlers.NewMemory()
 	var local registry.Registry
+	backups := handlers.NewMemory()
 	local.MustRegister(`backups/.*`, backups)
 
-	res, err := c.ReadHandler(context.Background(), "boot.cfg", "backups/router1.cfg", &local)
+	ctx := context.Background()
+	if _, err := c.ReadHandler(ctx, "boot.cfg", "backups/router1.cfg", &local); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err := c.ReadHandler(ctx, "missing.cfg", "backups/router2.cfg", &local)
 	b, _ := backups.Get("backups/router1.cfg")
-	fmt.Printf("%d %v %s", res.Bytes, err, b)
-	// Output: 17 <nil> hostname router1
+	fmt.Printf("%s%d file, not found: %v\n", b, backups.Len(), errors.Is(err, behaviour.ErrNotFound))
+	// Output:
+	// hostname router1
+	// 1 file, not found: true
 }
 
 // A handler that sets the size (as behaviour.Bytes and handlers.Memory do)

@@ -51,15 +51,7 @@ func scpViaRegistry(t *testing.T, c *client.SCP, root string, remote func(string
 	if err != nil || res.Bytes != int64(len(data)) || res.Protocol != behaviour.SCP {
 		t.Fatalf("ReadHandler = %+v, %v", res, err)
 	}
-	if got, ok := configs.Get("configs/r1.cfg"); !ok || sha(got) != sha(data) {
-		t.Fatalf("the matching handler holds %d bytes (ok %v)", len(got), ok)
-	}
-	if peers.peer.String() != c.Addr || !peers.local.IsValid() {
-		t.Errorf("Open saw peer %v and local %v, want %s", peers.peer, peers.local, c.Addr)
-	}
-	if other.Len() != 0 || configs.aborts != 0 || !configs.sizeKnown || configs.size != int64(len(data)) {
-		t.Fatalf("catch-all %d files, %d aborts, size %d (%v) at Open", other.Len(), configs.aborts, configs.size, configs.sizeKnown)
-	}
+	assertRegistryDownload(t, peers, other, c.Addr, data)
 	if _, err := c.WriteHandler(context.Background(), remote("back.bin"), "configs/r1.cfg", &reg); err != nil {
 		t.Fatal(err)
 	}
