@@ -44,8 +44,9 @@ func (s *SCP) ReadHandler(ctx context.Context, remote, localName string, h behav
 //
 // SCP announces the size before the data. A handler that knows it (it
 // calls t.SetSize in Prepare or Open) is sent as it is read and must hold
-// exactly that many bytes: fewer or more fail the transfer, before the
-// server is told the data is complete. Otherwise the handler is read to its
+// exactly that many bytes: fewer or more fail the transfer before the
+// server is told the data is complete (filemux's server then stores
+// nothing; OpenSSH's scp may keep what it received). Otherwise the handler is read to its
 // end into a spool first, as WriteFrom spools a reader of unknown size (see
 // SpoolLimit); a larger file fails with ErrTooLarge before the server hears
 // of it.
