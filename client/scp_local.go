@@ -101,7 +101,9 @@ func (s *SCP) send(ctx context.Context, x *scpSession, remote string, e *endpoin
 	if total, known := e.t.Size(); known {
 		return s.upload(x, remote, e, total, e.ended)
 	}
-	sp, err := s.spool(ctx, e)
+	// Reading the handler is activity: the idle watchdog must not close
+	// the connection while a slow handler is spooled.
+	sp, err := s.spool(ctx, &scpReader{r: e, m: &scpMeter{idle: x.idle}})
 	if err != nil {
 		return 0, err
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/filemux/filemux/behaviour"
@@ -117,6 +118,9 @@ func scpWriteFails(t *testing.T, c *client.SCP, remote func(string) string) {
 	if !errors.Is(err, behaviour.ErrDiskFull) || w.aborts != 1 || w.abortErr == nil || w.Len() != 0 {
 		t.Fatalf("err %v; Abort called %d times (with %v), %d files committed; want 1 and 0", err, w.aborts, w.abortErr, w.Len())
 	}
+	if strings.Count(err.Error(), "local side") != 1 {
+		t.Errorf("the error says local side other than once: %v", err)
+	}
 }
 
 // A handler holding more or fewer bytes than the size it set fails the
@@ -128,6 +132,9 @@ func scpWrongSize(t *testing.T, c *client.SCP, root string, remote func(string) 
 		_, err := c.WriteHandler(context.Background(), remote("wrong.bin"), "local", src)
 		if assertClass(t, err, client.ErrOther); src.aborts != aborts {
 			t.Fatalf("size %d of 10 bytes: err %v, %d aborts, want %d", size, err, src.aborts, aborts)
+		}
+		if strings.Count(err.Error(), "local side") != 1 {
+			t.Errorf("the error says local side other than once: %v", err)
 		}
 	}
 }
