@@ -78,7 +78,7 @@ type SCP struct {
 // file (ReadFile never commits one).
 func (s *SCP) ReadTo(ctx context.Context, remote string, w io.Writer) (Result, error) {
 	return s.run(ctx, behaviour.Read, remote, func(x *scpSession) (int64, error) {
-		return s.download(x, remote, func() (io.Writer, error) { return w, nil }, nil)
+		return s.download(x, remote, func(int64) (io.Writer, error) { return w, nil }, nil)
 	})
 }
 
@@ -93,21 +93,7 @@ func (s *SCP) ReadBytes(ctx context.Context, remote string) ([]byte, Result, err
 // was. The file gets mode 0644, or keeps that of the file it replaces,
 // whatever mode the server announces.
 func (s *SCP) ReadFile(ctx context.Context, remote, name string) (Result, error) {
-	e := newLocal(fileSink{path: name, sync: s.Fsync})
-	if err := e.prepare(ctx); err != nil {
-		return s.failed(behaviour.Read, remote, err)
-	}
-	return s.run(ctx, behaviour.Read, remote, func(x *scpSession) (int64, error) {
-		open := func() (io.Writer, error) {
-			if err := e.open(ctx); err != nil {
-				return nil, err
-			}
-			return e, nil
-		}
-		n, err := s.download(x, remote, open, e.commit)
-		e.finish(err)
-		return n, err
-	})
+	return s.readLocal(ctx, remote, newLocal(fileSink{path: name, sync: s.Fsync}))
 }
 
 // WriteFrom uploads r to remote, creating or truncating it, and returns the
@@ -126,7 +112,7 @@ func (s *SCP) WriteFrom(ctx context.Context, remote string, r io.Reader) (Result
 		r, total = sp, sp.Size()
 	}
 	return s.run(ctx, behaviour.Write, remote, func(x *scpSession) (int64, error) {
-		return s.upload(x, remote, r, total)
+		return s.upload(x, remote, r, total, nil)
 	})
 }
 

@@ -14,7 +14,7 @@ import (
 // it, the digest, the commit, then the final acknowledgement. The local
 // side is opened only once the server has announced an acceptable file, so
 // that a refusal leaves nothing behind.
-func (s *SCP) download(x *scpSession, remote string, open func() (io.Writer, error), commit func() error) (int64, error) {
+func (s *SCP) download(x *scpSession, remote string, open func(size int64) (io.Writer, error), commit func() error) (int64, error) {
 	if err := x.ack(); err != nil {
 		return 0, err
 	}
@@ -24,7 +24,7 @@ func (s *SCP) download(x *scpSession, remote string, open func() (io.Writer, err
 	}
 	var w io.Writer
 	if err == nil {
-		w, err = open()
+		w, err = open(f.Size)
 	}
 	if err == nil {
 		err = x.ack()

@@ -9,11 +9,11 @@ import (
 )
 
 // upload runs the source side of SCP for one file: the sink's go-ahead,
-// the C record with the size and base name, exactly total bytes of r, the
-// status byte, then the sink's acknowledgement, which says the file is
-// stored. A reader that fails or ends early leaves the sink waiting for
+// the C record with the size and base name, exactly total bytes of r,
+// done when set (the local side's ending), the status byte, then the
+// sink's acknowledgement, which says the file is stored. A reader that fails or ends early leaves the sink waiting for
 // bytes: closing the connection makes it discard the file.
-func (s *SCP) upload(x *scpSession, remote string, r io.Reader, total int64) (int64, error) {
+func (s *SCP) upload(x *scpSession, remote string, r io.Reader, total int64, done func() error) (int64, error) {
 	if err := readAck(x.r); err != nil {
 		return 0, err
 	}
@@ -30,6 +30,9 @@ func (s *SCP) upload(x *scpSession, remote string, r io.Reader, total int64) (in
 	n, err := io.CopyBuffer(x.w, &scpReader{r: io.LimitReader(r, total), m: m}, buf)
 	if err == nil && n < total {
 		err = localError{fmt.Errorf("client: the reader ended after %d of the %d bytes it announced", n, total)}
+	}
+	if err == nil && done != nil {
+		err = done()
 	}
 	if err == nil {
 		err = x.ack()

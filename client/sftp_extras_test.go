@@ -196,15 +196,7 @@ func TestSFTPHandlerViaRegistry(t *testing.T) {
 	if n, err := c.ReadHandler(context.Background(), "remote.bin", "configs/r1.cfg", &reg); err != nil || n.Bytes != int64(len(data)) {
 		t.Fatalf("ReadHandler = %d, %v", n.Bytes, err)
 	}
-	if got, ok := configs.Get("configs/r1.cfg"); !ok || sha(got) != sha(data) {
-		t.Fatalf("the matching handler holds %d bytes (ok %v)", len(got), ok)
-	}
-	if peers.peer.String() != c.Addr || !peers.local.IsValid() {
-		t.Errorf("Open saw peer %v and local %v, want %s", peers.peer, peers.local, c.Addr)
-	}
-	if other.Len() != 0 || configs.aborts != 0 || !configs.sizeKnown || configs.size != int64(len(data)) {
-		t.Fatalf("catch-all %d files, %d aborts, size %d (%v) at Open", other.Len(), configs.aborts, configs.size, configs.sizeKnown)
-	}
+	assertRegistryDownload(t, peers, other, c.Addr, data)
 	if _, err := c.WriteHandler(context.Background(), "back.bin", "configs/r1.cfg", &reg); err != nil {
 		t.Fatal(err)
 	}
@@ -282,6 +274,23 @@ func (p *panicky) Write(t *behaviour.Transfer, b []byte, last bool) error {
 func (p *panicky) Abort(t *behaviour.Transfer, err error) { p.recorder.Abort(t, err) }
 
 // peerRecorder records the addresses Open sees.
+// assertRegistryDownload checks that a download of data into
+// "configs/r1.cfg" through a registry reached peers alone, opened with the
+// size and the addresses of the server at addr, and was not aborted.
+func assertRegistryDownload(t *testing.T, peers *peerRecorder, other *handlers.Memory, addr string, data []byte) {
+	t.Helper()
+	configs := peers.recorder
+	if got, ok := configs.Get("configs/r1.cfg"); !ok || sha(got) != sha(data) {
+		t.Fatalf("the matching handler holds %d bytes (ok %v)", len(got), ok)
+	}
+	if peers.peer.String() != addr || !peers.local.IsValid() {
+		t.Errorf("Open saw peer %v and local %v, want %s", peers.peer, peers.local, addr)
+	}
+	if other.Len() != 0 || configs.aborts != 0 || !configs.sizeKnown || configs.size != int64(len(data)) {
+		t.Fatalf("catch-all %d files, %d aborts, size %d (%v) at Open", other.Len(), configs.aborts, configs.size, configs.sizeKnown)
+	}
+}
+
 type peerRecorder struct {
 	*recorder
 	peer, local netip.AddrPort

@@ -74,14 +74,19 @@ func newLocal(h behaviour.Handler) *endpoint {
 	return e
 }
 
-// newEndpoint builds the local side's Transfer: a download is written
-// locally (behaviour.Write), an upload read.
+// newEndpoint builds the local side's Transfer for SFTP.
 func (s *SFTP) newEndpoint(ctx context.Context, op behaviour.Access, l local) *endpoint {
+	return localEndpoint(ctx, behaviour.SFTP, s.User, op, l)
+}
+
+// localEndpoint builds the local side's Transfer of an SSH client: a
+// download is written locally (behaviour.Write), an upload read.
+func localEndpoint(ctx context.Context, p behaviour.Protocol, user string, op behaviour.Access, l local) *endpoint {
 	e := newLocal(l.h)
-	// A download creates or replaces the local file, whatever SFTP flags
-	// the server saw.
-	e.t = behaviour.Transfer{Protocol: behaviour.SFTP, Access: behaviour.Write, RequestedName: l.requested, Name: l.name,
-		Mode: behaviour.Octet, Flags: behaviour.FlagCreate | behaviour.FlagTruncate, User: s.User}
+	// A download creates or replaces the local file, whatever flags the
+	// server saw.
+	e.t = behaviour.Transfer{Protocol: p, Access: behaviour.Write, RequestedName: l.requested, Name: l.name,
+		Mode: behaviour.Octet, Flags: behaviour.FlagCreate | behaviour.FlagTruncate, User: user}
 	if op == behaviour.Write {
 		e.t.Access, e.t.Flags = behaviour.Read, 0
 		e.t.SetSize(l.size)
@@ -96,9 +101,15 @@ func (e *endpoint) prepare(ctx context.Context) error {
 
 // connected tells the handler where the transfer goes, as the TFTP client
 // does.
-func (e *endpoint) connected(x *session) {
-	e.t.Peer = addrPort(x.conn.RemoteAddr())
-	e.t.Local = addrPort(x.conn.LocalAddr())
+func (e *endpoint) connected(c addressed) {
+	e.t.Peer = addrPort(c.RemoteAddr())
+	e.t.Local = addrPort(c.LocalAddr())
+}
+
+// addressed is a connection's two ends, as *ssh.Client has them.
+type addressed interface {
+	RemoteAddr() net.Addr
+	LocalAddr() net.Addr
 }
 
 func addrPort(a net.Addr) netip.AddrPort {

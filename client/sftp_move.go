@@ -69,7 +69,7 @@ func (s *SFTP) get(ctx context.Context, remote string, l local, r byteRange) (in
 // file leaves nothing behind), copies with concurrent reads, checks the
 // digest and commits.
 func (s *SFTP) download(ctx context.Context, x *session, remote string, e *endpoint, r byteRange) (int64, error) {
-	e.connected(x)
+	e.connected(x.conn)
 	f, err := x.sftp.Open(remote)
 	if err != nil {
 		return 0, err
@@ -128,7 +128,7 @@ func (s *SFTP) put(ctx context.Context, remote string, l local, p placement) (in
 // leaves the remote file alone), and copies with concurrent writes.
 func (s *SFTP) upload(ctx context.Context, x *session, remote string, e *endpoint, p placement) (n int64, err error) {
 	defer func() { e.finish(err) }()
-	e.connected(x)
+	e.connected(x.conn)
 	if err := e.open(ctx); err != nil {
 		return 0, err
 	}

@@ -16,9 +16,11 @@ type localError struct{ err error }
 func (e localError) Error() string { return "local side: " + e.err.Error() }
 func (e localError) Unwrap() error { return e.err }
 
+// onLocalSide marks err as the local side's, once: the layers a local
+// failure passes through (driver, meter, spool) would mark it again.
 func onLocalSide(err error) error {
-	if err == nil {
-		return nil
+	if _, marked := err.(localError); err == nil || marked {
+		return err
 	}
 	return localError{err}
 }
