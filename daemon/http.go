@@ -1,0 +1,126 @@
+package daemon
+
+import (
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// HTTP serves files over HTTP through a behaviour.Handler, usually a
+// *registry.Registry: the routes that serve TFTP, SFTP and SCP serve
+// HTTP GET and HEAD too. Configure it with its exported fields before
+// serving; every field but Handler has a usable zero value. The fields
+// are read when serving starts and must not change afterwards.
+//
+// Every GET or HEAD becomes a *behaviour.Transfer with Protocol
+// behaviour.HTTP, Access behaviour.Read, the peer and local addresses and
+// Name = behaviour.CleanName of the request's path, percent-decoded once
+// by net/http (so "%252e%252e" names the file "%2e%2e", never ".."). After a
+// successful Open there is exactly one ending, as the behaviour.Handler
+// contract says: the body's last Read, or Abort when the client goes away,
+// the handler fails or the server shuts down.
+//
+// Responses: a file whose size Open set is sent with Content-Length,
+// any other chunked. A handler that offers random access
+// (behaviour.ReaderAt) and a known size gets single byte ranges (206,
+// 416, If-Range) and the conditional requests of net/http's ServeContent
+// (304 on If-None-Match or If-Modified-Since); its ETag and Last-Modified
+// come from behaviour.Stat when the handler has one. A HEAD opens the
+// file to learn its size and aborts it (Outcome OutcomeDeclined). A name
+// the handler does not find is 404, a refused one 403, a bad name 403, a
+// method other than GET and HEAD 405; any other failure is 500 with the
+// status text as the body, never the cause.
+//
+// Every handler call goes through the one driver the other servers use:
+// a panic is recovered, the transfer aborted, the response ended (500
+// when no header was sent, a cut connection otherwise), and the server
+// keeps serving.
+type HTTP struct {
+	// ListenAddr is the TCP address ListenAndServe listens on,
+	// "host:port". The empty string means ":80". Port 0 picks a free port,
+	// which Addr returns.
+	ListenAddr string
+	// Handler serves every request. Required.
+	Handler behaviour.Handler
+	// Logger receives the server's structured logs; nil discards them.
+	Logger *slog.Logger
+	// MaxNameLen bounds file names, in bytes. 0 means
+	// behaviour.DefaultMaxNameLen (4096).
+	MaxNameLen int
+
+	// ReadHeaderTimeout bounds the reading of a request's header, against
+	// clients that send it slowly (slowloris). 0 means
+	// DefaultHTTPReadHeaderTimeout; Never (any negative value) means none.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection that sends no new request
+	// for this long. 0 means DefaultHTTPIdleTimeout; Never means none.
+	IdleTimeout time.Duration
+
+	// OnRequest, when set, is called for every transfer before the
+	// handler's Open, with its statistics so far. An error refuses the
+	// transfer with the status of its code.
+	OnRequest func(Stats) error
+	// OnSuccess is called once for each transfer that succeeded.
+	OnSuccess func(Stats)
+	// OnFailure is called once for each transfer that did not succeed,
+	// including those OnRequest or Open refused and HEAD requests.
+	OnFailure func(Stats)
+	// OnRefuse, when set, is called for each request refused before a
+	// transfer starts: a method other than GET or HEAD, a bad name, a
+	// request while shutting down. It must return quickly; a panic in it
+	// is recovered and logged.
+	OnRefuse func(peer netip.AddrPort, err error)
+
+	run runs[*httpServer]
+}
+
+// Defaults of the HTTP fields, named as those of TFTP and SSH.
+const (
+	// DefaultHTTPReadHeaderTimeout is HTTP.ReadHeaderTimeout.
+	DefaultHTTPReadHeaderTimeout = 10 * time.Second
+	// DefaultHTTPIdleTimeout is HTTP.IdleTimeout.
+	DefaultHTTPIdleTimeout = 2 * time.Minute
+
+	defaultHTTPAddr = ":80"
+)
+
+// httpSettings are the HTTP fields with their defaults applied, fixed when
+// serving starts.
+type httpSettings struct {
+	handler    behaviour.Handler
+	log        *slog.Logger
+	names      behaviour.NamePolicy
+	readHeader time.Duration // 0: none
+	idle       time.Duration // 0: none
+	hooks
+}
+
+func (d *HTTP) validate() error {
+	c := checks{prefix: "daemon: HTTP."}
+	c.check(d.Handler == nil, "Handler is nil")
+	c.check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
+	return c.err()
+}
+
+func (d *HTTP) settings() (*httpSettings, error) {
+	s := &httpSettings{
+		handler:    d.Handler,
+		log:        d.Logger,
+		names:      behaviour.NamePolicy{MaxLen: d.MaxNameLen},
+		readHeader: orNone(d.ReadHeaderTimeout, DefaultHTTPReadHeaderTimeout),
+		idle:       orNone(d.IdleTimeout, DefaultHTTPIdleTimeout),
+		hooks:      hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// ListenAndServe listens on the TCP address d.ListenAddr (":80" when
+// empty) and serves until Shutdown or Close; see Serve.
+func (d *HTTP) ListenAndServe() error {
+	return listenAndServe(d.ListenAddr, defaultHTTPAddr, d.validate, listenTCP, d.Serve)
+}

@@ -1,0 +1,102 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+)
+
+// readerAt returns the handler's random-access reader, asked through the
+// driver.
+func (x *httpTransfer) readerAt() (io.ReaderAt, bool) {
+	var ra io.ReaderAt
+	var ok bool
+	_ = x.d.Call("ReaderAt", func() error { ra, ok = behaviour.ReaderAt(x.s.cfg.handler, &x.t); return nil })
+	return ra, ok && ra != nil
+}
+
+// stat describes the file through the handler's Stater, when it has one.
+func (x *httpTransfer) stat() (fs.FileInfo, bool) {
+	t := &behaviour.Transfer{Protocol: x.t.Protocol, Access: x.t.Access, RequestedName: x.t.RequestedName,
+		Name: x.t.Name, Mode: x.t.Mode, Peer: x.t.Peer, Local: x.t.Local, User: x.t.User}
+	t.SetContext(x.t.Context())
+	var fi fs.FileInfo
+	err := x.d.Call("Stat", func() (err error) { fi, err = behaviour.Stat(x.t.Context(), x.s.cfg.handler, t); return err })
+	return fi, err == nil && fi != nil
+}
+
+// serveContent serves a file with random access through net/http's
+// ServeContent, which answers ranges and conditional requests; the
+// validators come from the handler's stat. A response with a body ends
+// with the random-access ending, Read(t, nil); one without is aborted.
+func (x *httpTransfer) serveContent(w http.ResponseWriter, r *http.Request, ra io.ReaderAt, size int64) error {
+	var mtime time.Time
+	if fi, ok := x.stat(); ok && !fi.ModTime().IsZero() {
+		mtime = fi.ModTime()
+		w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, mtime.UnixNano(), size))
+	}
+	src := &httpSource{x: x, ra: ra}
+	cw := &httpCounter{ResponseWriter: w}
+	http.ServeContent(cw, r, "", mtime, io.NewSectionReader(src, 0, size))
+	switch {
+	case src.err != nil:
+		x.cutResponse = cw.status != 0
+		if cw.status == 0 {
+			httpError(w, src.err)
+		}
+		return src.err
+	case cw.err != nil:
+		x.cutResponse = true
+		return fmt.Errorf("%w: %v", errHTTPClientGone, cw.err)
+	case r.Method == http.MethodHead || (cw.status != http.StatusOK && cw.status != http.StatusPartialContent):
+		return errHTTPNoBody
+	}
+	return x.d.EndRead()
+}
+
+// httpSource is the handler's io.ReaderAt through the driver, counted; it
+// keeps the first failure, which ServeContent does not report.
+type httpSource struct {
+	x   *httpTransfer
+	ra  io.ReaderAt
+	err error
+}
+
+func (s *httpSource) ReadAt(p []byte, off int64) (int, error) {
+	n, err := s.x.d.ReadAt(s.ra, p, off)
+	s.x.bytes.Add(int64(n))
+	if err != nil && !errors.Is(err, io.EOF) && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// httpCounter records the status and the first write error of a response.
+type httpCounter struct {
+	http.ResponseWriter
+	status int
+	err    error
+}
+
+func (c *httpCounter) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *httpCounter) Write(p []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	n, err := c.ResponseWriter.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}

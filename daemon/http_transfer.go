@@ -1,0 +1,194 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/internal/drive"
+)
+
+// httpTransfer is one GET or HEAD, from Open to its single ending. Its
+// handler calls go through the driver, on the request's goroutine.
+type httpTransfer struct {
+	s      *httpServer
+	t      behaviour.Transfer
+	d      *drive.Driver
+	conn   net.Conn
+	start  time.Time
+	bytes  atomic.Int64
+	inCall atomic.Int32
+	cancel context.CancelFunc
+
+	// cutResponse says the response must be cut, not ended: the body
+	// went out in part. shut says a shutdown aborted the transfer.
+	cutResponse bool
+	shut        atomic.Bool
+
+	mu   sync.Mutex
+	done bool // finish ran
+}
+
+// Errors of HTTP transfers, for logs and hooks.
+var (
+	errHTTPMethod     = errors.New("method not allowed")
+	errHTTPClientGone = errors.New("http: client went away")
+	errHTTPShort      = errors.New("http: the handler ended before the size it set")
+)
+
+// ServeHTTP turns a request into a transfer through the handler.
+func (s *httpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	peer := httpAddr(r.RemoteAddr)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		s.refused(peer, errHTTPMethod)
+		return
+	}
+	x, err := s.newTransfer(r, peer)
+	if err != nil {
+		if errors.Is(err, errHTTPShutdown) {
+			w.Header().Set("Connection", "close")
+			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		} else {
+			httpError(w, err)
+		}
+		s.refused(peer, err)
+		return
+	}
+	defer x.cancel()
+	if err := x.open(); err != nil {
+		httpError(w, err)
+		return
+	}
+	x.finish(x.respond(w, r))
+	if x.cutResponse {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// newTransfer cleans the name of r and registers its transfer.
+func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort) (*httpTransfer, error) {
+	name, err := s.cfg.names.Clean(r.URL.Path)
+	if err != nil {
+		return nil, err
+	}
+	x := &httpTransfer{s: s, start: time.Now()}
+	x.conn, _ = r.Context().Value(connKey{}).(net.Conn)
+	x.t = behaviour.Transfer{
+		Protocol: behaviour.HTTP, Access: behaviour.Read, RequestedName: r.URL.Path, Name: name,
+		Mode: behaviour.Octet, Peer: peer, Local: httpLocal(r),
+	}
+	var ctx context.Context
+	ctx, x.cancel = context.WithCancel(r.Context())
+	x.t.SetContext(ctx)
+	x.d = drive.New(s.cfg.handler, &x.t, drive.Config{Panic: x.panicked, InCall: &x.inCall})
+	if err := s.track(x); err != nil {
+		x.cancel()
+		return nil, err
+	}
+	return x, nil
+}
+
+// open asks OnRequest and the handler's Open; a refusal is reported here.
+func (x *httpTransfer) open() error {
+	err := x.hookRequest()
+	if err == nil {
+		err = x.d.Open(x.t.Context())
+	}
+	if err != nil {
+		x.mu.Lock()
+		x.done = true
+		x.mu.Unlock()
+		x.s.untrack(x)
+		x.report(OutcomeRefused, err)
+	}
+	return err
+}
+
+// finish ends the transfer once: with a nil cause it succeeded; otherwise
+// Abort runs, unless the handler had its ending, and the failure is
+// reported.
+func (x *httpTransfer) finish(cause error) {
+	x.mu.Lock()
+	if x.done {
+		x.mu.Unlock()
+		return
+	}
+	x.done = true
+	if cause != nil {
+		x.d.Abort(cause)
+	}
+	x.mu.Unlock()
+	x.s.untrack(x)
+	x.report(x.outcome(cause), cause)
+}
+
+// cut aborts the transfer from a shutdown: the context is cancelled and
+// the connection closed, so that the request's goroutine fails and ends
+// the transfer.
+func (x *httpTransfer) cut() {
+	x.shut.Store(true)
+	x.cancel()
+	if x.conn != nil {
+		x.conn.Close()
+	}
+}
+
+// stuck reports a handler call that has not returned.
+func (x *httpTransfer) stuck() bool { return x.inCall.Load() > 0 }
+
+func (x *httpTransfer) panicked(what string, r any, stack []byte) {
+	x.s.cfg.log.Error("http handler panicked", "call", what, "peer", x.t.Peer,
+		"file", x.t.Name, "panic", fmt.Sprint(r), "stack", string(stack))
+}
+
+// httpAddr parses a request's RemoteAddr, unmapping IPv4-mapped addresses.
+func httpAddr(s string) netip.AddrPort {
+	ap, _ := netip.ParseAddrPort(s)
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// httpLocal returns the local address r arrived on.
+func httpLocal(r *http.Request) netip.AddrPort {
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return sshAddrOf(a)
+	}
+	return netip.AddrPort{}
+}
+
+// httpStatus is the status of a failure: its behaviour code mapped.
+func httpStatus(err error) int {
+	if errors.Is(err, errHTTPShutdown) {
+		return http.StatusServiceUnavailable
+	}
+	switch behaviour.Classify(err).Code {
+	case behaviour.CodeNotFound:
+		return http.StatusNotFound
+	case behaviour.CodeAccessViolation, behaviour.CodeNoSuchUser:
+		return http.StatusForbidden
+	case behaviour.CodeDiskFull:
+		return http.StatusInsufficientStorage
+	case behaviour.CodeFileExists:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// httpError answers a failure before any of the body: the peer message
+// for client errors, the status text alone for server errors.
+func httpError(w http.ResponseWriter, err error) {
+	code := httpStatus(err)
+	msg := http.StatusText(code)
+	if code < 500 {
+		msg = behaviour.Classify(err).PeerMessage()
+	}
+	http.Error(w, msg, code)
+}
