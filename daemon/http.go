@@ -10,11 +10,22 @@ import (
 
 // HTTP serves files over HTTP through a behaviour.Handler, usually a
 // *registry.Registry: the routes that serve TFTP, SFTP and SCP serve
-// HTTP GET and HEAD too. Configure it with its exported fields before
+// HTTP too. Configure it with its exported fields before
 // serving; every field but Handler has a usable zero value. The fields
 // are read when serving starts and must not change afterwards.
 //
-// Every GET or HEAD becomes a *behaviour.Transfer with Protocol
+// PUT and POST upload the body to the route (Access behaviour.Write,
+// flags create and truncate, the size from Content-Length when sent):
+// each piece of the body is a Write, the end of the body the last Write,
+// whose success commits the file and answers 201. Any failure, a client
+// that goes away mid-body included, aborts the upload before the answer.
+// An upload needs an authenticated user, by basic auth against
+// PasswordFile (bcrypt, htpasswd -B) or a bearer token from TokenFile,
+// unless AnonymousUploads allows its name; without one it is answered
+// 401 before Open and before any of the body is read. Wrong credentials
+// are 401 on every method; right ones set Transfer.User on reads too.
+//
+// Every request becomes a transfer; every GET or HEAD becomes a *behaviour.Transfer with Protocol
 // behaviour.HTTP, Access behaviour.Read, the peer and local addresses and
 // Name = behaviour.CleanName of the request's path, percent-decoded once
 // by net/http (so "%252e%252e" names the file "%2e%2e", never ".."). After a
@@ -30,8 +41,9 @@ import (
 // come from behaviour.Stat when the handler has one. A HEAD opens the
 // file to learn its size and aborts it (Outcome OutcomeDeclined). A name
 // the handler does not find is 404, a refused one 403, a bad name 403, a
-// method other than GET and HEAD 405; any other failure is 500 with the
-// status text as the body, never the cause.
+// method other than GET, HEAD, PUT and POST 405, disk full 507, an upload
+// over MaxSize 413; any other failure is 500 with the status text as the
+// body, never the cause. Client errors carry the error's peer message.
 //
 // Every handler call goes through the one driver the other servers use:
 // a panic is recovered, the transfer aborted, the response ended (500
@@ -49,6 +61,22 @@ type HTTP struct {
 	// MaxNameLen bounds file names, in bytes. 0 means
 	// behaviour.DefaultMaxNameLen (4096).
 	MaxNameLen int
+
+	// PasswordFile holds "user:bcrypt-hash" lines (htpasswd -B), for
+	// basic auth, parsed as SSH.PasswordFile is.
+	PasswordFile string
+	// TokenFile holds "user:token" lines, for bearer tokens
+	// (Authorization: Bearer TOKEN); a token has 16 characters or more.
+	TokenFile string
+	// AnonymousUploads, when set, reports the names an unauthenticated
+	// PUT or POST may write, for devices that cannot authenticate. Without
+	// it, every upload needs a user from PasswordFile or TokenFile. It is a
+	// first cut of a per-route opt-in.
+	AnonymousUploads func(name string) bool
+	// MaxSize bounds an upload in bytes: a larger Content-Length is refused
+	// with 413 before the data moves, a body that grows past it aborts the
+	// upload. 0 means no limit.
+	MaxSize int64
 
 	// ReadHeaderTimeout bounds the reading of a request's header, against
 	// clients that send it slowly (slowloris). 0 means
@@ -94,6 +122,9 @@ type httpSettings struct {
 	names      behaviour.NamePolicy
 	readHeader time.Duration // 0: none
 	idle       time.Duration // 0: none
+	auth       *httpAuth
+	anonymous  func(string) bool
+	maxSize    int64
 	hooks
 }
 
@@ -101,6 +132,7 @@ func (d *HTTP) validate() error {
 	c := checks{prefix: "daemon: HTTP."}
 	c.check(d.Handler == nil, "Handler is nil")
 	c.check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
+	c.check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
 	return c.err()
 }
 
@@ -111,11 +143,18 @@ func (d *HTTP) settings() (*httpSettings, error) {
 		names:      behaviour.NamePolicy{MaxLen: d.MaxNameLen},
 		readHeader: orNone(d.ReadHeaderTimeout, DefaultHTTPReadHeaderTimeout),
 		idle:       orNone(d.IdleTimeout, DefaultHTTPIdleTimeout),
+		anonymous:  d.AnonymousUploads,
+		maxSize:    d.MaxSize,
 		hooks:      hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	auth, err := d.loadAuth()
+	if err != nil {
+		return nil, err
+	}
+	s.auth = auth
 	return s, nil
 }
 

@@ -266,9 +266,9 @@ func TestHTTPFailureMidBodyCutsTheResponse(t *testing.T) {
 func TestHTTPMethods(t *testing.T) {
 	var rec httpRecorder
 	s := daemontest.NewHTTP(t, behaviour.Bytes([]byte("x")), rec.options)
-	resp, _ := httpGet(t, s, "PUT", "f")
-	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD" {
-		t.Errorf("PUT: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+	resp, _ := httpGet(t, s, "DELETE", "f")
+	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, PUT, POST" {
+		t.Errorf("DELETE: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()

@@ -40,26 +40,24 @@ type httpTransfer struct {
 var (
 	errHTTPMethod     = errors.New("method not allowed")
 	errHTTPClientGone = errors.New("http: client went away")
+	errHTTPTooLarge   = errors.New("http: upload larger than MaxSize")
 	errHTTPShort      = errors.New("http: the handler ended before the size it set")
 )
 
-// ServeHTTP turns a request into a transfer through the handler.
+// ServeHTTP turns a request into a transfer through the handler: GET and
+// HEAD read, PUT and POST write.
 func (s *httpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	peer := httpAddr(r.RemoteAddr)
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
+	access, ok := httpAccess(r.Method)
+	if !ok {
+		w.Header().Set("Allow", "GET, HEAD, PUT, POST")
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 		s.refused(peer, errHTTPMethod)
 		return
 	}
-	x, err := s.newTransfer(r, peer)
+	x, err := s.newTransfer(r, peer, access)
 	if err != nil {
-		if errors.Is(err, errHTTPShutdown) {
-			w.Header().Set("Connection", "close")
-			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
-		} else {
-			httpError(w, err)
-		}
+		s.refuse(w, err)
 		s.refused(peer, err)
 		return
 	}
@@ -68,23 +66,72 @@ func (s *httpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, err)
 		return
 	}
+	if access == behaviour.Write {
+		x.finish(x.receive(w, r))
+		return
+	}
 	x.finish(x.respond(w, r))
 	if x.cutResponse {
 		panic(http.ErrAbortHandler)
 	}
 }
 
-// newTransfer cleans the name of r and registers its transfer.
-func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort) (*httpTransfer, error) {
+// httpAccess is the access of a method: GET and HEAD read, PUT and POST
+// write; any other is refused.
+func httpAccess(method string) (behaviour.Access, bool) {
+	switch method {
+	case http.MethodGet, http.MethodHead:
+		return behaviour.Read, true
+	case http.MethodPut, http.MethodPost:
+		return behaviour.Write, true
+	}
+	return 0, false
+}
+
+// refuse answers a request refused before its transfer started.
+func (s *httpServer) refuse(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, errHTTPUnauthorized):
+		httpChallenge(w)
+	case errors.Is(err, errHTTPShutdown):
+		w.Header().Set("Connection", "close")
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+	case errors.Is(err, errHTTPTooLarge):
+		http.Error(w, http.StatusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge)
+	default:
+		httpError(w, err)
+	}
+}
+
+// newTransfer authenticates r, cleans its name and registers its
+// transfer. An upload needs a user unless AnonymousUploads allows the
+// name.
+func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort, access behaviour.Access) (*httpTransfer, error) {
+	user, err := s.cfg.auth.user(r)
+	if err != nil {
+		return nil, err
+	}
 	name, err := s.cfg.names.Clean(r.URL.Path)
 	if err != nil {
 		return nil, err
 	}
+	if access == behaviour.Write {
+		if user == "" && (s.cfg.anonymous == nil || !s.cfg.anonymous(name)) {
+			return nil, errHTTPUnauthorized
+		}
+		if s.cfg.maxSize > 0 && r.ContentLength > s.cfg.maxSize {
+			return nil, errHTTPTooLarge
+		}
+	}
 	x := &httpTransfer{s: s, start: time.Now()}
 	x.conn, _ = r.Context().Value(connKey{}).(net.Conn)
 	x.t = behaviour.Transfer{
-		Protocol: behaviour.HTTP, Access: behaviour.Read, RequestedName: r.URL.Path, Name: name,
-		Mode: behaviour.Octet, Peer: peer, Local: httpLocal(r),
+		Protocol: behaviour.HTTP, Access: access, RequestedName: r.URL.Path, Name: name,
+		Mode: behaviour.Octet, Peer: peer, Local: httpLocal(r), User: user,
+	}
+	if access == behaviour.Write {
+		x.t.Flags = behaviour.FlagCreate | behaviour.FlagTruncate
+		x.t.SetSize(r.ContentLength) // -1, unknown, when chunked
 	}
 	var ctx context.Context
 	ctx, x.cancel = context.WithCancel(r.Context())
@@ -175,6 +222,9 @@ func httpStatus(err error) int {
 	case behaviour.CodeAccessViolation, behaviour.CodeNoSuchUser:
 		return http.StatusForbidden
 	case behaviour.CodeDiskFull:
+		if errors.Is(err, errHTTPTooLarge) {
+			return http.StatusRequestEntityTooLarge
+		}
 		return http.StatusInsufficientStorage
 	case behaviour.CodeFileExists:
 		return http.StatusConflict

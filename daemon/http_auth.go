@@ -1,0 +1,107 @@
+package daemon
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/filemux/filemux/internal/sshkeys"
+)
+
+// httpAuth checks the credentials of a request: basic auth against bcrypt
+// hashes (an htpasswd -B file, parsed as SSH's PasswordFile is), bearer
+// tokens by their SHA-256.
+type httpAuth struct {
+	passwords *sshkeys.Passwords
+	tokens    map[[sha256.Size]byte]string // sha256(token) -> user
+}
+
+// errHTTPUnauthorized is the failure of a request whose credentials are
+// missing or wrong where they are needed: a 401.
+var errHTTPUnauthorized = errors.New("http: authentication required")
+
+// maxTokenFile bounds the size of a token file.
+const maxTokenFile = 4 << 20
+
+func (d *HTTP) loadAuth() (*httpAuth, error) {
+	a := &httpAuth{passwords: &sshkeys.Passwords{}, tokens: map[[sha256.Size]byte]string{}}
+	if d.PasswordFile != "" {
+		p, err := sshkeys.LoadPasswords(d.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: HTTP.PasswordFile: %w", err)
+		}
+		a.passwords = p
+	}
+	if d.TokenFile != "" {
+		if err := a.loadTokens(d.TokenFile); err != nil {
+			return nil, fmt.Errorf("daemon: HTTP.TokenFile: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// loadTokens reads lines of "user:token"; blank lines and # comments are
+// skipped.
+func (a *httpAuth) loadTokens(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Size() > maxTokenFile {
+		return fmt.Errorf("%s is larger than %d bytes", path, maxTokenFile)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		user, token, ok := strings.Cut(line, ":")
+		sum := sha256.Sum256([]byte(token))
+		switch {
+		case !ok || user == "" || len(token) < 16:
+			return fmt.Errorf(`line %d: want "user:token", a token of 16 characters or more`, n)
+		case a.tokens[sum] != "":
+			return fmt.Errorf("line %d: token listed twice", n)
+		}
+		a.tokens[sum] = user
+	}
+	return sc.Err()
+}
+
+// user returns the authenticated user of r: "" with a nil error when r
+// carries no credentials, errHTTPUnauthorized when they are wrong.
+func (a *httpAuth) user(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", nil
+	}
+	if user, pass, ok := r.BasicAuth(); ok {
+		if a.passwords.Check(user, []byte(pass)) {
+			return user, nil
+		}
+		return "", errHTTPUnauthorized
+	}
+	if scheme, token, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		if user := a.tokens[sha256.Sum256([]byte(strings.TrimSpace(token)))]; user != "" {
+			return user, nil
+		}
+	}
+	return "", errHTTPUnauthorized
+}
+
+// challenge answers 401 with the schemes the server accepts.
+func httpChallenge(w http.ResponseWriter) {
+	w.Header().Add("WWW-Authenticate", `Basic realm="filemux", charset="UTF-8"`)
+	w.Header().Add("WWW-Authenticate", `Bearer realm="filemux"`)
+	http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+}
