@@ -82,6 +82,17 @@ type HTTP struct {
 	// clients that send it slowly (slowloris). 0 means
 	// DefaultHTTPReadHeaderTimeout; Never (any negative value) means none.
 	ReadHeaderTimeout time.Duration
+	// DataTimeout fails a transfer whose body makes no progress for this
+	// long: an upload's client sending nothing, a download's client
+	// reading nothing. 0 means DefaultHTTPDataTimeout; Never means none.
+	DataTimeout time.Duration
+	// MaxConnections bounds the connections served at once; one over it
+	// is answered 503 and closed before its request is read. 0 means
+	// DefaultHTTPMaxConnections.
+	MaxConnections int
+	// MaxPerAddress bounds the connections from one client address, as
+	// MaxConnections does. 0 means DefaultHTTPMaxPerAddress.
+	MaxPerAddress int
 	// IdleTimeout closes a kept-alive connection that sends no new request
 	// for this long. 0 means DefaultHTTPIdleTimeout; Never means none.
 	IdleTimeout time.Duration
@@ -110,6 +121,12 @@ const (
 	DefaultHTTPReadHeaderTimeout = 10 * time.Second
 	// DefaultHTTPIdleTimeout is HTTP.IdleTimeout.
 	DefaultHTTPIdleTimeout = 2 * time.Minute
+	// DefaultHTTPDataTimeout is HTTP.DataTimeout.
+	DefaultHTTPDataTimeout = time.Minute
+	// DefaultHTTPMaxConnections is HTTP.MaxConnections.
+	DefaultHTTPMaxConnections = 1000
+	// DefaultHTTPMaxPerAddress is HTTP.MaxPerAddress.
+	DefaultHTTPMaxPerAddress = 100
 
 	defaultHTTPAddr = ":80"
 )
@@ -122,6 +139,9 @@ type httpSettings struct {
 	names      behaviour.NamePolicy
 	readHeader time.Duration // 0: none
 	idle       time.Duration // 0: none
+	data       time.Duration // 0: none
+	maxConns   int
+	maxPerAddr int
 	auth       *httpAuth
 	anonymous  func(string) bool
 	maxSize    int64
@@ -133,6 +153,8 @@ func (d *HTTP) validate() error {
 	c.check(d.Handler == nil, "Handler is nil")
 	c.check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
 	c.check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
+	c.check(d.MaxConnections < 0, "MaxConnections %d is negative", d.MaxConnections)
+	c.check(d.MaxPerAddress < 0, "MaxPerAddress %d is negative", d.MaxPerAddress)
 	return c.err()
 }
 
@@ -143,6 +165,9 @@ func (d *HTTP) settings() (*httpSettings, error) {
 		names:      behaviour.NamePolicy{MaxLen: d.MaxNameLen},
 		readHeader: orNone(d.ReadHeaderTimeout, DefaultHTTPReadHeaderTimeout),
 		idle:       orNone(d.IdleTimeout, DefaultHTTPIdleTimeout),
+		data:       orNone(d.DataTimeout, DefaultHTTPDataTimeout),
+		maxConns:   orDefault(d.MaxConnections, DefaultHTTPMaxConnections),
+		maxPerAddr: orDefault(d.MaxPerAddress, DefaultHTTPMaxPerAddress),
 		anonymous:  d.AnonymousUploads,
 		maxSize:    d.MaxSize,
 		hooks:      hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},

@@ -65,6 +65,7 @@ func (x *httpTransfer) copyBody(w http.ResponseWriter, size int64, known bool) e
 		}
 		if n > 0 {
 			wrote = true
+			x.writeSoon()
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				x.cutResponse = true
 				return x.writeFailed(werr)

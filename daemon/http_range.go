@@ -41,7 +41,7 @@ func (x *httpTransfer) serveContent(w http.ResponseWriter, r *http.Request, ra i
 		w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, mtime.UnixNano(), size))
 	}
 	src := &httpSource{x: x, ra: ra}
-	cw := &httpCounter{ResponseWriter: w}
+	cw := &httpCounter{ResponseWriter: w, before: x.writeSoon}
 	http.ServeContent(cw, r, "", mtime, io.NewSectionReader(src, 0, size))
 	switch {
 	case src.err != nil:
@@ -81,6 +81,7 @@ type httpCounter struct {
 	http.ResponseWriter
 	status int
 	err    error
+	before func() // before each write
 }
 
 func (c *httpCounter) WriteHeader(code int) {
@@ -94,6 +95,7 @@ func (c *httpCounter) Write(p []byte) (int, error) {
 	if c.status == 0 {
 		c.status = http.StatusOK
 	}
+	c.before()
 	n, err := c.ResponseWriter.Write(p)
 	if err != nil && c.err == nil {
 		c.err = err

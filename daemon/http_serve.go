@@ -85,7 +85,7 @@ func (s *httpServer) active() []Stats { return snapshots(&s.mu, s.live, (*httpTr
 
 // serve runs net/http's accept loop.
 func (s *httpServer) serve() error {
-	err := s.srv.Serve(s.ln)
+	err := s.srv.Serve(newHTTPLimiter(s.ln, s))
 	if s.isDraining() {
 		<-s.done
 		return ErrServerClosed

@@ -30,6 +30,7 @@ type httpTransfer struct {
 	// cutResponse says the response must be cut, not ended: the body
 	// went out in part. shut says a shutdown aborted the transfer.
 	cutResponse bool
+	rc          *http.ResponseController
 	shut        atomic.Bool
 
 	mu   sync.Mutex
@@ -62,6 +63,8 @@ func (s *httpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer x.cancel()
+	x.rc = http.NewResponseController(w)
+	defer x.clearDeadlines()
 	if err := x.open(); err != nil {
 		httpError(w, err)
 		return
@@ -241,4 +244,27 @@ func httpError(w http.ResponseWriter, err error) {
 		msg = behaviour.Classify(err).PeerMessage()
 	}
 	http.Error(w, msg, code)
+}
+
+// readSoon and writeSoon give the next body read or response write
+// DataTimeout to make progress.
+func (x *httpTransfer) readSoon() {
+	if d := x.s.cfg.data; d > 0 {
+		_ = x.rc.SetReadDeadline(time.Now().Add(d))
+	}
+}
+
+func (x *httpTransfer) writeSoon() {
+	if d := x.s.cfg.data; d > 0 {
+		_ = x.rc.SetWriteDeadline(time.Now().Add(d))
+	}
+}
+
+// clearDeadlines leaves the connection as net/http expects it for its
+// next request.
+func (x *httpTransfer) clearDeadlines() {
+	if x.s.cfg.data > 0 {
+		_ = x.rc.SetReadDeadline(time.Time{})
+		_ = x.rc.SetWriteDeadline(time.Time{})
+	}
 }

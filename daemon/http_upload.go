@@ -16,6 +16,7 @@ import (
 func (x *httpTransfer) receive(w http.ResponseWriter, r *http.Request) error {
 	buf := make([]byte, httpBufSize)
 	for {
+		x.readSoon()
 		n, rerr := fill(r.Body, buf)
 		if rerr != nil && rerr != io.EOF {
 			return x.uploadFailed(w, fmt.Errorf("%w: %v", errHTTPClientGone, rerr))
