@@ -62,6 +62,12 @@ type HTTP struct {
 	// behaviour.DefaultMaxNameLen (4096).
 	MaxNameLen int
 
+	// TLSCertFile and TLSKeyFile, when set (both or neither), make the
+	// server speak HTTPS: a PEM certificate chain and its private key,
+	// loaded when serving starts and again at ReloadTLS. HTTPS offers
+	// HTTP/2 and HTTP/1.1 (ALPN) and accepts TLS 1.2 and later.
+	TLSCertFile, TLSKeyFile string
+
 	// PasswordFile holds "user:bcrypt-hash" lines (htpasswd -B), for
 	// basic auth, parsed as SSH.PasswordFile is.
 	PasswordFile string
@@ -128,7 +134,8 @@ const (
 	// DefaultHTTPMaxPerAddress is HTTP.MaxPerAddress.
 	DefaultHTTPMaxPerAddress = 100
 
-	defaultHTTPAddr = ":80"
+	defaultHTTPAddr  = ":80"
+	defaultHTTPSAddr = ":443"
 )
 
 // httpSettings are the HTTP fields with their defaults applied, fixed when
@@ -142,6 +149,7 @@ type httpSettings struct {
 	data       time.Duration // 0: none
 	maxConns   int
 	maxPerAddr int
+	cert       *httpCert // nil: plain HTTP
 	auth       *httpAuth
 	anonymous  func(string) bool
 	maxSize    int64
@@ -153,6 +161,7 @@ func (d *HTTP) validate() error {
 	c.check(d.Handler == nil, "Handler is nil")
 	c.check(d.MaxNameLen < 0, "MaxNameLen %d is negative", d.MaxNameLen)
 	c.check(d.MaxSize < 0, "MaxSize %d is negative", d.MaxSize)
+	c.check((d.TLSCertFile == "") != (d.TLSKeyFile == ""), "TLSCertFile and TLSKeyFile go together")
 	c.check(d.MaxConnections < 0, "MaxConnections %d is negative", d.MaxConnections)
 	c.check(d.MaxPerAddress < 0, "MaxPerAddress %d is negative", d.MaxPerAddress)
 	return c.err()
@@ -180,11 +189,21 @@ func (d *HTTP) settings() (*httpSettings, error) {
 		return nil, err
 	}
 	s.auth = auth
+	if d.TLSCertFile != "" {
+		s.cert = &httpCert{certFile: d.TLSCertFile, keyFile: d.TLSKeyFile}
+		if err := s.cert.load(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
 // ListenAndServe listens on the TCP address d.ListenAddr (":80" when
-// empty) and serves until Shutdown or Close; see Serve.
+// empty, ":443" with TLS) and serves until Shutdown or Close; see Serve.
 func (d *HTTP) ListenAndServe() error {
-	return listenAndServe(d.ListenAddr, defaultHTTPAddr, d.validate, listenTCP, d.Serve)
+	fallback := defaultHTTPAddr
+	if d.TLSCertFile != "" {
+		fallback = defaultHTTPSAddr
+	}
+	return listenAndServe(d.ListenAddr, fallback, d.validate, listenTCP, d.Serve)
 }

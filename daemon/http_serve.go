@@ -49,6 +49,9 @@ func newHTTPServer(cfg *httpSettings, ln net.Listener) *httpServer {
 		ConnContext:       withConn,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 	}
+	if cfg.cert != nil {
+		s.srv.TLSConfig = cfg.cert.config()
+	}
 	return s
 }
 
@@ -85,7 +88,12 @@ func (s *httpServer) active() []Stats { return snapshots(&s.mu, s.live, (*httpTr
 
 // serve runs net/http's accept loop.
 func (s *httpServer) serve() error {
-	err := s.srv.Serve(newHTTPLimiter(s.ln, s))
+	var err error
+	if s.srv.TLSConfig != nil {
+		err = s.srv.ServeTLS(newHTTPLimiter(s.ln, s), "", "")
+	} else {
+		err = s.srv.Serve(newHTTPLimiter(s.ln, s))
+	}
 	if s.isDraining() {
 		<-s.done
 		return ErrServerClosed

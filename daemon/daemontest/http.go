@@ -57,10 +57,15 @@ func NewHTTP(t testing.TB, h behaviour.Handler, opts ...HTTPOption) *HTTPServer 
 // Addr returns the address and port the server listens on.
 func (s *HTTPServer) Addr() netip.AddrPort { return s.addr }
 
-// URL returns the http:// URL of the named file on the server. name is
-// used as it is: escape what must be escaped.
+// URL returns the http:// URL of the named file on the server, https://
+// when the server has TLSCertFile set. name is used as it is: escape what
+// must be escaped.
 func (s *HTTPServer) URL(name string) string {
-	return fmt.Sprintf("http://%s/%s", s.addr, name)
+	scheme := "http"
+	if s.HTTP.TLSCertFile != "" {
+		scheme = "https"
+	}
+	return fmt.Sprintf("%s://%s/%s", scheme, s.addr, name)
 }
 
 // Client returns an HTTP client for the server.
