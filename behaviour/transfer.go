@@ -34,7 +34,7 @@ const (
 // String returns "read" or "write".
 func (a Access) String() string { return enumName(a, "read", "write") }
 
-// Mode is the TFTP transfer mode. SFTP and SCP transfers are always Octet.
+// Mode is the TFTP transfer mode. SFTP, SCP and HTTP transfers are always Octet.
 type Mode uint8
 
 // The transfer modes of RFC 1350 that filemux serves (mail is obsolete and refused).
@@ -97,7 +97,8 @@ type Transfer struct {
 	// Peer is the remote address; Local the local address the request arrived on.
 	Peer  netip.AddrPort
 	Local netip.AddrPort
-	// User is the authenticated SSH user name; empty for TFTP.
+	// User is the authenticated SSH or HTTP user name; empty for TFTP and
+	// for HTTP requests without credentials.
 	User string
 	// Pattern is the pattern of the route that matched, and Params its named
 	// captures, set by the registry.

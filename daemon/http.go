@@ -25,7 +25,7 @@ import (
 // 401 before Open and before any of the body is read. Wrong credentials
 // are 401 on every method; right ones set Transfer.User on reads too.
 //
-// Every request becomes a transfer; every GET or HEAD becomes a *behaviour.Transfer with Protocol
+// Every GET or HEAD becomes a *behaviour.Transfer with Protocol
 // behaviour.HTTP, Access behaviour.Read, the peer and local addresses and
 // Name = behaviour.CleanName of the request's path, percent-decoded once
 // by net/http (so "%252e%252e" names the file "%2e%2e", never ".."). After a

@@ -395,3 +395,36 @@ func TestHTTPValidate(t *testing.T) {
 		t.Errorf("Serve without a handler: %v", err)
 	}
 }
+
+func TestHTTPServiceUnderRun(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon.HTTP{Handler: behaviour.Bytes([]byte("ok"))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- daemon.Run(ctx, time.Second, daemon.HTTPService(d, ln)) }()
+	url := "http://" + ln.Addr().String() + "/f"
+	var resp *http.Response
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if resp, err = http.Get(url); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "ok" {
+		t.Fatalf("GET: %q", body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v, want nil", err)
+	}
+	if _, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Get(url); err == nil {
+		t.Error("served after Run returned")
+	}
+}
