@@ -23,7 +23,8 @@ import (
 // PasswordFile (bcrypt, htpasswd -B) or a bearer token from TokenFile,
 // unless AnonymousUploads allows its name; without one it is answered
 // 401 before Open and before any of the body is read. Wrong credentials
-// are 401 on every method; right ones set Transfer.User on reads too.
+// are 401 on every method, and ban the address after BanThreshold of
+// them; right ones set Transfer.User on reads too.
 //
 // Every GET or HEAD becomes a *behaviour.Transfer with Protocol
 // behaviour.HTTP, Access behaviour.Read, the peer and local addresses and
@@ -74,6 +75,18 @@ type HTTP struct {
 	// TokenFile holds "user:token" lines, for bearer tokens
 	// (Authorization: Bearer TOKEN); a token has 16 characters or more.
 	TokenFile string
+	// BanThreshold is the number of failed logins (wrong passwords or
+	// tokens; missing credentials score nothing) from one address within
+	// BanWindow that ban it for BanDuration: its new connections are
+	// closed on arrival and its requests answered 403 without a password
+	// check, which bounds the bcrypt work a guesser can cause. 0 means
+	// DefaultHTTPBanThreshold; Never (any negative value) means no ban.
+	BanThreshold int
+	// BanWindow is how long a failed login counts. 0 means
+	// DefaultHTTPBanWindow.
+	BanWindow time.Duration
+	// BanDuration is how long a ban lasts. 0 means DefaultHTTPBanDuration.
+	BanDuration time.Duration
 	// AnonymousUploads, when set, reports the names an unauthenticated
 	// PUT or POST may write, for devices that cannot authenticate. Without
 	// it, every upload needs a user from PasswordFile or TokenFile. It is a
@@ -129,6 +142,12 @@ const (
 	DefaultHTTPIdleTimeout = 2 * time.Minute
 	// DefaultHTTPDataTimeout is HTTP.DataTimeout.
 	DefaultHTTPDataTimeout = time.Minute
+	// DefaultHTTPBanThreshold is HTTP.BanThreshold, as SSH's.
+	DefaultHTTPBanThreshold = DefaultSSHBanThreshold
+	// DefaultHTTPBanWindow is HTTP.BanWindow.
+	DefaultHTTPBanWindow = DefaultSSHBanWindow
+	// DefaultHTTPBanDuration is HTTP.BanDuration.
+	DefaultHTTPBanDuration = DefaultSSHBanDuration
 	// DefaultHTTPMaxConnections is HTTP.MaxConnections.
 	DefaultHTTPMaxConnections = 1000
 	// DefaultHTTPMaxPerAddress is HTTP.MaxPerAddress.
@@ -151,6 +170,7 @@ type httpSettings struct {
 	maxPerAddr int
 	cert       *httpCert // nil: plain HTTP
 	auth       *httpAuth
+	ban        sshGuardSettings // the ban fields only
 	anonymous  func(string) bool
 	maxSize    int64
 	hooks
@@ -178,8 +198,13 @@ func (d *HTTP) settings() (*httpSettings, error) {
 		maxConns:   orDefault(d.MaxConnections, DefaultHTTPMaxConnections),
 		maxPerAddr: orDefault(d.MaxPerAddress, DefaultHTTPMaxPerAddress),
 		anonymous:  d.AnonymousUploads,
-		maxSize:    d.MaxSize,
-		hooks:      hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},
+		ban: sshGuardSettings{
+			banThreshold: max(orDefault(d.BanThreshold, DefaultHTTPBanThreshold), 0),
+			banWindow:    orNone(d.BanWindow, DefaultHTTPBanWindow),
+			banFor:       orNone(d.BanDuration, DefaultHTTPBanDuration),
+		},
+		maxSize: d.MaxSize,
+		hooks:   hooks{d.OnRequest, d.OnSuccess, d.OnFailure, d.OnRefuse},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -25,6 +25,13 @@ type httpAuth struct {
 // missing or wrong where they are needed: a 401.
 var errHTTPUnauthorized = errors.New("http: authentication required")
 
+// errHTTPBadCredentials is the failure of credentials that do not check
+// out: a 401 that scores against the address (BanThreshold).
+var errHTTPBadCredentials = fmt.Errorf("%w: wrong credentials", errHTTPUnauthorized)
+
+// errHTTPBanned is the refusal of an address banned after failed logins.
+var errHTTPBanned = errors.New("banned after failed logins")
+
 // maxTokenFile bounds the size of a token file.
 const maxTokenFile = 4 << 20
 
@@ -89,14 +96,14 @@ func (a *httpAuth) user(r *http.Request) (string, error) {
 		if a.passwords.Check(user, []byte(pass)) {
 			return user, nil
 		}
-		return "", errHTTPUnauthorized
+		return "", errHTTPBadCredentials
 	}
 	if scheme, token, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		if user := a.tokens[sha256.Sum256([]byte(strings.TrimSpace(token)))]; user != "" {
 			return user, nil
 		}
 	}
-	return "", errHTTPUnauthorized
+	return "", errHTTPBadCredentials
 }
 
 // challenge answers 401 with the schemes the server accepts.

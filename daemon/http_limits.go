@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // Reasons of connections refused over the limits, for OnRefuse.
@@ -43,6 +44,11 @@ func (l *httpLimiter) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		addr := sshAddrOf(c.RemoteAddr())
+		if l.s.defender.isBanned(addr.Addr(), time.Now()) {
+			l.s.refused(addr, errHTTPBanned)
+			c.Close()
+			continue
+		}
 		if err := l.admit(addr.Addr()); err != nil {
 			l.s.cfg.log.Debug("http connection refused", "peer", addr, "reason", err)
 			l.s.refused(addr, err)

@@ -18,6 +18,8 @@ type httpServer struct {
 	srv  *http.Server
 	ctx  context.Context // parent of every transfer's context
 	stop context.CancelFunc
+	// defender bans addresses after failed logins, as SSH's does.
+	defender *sshDefender
 
 	serving[*httpTransfer]
 }
@@ -41,6 +43,7 @@ func (d *HTTP) Serve(ln net.Listener) error {
 func newHTTPServer(cfg *httpSettings, ln net.Listener) *httpServer {
 	s := &httpServer{cfg: cfg, ln: ln, addr: sshAddrOf(ln.Addr()), serving: newServing[*httpTransfer]()}
 	s.ctx, s.stop = context.WithCancel(context.Background())
+	s.defender = newSSHDefender(cfg.ban.banThreshold, cfg.ban.banWindow, cfg.ban.banFor)
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: cfg.readHeader,

@@ -56,7 +56,16 @@ func (s *httpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refused(peer, errHTTPMethod)
 		return
 	}
+	if s.defender.isBanned(peer.Addr(), time.Now()) {
+		w.Header().Set("Connection", "close")
+		http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
+		s.refused(peer, errHTTPBanned)
+		return
+	}
 	x, err := s.newTransfer(r, peer, access)
+	if errors.Is(err, errHTTPBadCredentials) && s.defender.fail(peer.Addr(), time.Now()) {
+		s.cfg.log.Warn("http address banned", "peer", peer, "for", s.cfg.ban.banFor)
+	}
 	if err != nil {
 		s.refuse(w, err)
 		s.refused(peer, err)

@@ -240,3 +240,42 @@ func TestCurlAndWgetHTTPPut(t *testing.T) {
 		t.Errorf("wget PUT: sha256 %s, want %s", sshSum(got), sshSum(data))
 	}
 }
+
+func TestHTTPBanAfterFailedLogins(t *testing.T) {
+	s, m, rec := httpUploadServer(t, func(d *daemon.HTTP) { d.BanThreshold = 3 })
+	good := func(r *http.Request) { r.SetBasicAuth("alice", httpTestPassword) }
+	bad := func(r *http.Request) { r.SetBasicAuth("alice", "guess") }
+	for range 5 { // missing credentials score nothing
+		if resp := httpPut(t, s, "PUT", "f", []byte("x"), nil); resp.StatusCode != 401 {
+			t.Fatalf("no credentials: %d", resp.StatusCode)
+		}
+	}
+	if resp := httpPut(t, s, "PUT", "f", []byte("x"), good); resp.StatusCode != 201 {
+		t.Fatalf("before the ban: %d, want 201", resp.StatusCode)
+	}
+	for range 3 {
+		if resp := httpPut(t, s, "PUT", "g", []byte("x"), bad); resp.StatusCode != 401 {
+			t.Fatalf("wrong password: %d", resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("PUT", s.URL("g"), strings.NewReader("x"))
+	good(req)
+	if resp, err := s.Client().Do(req); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("banned: %d, want 403 or a closed connection", resp.StatusCode)
+		}
+	}
+	if _, ok := m.Get("g"); ok {
+		t.Error("a banned address uploaded")
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	found := false
+	for _, err := range rec.refused {
+		found = found || strings.Contains(err.Error(), "banned")
+	}
+	if !found {
+		t.Errorf("no ban among the refusals %v", rec.refused)
+	}
+}
