@@ -14,6 +14,28 @@ import (
 // serving; every field but Handler has a usable zero value. The fields
 // are read when serving starts and must not change afterwards.
 //
+// Every GET or HEAD becomes a *behaviour.Transfer with Protocol
+// behaviour.HTTP, Access behaviour.Read, the peer and local addresses and
+// Name = behaviour.CleanName of the request's path, percent-decoded once
+// by net/http (so "%252e%252e" names the file "%2e%2e", never ".."), and
+// RequestedName = the path as sent, still escaped (so that logs never
+// carry decoded control characters). After a
+// successful Open there is exactly one ending, as the behaviour.Handler
+// contract says: the body's last Read, or Abort when the client goes away,
+// the handler fails or the server shuts down.
+//
+// Responses: a file whose size Open set is sent with Content-Length,
+// any other chunked. A handler that offers random access
+// (behaviour.ReaderAt) and a known size gets byte ranges (206, a
+// multipart/byteranges body for several, 416, If-Range) and the conditional requests of net/http's ServeContent
+// (304 on If-None-Match or If-Modified-Since); its ETag and Last-Modified
+// come from behaviour.Stat when the handler has one. A HEAD opens the
+// file to learn its size and aborts it (Outcome OutcomeDeclined). A name
+// the handler does not find is 404, a refused one 403, a bad name 403, a
+// method other than GET, HEAD, PUT and POST 405, disk full 507, an upload
+// over MaxSize 413; any other failure is 500 with the status text as the
+// body, never the cause. Client errors carry the error's peer message.
+//
 // PUT and POST upload the body to the route (Access behaviour.Write,
 // flags create and truncate, the size from Content-Length when sent):
 // each piece of the body is a Write, the end of the body the last Write,
@@ -26,33 +48,13 @@ import (
 // are 401 on every method, and ban the address after BanThreshold of
 // them; right ones set Transfer.User on reads too.
 //
-// Every GET or HEAD becomes a *behaviour.Transfer with Protocol
-// behaviour.HTTP, Access behaviour.Read, the peer and local addresses and
-// Name = behaviour.CleanName of the request's path, percent-decoded once
-// by net/http (so "%252e%252e" names the file "%2e%2e", never ".."). After a
-// successful Open there is exactly one ending, as the behaviour.Handler
-// contract says: the body's last Read, or Abort when the client goes away,
-// the handler fails or the server shuts down.
-//
-// Responses: a file whose size Open set is sent with Content-Length,
-// any other chunked. A handler that offers random access
-// (behaviour.ReaderAt) and a known size gets single byte ranges (206,
-// 416, If-Range) and the conditional requests of net/http's ServeContent
-// (304 on If-None-Match or If-Modified-Since); its ETag and Last-Modified
-// come from behaviour.Stat when the handler has one. A HEAD opens the
-// file to learn its size and aborts it (Outcome OutcomeDeclined). A name
-// the handler does not find is 404, a refused one 403, a bad name 403, a
-// method other than GET, HEAD, PUT and POST 405, disk full 507, an upload
-// over MaxSize 413; any other failure is 500 with the status text as the
-// body, never the cause. Client errors carry the error's peer message.
-//
 // Every handler call goes through the one driver the other servers use:
 // a panic is recovered, the transfer aborted, the response ended (500
 // when no header was sent, a cut connection otherwise), and the server
 // keeps serving.
 type HTTP struct {
 	// ListenAddr is the TCP address ListenAndServe listens on,
-	// "host:port". The empty string means ":80". Port 0 picks a free port,
+	// "host:port". The empty string means ":80", ":443" with TLS. Port 0 picks a free port,
 	// which Addr returns.
 	ListenAddr string
 	// Handler serves every request. Required.

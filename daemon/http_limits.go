@@ -59,10 +59,10 @@ func (l *httpLimiter) Accept() (net.Conn, error) {
 	}
 }
 
-// refuseConn tells a connection over the limits and closes it; the write
-// cannot block the accept loop for long, since the answer fits the
-// socket's buffer.
+// refuseConn tells a connection over the limits and closes it, within a
+// second whatever the client does.
 func refuseConn(c net.Conn) {
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = c.Write([]byte(httpBusy))
 	c.Close()
 }

@@ -428,3 +428,63 @@ func TestHTTPServiceUnderRun(t *testing.T) {
 		t.Error("served after Run returned")
 	}
 }
+
+// panicking panics in Read after its first bytes.
+type panicking struct {
+	behaviour.Base
+	reads   int
+	aborted chan error
+}
+
+func (p *panicking) Read(_ *behaviour.Transfer, b []byte) (int, error) {
+	if p.reads++; p.reads > 1 {
+		panic("handler bug")
+	}
+	return copy(b, bytes.Repeat([]byte("y"), len(b))), nil
+}
+
+func (p *panicking) Abort(_ *behaviour.Transfer, err error) { p.aborted <- err }
+
+func TestHTTPPanicMidBody(t *testing.T) {
+	h := &panicking{aborted: make(chan error, 1)}
+	var rec httpRecorder
+	s := daemontest.NewHTTP(t, h, rec.options)
+	resp, err := s.Client().Get(s.URL("f"))
+	if err == nil {
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err == nil {
+		t.Error("a panic mid-body read as a complete body")
+	}
+	select {
+	case <-h.aborted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Abort never ran")
+	}
+	if st := rec.last(t, 1); st.Outcome != daemon.OutcomeFailed {
+		t.Errorf("outcome %v, want failed", st.Outcome)
+	}
+	// The server keeps serving.
+	if resp, _ := httpGet(t, s, "HEAD", "f"); resp.StatusCode != 200 {
+		t.Errorf("after the panic: %d", resp.StatusCode)
+	}
+}
+
+func TestHTTPIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	ln.Close()
+	var got behaviour.Transfer
+	h := behaviour.ReadFunc(func(_ context.Context, t *behaviour.Transfer) (io.Reader, error) {
+		got = *t
+		return strings.NewReader("six"), nil
+	})
+	s := daemontest.NewHTTP(t, h, func(d *daemon.HTTP) { d.ListenAddr = "[::1]:0" })
+	resp, body := httpGet(t, s, "GET", "f")
+	if resp.StatusCode != 200 || string(body) != "six" || got.Peer.Addr().String() != "::1" || got.Local != s.Addr() {
+		t.Errorf("%d %q, peer %v local %v", resp.StatusCode, body, got.Peer, got.Local)
+	}
+}

@@ -138,7 +138,7 @@ func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort, access be
 	x := &httpTransfer{s: s, start: time.Now()}
 	x.conn, _ = r.Context().Value(connKey{}).(net.Conn)
 	x.t = behaviour.Transfer{
-		Protocol: behaviour.HTTP, Access: access, RequestedName: r.URL.Path, Name: name,
+		Protocol: behaviour.HTTP, Access: access, RequestedName: r.URL.EscapedPath(), Name: name,
 		Mode: behaviour.Octet, Peer: peer, Local: httpLocal(r), User: user,
 	}
 	if access == behaviour.Write {

@@ -279,3 +279,46 @@ func TestHTTPBanAfterFailedLogins(t *testing.T) {
 		t.Errorf("no ban among the refusals %v", rec.refused)
 	}
 }
+
+func TestHTTPActiveDuringUpload(t *testing.T) {
+	s, m, rec := httpUploadServer(t)
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("PUT", s.URL("slow"), pr)
+	req.SetBasicAuth("alice", httpTestPassword)
+	done := make(chan int, 1)
+	go func() {
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	_, _ = pw.Write(make([]byte, 40000))
+	var a []daemon.Stats
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if a = s.HTTP.Active(); len(a) == 1 && a[0].Bytes > 0 {
+			break
+		}
+	}
+	if len(a) != 1 || a[0].User != "alice" || a[0].Access != behaviour.Write || a[0].Bytes == 0 {
+		t.Errorf("Active %+v", a)
+	}
+	if _, ok := m.Get("slow"); ok {
+		t.Error("visible before the commit")
+	}
+	pw.Close()
+	if code := <-done; code != 201 {
+		t.Fatalf("PUT: %d", code)
+	}
+	if got, _ := m.Get("slow"); len(got) != 40000 {
+		t.Errorf("stored %d bytes", len(got))
+	}
+	if st := rec.last(t, 1); st.Bytes != 40000 || st.Outcome != daemon.OutcomeSuccess {
+		t.Errorf("stats %+v", st)
+	}
+	if a := s.HTTP.Active(); len(a) != 0 {
+		t.Errorf("Active after the end: %+v", a)
+	}
+}
