@@ -29,7 +29,8 @@ import (
 // (behaviour.ReaderAt) and a known size gets byte ranges (206, a
 // multipart/byteranges body for several, 416, If-Range) and the conditional requests of net/http's ServeContent
 // (304 on If-None-Match or If-Modified-Since); its ETag and Last-Modified
-// come from behaviour.Stat when the handler has one. A HEAD opens the
+// come from behaviour.Stat when the handler has one, and with them any
+// handler gets If-None-Match and If-Modified-Since answered 304. A HEAD opens the
 // file to learn its size and aborts it (Outcome OutcomeDeclined). A name
 // the handler does not find is 404, a refused one 403, a bad name 403, a
 // method other than GET, HEAD, PUT and POST 405, disk full 507, an upload

@@ -27,6 +27,10 @@ func (x *httpTransfer) respond(w http.ResponseWriter, r *http.Request) error {
 		return x.serveContent(w, r, ra, size)
 	}
 	w.Header().Set("Accept-Ranges", "none")
+	if x.notModified(w, r, size, known) {
+		w.WriteHeader(http.StatusNotModified)
+		return errHTTPNoBody
+	}
 	if known {
 		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -35,11 +36,7 @@ func (x *httpTransfer) stat() (fs.FileInfo, bool) {
 // validators come from the handler's stat. A response with a body ends
 // with the random-access ending, Read(t, nil); one without is aborted.
 func (x *httpTransfer) serveContent(w http.ResponseWriter, r *http.Request, ra io.ReaderAt, size int64) error {
-	var mtime time.Time
-	if fi, ok := x.stat(); ok && !fi.ModTime().IsZero() {
-		mtime = fi.ModTime()
-		w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, mtime.UnixNano(), size))
-	}
+	mtime := x.validators(w, size, true)
 	src := &httpSource{x: x, ra: ra}
 	cw := &httpCounter{ResponseWriter: w, before: x.writeSoon}
 	http.ServeContent(cw, r, "", mtime, io.NewSectionReader(src, 0, size))
@@ -57,6 +54,48 @@ func (x *httpTransfer) serveContent(w http.ResponseWriter, r *http.Request, ra i
 		return errHTTPNoBody
 	}
 	return x.d.EndRead()
+}
+
+// validators sets ETag and Last-Modified from the handler's stat, when it
+// has one with a modification time, and returns that time (zero when
+// none). Without a size the ETag is left out: it would not tell two
+// versions of the same time apart.
+func (x *httpTransfer) validators(w http.ResponseWriter, size int64, known bool) time.Time {
+	fi, ok := x.stat()
+	if !ok || fi.ModTime().IsZero() {
+		return time.Time{}
+	}
+	mtime := fi.ModTime()
+	if known {
+		w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, mtime.UnixNano(), size))
+	}
+	w.Header().Set("Last-Modified", mtime.UTC().Format(http.TimeFormat))
+	return mtime
+}
+
+// notModified sets the validators of a sequential file and reports
+// whether a GET or HEAD's If-None-Match or If-Modified-Since makes the
+// answer 304, as ServeContent decides for random access.
+func (x *httpTransfer) notModified(w http.ResponseWriter, r *http.Request, size int64, known bool) bool {
+	mtime := x.validators(w, size, known)
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		etag := w.Header().Get("ETag")
+		return etag != "" && etagMatch(inm, etag)
+	}
+	ims, err := http.ParseTime(r.Header.Get("If-Modified-Since"))
+	return err == nil && !mtime.IsZero() && !mtime.Truncate(time.Second).After(ims)
+}
+
+// etagMatch reports whether the If-None-Match list matches etag, by the
+// weak comparison RFC 9110 asks for it.
+func etagMatch(list, etag string) bool {
+	for tag := range strings.SplitSeq(list, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == strings.TrimPrefix(etag, "W/") {
+			return true
+		}
+	}
+	return false
 }
 
 // httpSource is the handler's io.ReaderAt through the driver, counted; it

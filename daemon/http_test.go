@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -486,5 +488,39 @@ func TestHTTPIPv6(t *testing.T) {
 	resp, body := httpGet(t, s, "GET", "f")
 	if resp.StatusCode != 200 || string(body) != "six" || got.Peer.Addr().String() != "::1" || got.Local != s.Addr() {
 		t.Errorf("%d %q, peer %v local %v", resp.StatusCode, body, got.Peer, got.Local)
+	}
+}
+
+// statSequential is a sequential handler with a stat.
+type statSequential struct {
+	behaviour.Handler
+	mtime time.Time
+}
+
+func (s statSequential) Stat(context.Context, *behaviour.Transfer) (fs.FileInfo, error) {
+	return fstest.MapFS{"f": {Data: []byte("hello"), ModTime: s.mtime}}.Stat("f")
+}
+
+func TestHTTPConditionalSequential(t *testing.T) {
+	mtime := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	s := daemontest.NewHTTP(t, statSequential{httpSequential([]byte("hello"), 5), mtime})
+	resp, body := httpGet(t, s, "GET", "f")
+	etag, lm := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	if resp.StatusCode != 200 || string(body) != "hello" || etag == "" || lm != mtime.Format(http.TimeFormat) {
+		t.Fatalf("GET: %d %q, ETag %q, Last-Modified %q", resp.StatusCode, body, etag, lm)
+	}
+	for _, hdr := range [][]string{
+		{"If-None-Match", etag}, {"If-None-Match", `"x", W/` + etag}, {"If-Modified-Since", lm},
+	} {
+		if resp, body := httpGet(t, s, "GET", "f", hdr...); resp.StatusCode != 304 || len(body) != 0 {
+			t.Errorf("%v: %d %q, want 304", hdr, resp.StatusCode, body)
+		}
+	}
+	for _, hdr := range [][]string{
+		{"If-None-Match", `"other"`}, {"If-Modified-Since", mtime.Add(-time.Hour).Format(http.TimeFormat)},
+	} {
+		if resp, body := httpGet(t, s, "GET", "f", hdr...); resp.StatusCode != 200 || string(body) != "hello" {
+			t.Errorf("%v: %d %q, want 200", hdr, resp.StatusCode, body)
+		}
 	}
 }
