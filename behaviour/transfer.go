@@ -13,10 +13,11 @@ const (
 	TFTP Protocol = iota + 1
 	SFTP
 	SCP
+	HTTP
 )
 
-// String returns "tftp", "sftp" or "scp".
-func (p Protocol) String() string { return enumName(p, "tftp", "sftp", "scp") }
+// String returns "tftp", "sftp", "scp" or "http".
+func (p Protocol) String() string { return enumName(p, "tftp", "sftp", "scp", "http") }
 
 // Access says which way the data of a transfer flows, seen from the side
 // whose Handler is called: Read means the handler produces the file, Write
