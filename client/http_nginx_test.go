@@ -12,6 +12,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/handlers"
 	"github.com/filemux/filemux/internal/peers"
 )
 
@@ -91,6 +92,26 @@ func TestHTTPNginx(t *testing.T) {
 		}
 		if res.Bytes != int64(len(data)-123_456) || peers.SHA256File(dst) != sum {
 			t.Errorf("resumed %d bytes, sha256 %s", res.Bytes, peers.SHA256File(dst))
+		}
+	})
+
+	t.Run("Handlers", func(t *testing.T) {
+		mem := handlers.NewMemory()
+		up := &client.HTTP{URL: n.URL, User: n.User, Password: n.Password}
+		mem.Put("local/cfg", []byte("hostname r1\n"))
+		if _, err := up.WriteHandler(ctx, "upload/r1.cfg", "local/cfg", mem); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := up.ReadHandler(ctx, "upload/r1.cfg", "local/back", mem); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := mem.Get("local/back"); string(b) != "hostname r1\n" {
+			t.Errorf("round trip through nginx: %q", b)
+		}
+		_, err := up.ReadHandler(ctx, "upload/none", "local/none", mem)
+		wantClass(t, err, behaviour.ErrNotFound)
+		if _, ok := mem.Get("local/none"); ok {
+			t.Error("a 404 created the local file")
 		}
 	})
 
