@@ -47,6 +47,10 @@ type HTTP struct {
 	// whole transfer (ErrTimeout).
 	ConnectTimeout  time.Duration
 	TransferTimeout time.Duration
+	// IdleTimeout, when positive, fails a transfer with ErrTimeout when no
+	// data has moved for this long, the answer's headers included, as
+	// happens when a server stalls. 0 means no limit.
+	IdleTimeout time.Duration
 	// MaxSize refuses a download larger than this many bytes: a larger
 	// Content-Length fails before the local side is opened, a body that
 	// grows past it fails at once (ErrTooLarge), and nothing is committed.
@@ -206,6 +210,21 @@ func (c *HTTP) transferContext(ctx context.Context) (context.Context, context.Ca
 	}
 	cause := fmt.Errorf("%w: the transfer took longer than %v", ErrTimeout, c.TransferTimeout)
 	return context.WithTimeoutCause(ctx, c.TransferTimeout, cause)
+}
+
+// watchIdle returns ctx ended with ErrTimeout when the watchdog is not
+// kicked for IdleTimeout, and the function that releases both.
+func (c *HTTP) watchIdle(ctx context.Context) (context.Context, *watchdog, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	if c.IdleTimeout <= 0 {
+		return ctx, nil, func() { cancel(nil) }
+	}
+	w := &watchdog{d: c.IdleTimeout}
+	w.t = time.AfterFunc(w.d, func() {
+		w.fired.Store(true)
+		cancel(fmt.Errorf("%w: no data moved for %v", ErrTimeout, w.d))
+	})
+	return ctx, w, func() { w.stop(); cancel(nil) }
 }
 
 // authorize adds the credentials to req.

@@ -69,10 +69,12 @@ func (c *HTTP) get(ctx context.Context, remote string, l local, r byteRange) (in
 	}
 	ctx, cancel := c.transferContext(ctx)
 	defer cancel()
+	ctx, idle, stop := c.watchIdle(ctx)
+	defer stop()
 	resp, err := c.do(ctx, http.MethodGet, remote, e, nil, func(req *http.Request) { setRange(req, r) })
 	var n int64
 	if err == nil {
-		n, err = c.download(ctx, remote, resp, e, l.h, r)
+		n, err = c.download(ctx, remote, resp, e, l.h, r, idle)
 		resp.Body.Close()
 		e.finish(err)
 	}
@@ -107,7 +109,7 @@ func setRange(req *http.Request, r byteRange) {
 // download copies the body of a successful answer into the local side,
 // opened only now, checks the digest and commits. h is the local side's
 // Handler, which a resumed download seeds the digest from.
-func (c *HTTP) download(ctx context.Context, remote string, resp *http.Response, e *endpoint, h behaviour.Handler, r byteRange) (int64, error) {
+func (c *HTTP) download(ctx context.Context, remote string, resp *http.Response, e *endpoint, h behaviour.Handler, r byteRange, idle *watchdog) (int64, error) {
 	total := resp.ContentLength
 	skip := int64(0)
 	if resp.StatusCode == http.StatusOK && r != wholeFile {
@@ -131,7 +133,7 @@ func (c *HTTP) download(ctx context.Context, remote string, resp *http.Response,
 	if _, err := io.CopyN(io.Discard, resp.Body, skip); err != nil {
 		return 0, fmt.Errorf("client: the server ended the file before offset %d: %w", skip, err)
 	}
-	m := &meter{progress: c.Progress, p: Progress{Access: behaviour.Read, Remote: remote, Total: total}, verify: newVerifier(c.Verify)}
+	m := &meter{progress: c.Progress, p: Progress{Access: behaviour.Read, Remote: remote, Total: total}, verify: newVerifier(c.Verify), idle: idle}
 	if err := seed(m.verify, h); err != nil {
 		return 0, err
 	}
@@ -160,6 +162,8 @@ func (c *HTTP) put(ctx context.Context, remote string, l local) (n int64, err er
 	}
 	ctx, cancel := c.transferContext(ctx)
 	defer cancel()
+	ctx, idle, stop := c.watchIdle(ctx)
+	defer stop()
 	if err := e.open(ctx); err != nil {
 		return 0, c.fail("write", remote, err)
 	}
@@ -167,7 +171,7 @@ func (c *HTTP) put(ctx context.Context, remote string, l local) (n int64, err er
 	if !known {
 		total = -1
 	}
-	m := &meter{progress: c.Progress, p: Progress{Access: behaviour.Write, Remote: remote, Total: total}}
+	m := &meter{progress: c.Progress, p: Progress{Access: behaviour.Write, Remote: remote, Total: total}, idle: idle}
 	m.report()
 	body := &requestBody{r: &meteredReader{r: e, m: m}, closed: make(chan struct{})}
 	// A ContentLength of 0 lets the transport probe the body for its end,

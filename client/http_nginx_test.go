@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/client"
@@ -193,5 +194,31 @@ func wantClass(t *testing.T, err, class error) {
 	var ce *client.Error
 	if !errors.As(err, &ce) || ce.Class != class || ce.Protocol != behaviour.HTTP {
 		t.Errorf("error %v, want an *client.Error of class %v", err, class)
+	}
+}
+
+// TestHTTPIdleTimeout: a server that accepts and never answers fails the
+// download with ErrTimeout after IdleTimeout.
+func TestHTTPIdleTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	start := time.Now()
+	_, _, err = (&client.HTTP{URL: "http://" + l.Addr().String(), IdleTimeout: 200 * time.Millisecond}).ReadBytes(context.Background(), "x")
+	wantClass(t, err, client.ErrTimeout)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("gave up after %v", d)
 	}
 }

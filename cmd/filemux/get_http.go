@@ -49,7 +49,7 @@ func (f *httpFlags) register(fs *flag.FlagSet, download bool) {
 	fs.StringVar(&f.tokenFile, "token-file", "", "send the bearer token in `FILE` (its first line)")
 	fs.StringVar(&f.caFile, "ca-file", "", "verify the HTTPS server with the CA certificates in `FILE` (PEM) instead of the system's")
 	fs.BoolVar(&f.insecure, "insecure", false, "accept any HTTPS certificate: anyone on the path can read and change the transfer")
-	fs.Var(&f.timeout, "timeout", "give up connecting after `T` (seconds, or a duration like 500ms; default 15s)")
+	fs.Var(&f.timeout, "timeout", "give up connecting after `T` (seconds, or a duration like 500ms; default 15s), and a transfer when no data moves for T")
 	fs.Var(&f.transferTimeout, "transfer-timeout", "give up when the whole transfer takes longer than `T` (default: no limit)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	if download {
@@ -98,7 +98,7 @@ func (u httpURL) localName() (string, error) {
 // client builds the HTTP client for u.
 func (f *httpFlags) client(u httpURL, progress func(client.Progress)) (*client.HTTP, error) {
 	c := &client.HTTP{URL: u.base, User: u.user, CAFile: f.caFile, InsecureSkipVerify: f.insecure,
-		ConnectTimeout: time.Duration(f.timeout), TransferTimeout: time.Duration(f.transferTimeout),
+		ConnectTimeout: time.Duration(f.timeout), IdleTimeout: time.Duration(f.timeout), TransferTimeout: time.Duration(f.transferTimeout),
 		MaxSize: int64(f.maxSize), Fsync: f.fsync, Progress: progress}
 	var err error
 	switch {
