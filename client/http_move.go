@@ -110,6 +110,9 @@ func setRange(req *http.Request, r byteRange) {
 // opened only now, checks the digest and commits. h is the local side's
 // Handler, which a resumed download seeds the digest from.
 func (c *HTTP) download(ctx context.Context, remote string, resp *http.Response, e *endpoint, h behaviour.Handler, r byteRange, idle *watchdog) (int64, error) {
+	if err := checkPartial(resp, r); err != nil {
+		return 0, err
+	}
 	total := resp.ContentLength
 	skip := int64(0)
 	if resp.StatusCode == http.StatusOK && r != wholeFile {
@@ -152,6 +155,20 @@ func (c *HTTP) download(ctx context.Context, remote string, resp *http.Response,
 		}
 	}
 	return n, e.commit()
+}
+
+// checkPartial fails a 206 whose Content-Range does not start where r
+// does, or an answer in several parts, which would corrupt the file.
+func checkPartial(resp *http.Response, r byteRange) error {
+	if resp.StatusCode != http.StatusPartialContent {
+		return nil
+	}
+	var first, last int64
+	cr := resp.Header.Get("Content-Range")
+	if _, err := fmt.Sscanf(cr, "bytes %d-%d/", &first, &last); err != nil || first != r.start {
+		return fmt.Errorf("%w: asked for bytes from %d, got Content-Range %q", ErrProtocol, r.start, cr)
+	}
+	return nil
 }
 
 // put uploads the local side l to remote.

@@ -166,6 +166,15 @@ func TestHTTPNginx(t *testing.T) {
 				t.Errorf("upload/%s holds %q (%v), want %q", name, b, err, want)
 			}
 		}
+		tok := &client.HTTP{URL: n.URL, Token: n.Token}
+		if _, err := tok.WriteBytes(ctx, "token/t.txt", []byte("bearer")); err != nil {
+			t.Errorf("PUT with the bearer token: %v", err)
+		}
+		if b, _, err := tok.ReadBytes(ctx, "token/t.txt"); err != nil || string(b) != "bearer" {
+			t.Errorf("GET with the bearer token: %q, %v", b, err)
+		}
+		_, err = (&client.HTTP{URL: n.URL, Token: "wrong"}).WriteBytes(ctx, "token/t.txt", []byte("x"))
+		wantClass(t, err, behaviour.ErrAccessViolation)
 		_, err = (&client.HTTP{URL: n.URL}).WriteBytes(ctx, "upload/anon", []byte("x"))
 		wantClass(t, err, behaviour.ErrAccessViolation)
 		_, err = (&client.HTTP{URL: n.URL, User: n.User, Password: "wrong"}).WriteBytes(ctx, "upload/anon", []byte("x"))

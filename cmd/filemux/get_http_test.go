@@ -47,6 +47,10 @@ func TestGetPutHTTPNginx(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(n.Root, "upload", "stdin.txt")); string(b) != "from stdin" {
 		t.Fatalf("put from stdin over https: %q", b)
 	}
+	tok := filepath.Join(work, "token")
+	writeFile(t, tok, []byte(n.Token+"\n"))
+	filemux(t, work, nil, "put", "--token-file", tok, "fw.bin", n.URL+"/token/fw.bin").expect(t, statusOK)
+	filemux(t, work, nil, "get", "--token-file", tok, "--sha256", sha(data), n.URL+"/token/fw.bin", "tok.bin").expect(t, statusOK)
 	writeFile(t, filepath.Join(work, "big.bin"), make([]byte, peers.NginxMaxBody+1))
 
 	for _, c := range []struct {
@@ -58,6 +62,8 @@ func TestGetPutHTTPNginx(t *testing.T) {
 		{"401", []string{"get", n.URL + "/private/x", "x"}, statusAccess},
 		{"403", []string{"get", n.URL + "/forbidden/x", "x"}, statusAccess},
 		{"put without login", []string{"put", "fw.bin", n.URL + "/upload/anon.bin"}, statusAccess},
+		{"put without token", []string{"put", "fw.bin", n.URL + "/token/anon.bin"}, statusAccess},
+		{"token and user", []string{"get", "--token-file", tok, "--password-file", pw, "http://u@" + hostPort + "/fw.bin", "x"}, statusUsage},
 		{"413", []string{"put", "--password-file", pw, "big.bin", "http://" + n.User + "@" + hostPort + "/upload/"}, statusDiskFull},
 		{"sha256", []string{"get", "--sha256", sha([]byte("other")), n.URL + "/fw.bin", "x"}, statusIntegrity},
 		{"max-size", []string{"get", "--max-size", "1K", n.URL + "/fw.bin", "x"}, statusTooLarge},

@@ -26,14 +26,16 @@ const ProgNginx = "nginx"
 
 // Nginx is a real nginx serving Root on loopback over HTTP and HTTPS, as a
 // foreground process of the test. Under Root, /upload/ takes PUT (and GET)
-// with basic authentication as User and Password, /private/ needs the same
-// login to GET, /forbidden/ answers 403, and bodies past MaxBody bytes are
-// refused with 413.
+// with basic authentication as User and Password, /token/ takes PUT and
+// GET with the bearer token Token, /private/ needs the basic login to GET,
+// /forbidden/ answers 403, and bodies past NginxMaxBody bytes are refused
+// with 413.
 type Nginx struct {
 	Root           string
 	URL, TLSURL    string // http://127.0.0.1:PORT and https://127.0.0.1:PORT
 	CAFile         string // the PEM certificate of the CA that signed the server's
 	User, Password string
+	Token          string
 	proc           *process
 }
 
@@ -48,8 +50,8 @@ func ServeNginx(t testing.TB) *Nginx {
 	Need(t, ProgNginx)
 	path, _ := Lookup(ProgNginx)
 	dir := t.TempDir()
-	n := &Nginx{Root: filepath.Join(dir, "root"), User: "fm", Password: "s3cret:pw", CAFile: filepath.Join(dir, "ca.pem")}
-	for _, d := range []string{"upload", "private", "forbidden"} {
+	n := &Nginx{Root: filepath.Join(dir, "root"), User: "fm", Password: "s3cret:pw", Token: "t0ken-4f9a", CAFile: filepath.Join(dir, "ca.pem")}
+	for _, d := range []string{"upload", "private", "forbidden", "token"} {
 		if err := os.MkdirAll(filepath.Join(n.Root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +66,7 @@ func ServeNginx(t testing.TB) *Nginx {
 	}
 	port, tlsPort := freeTCPPort(t), freeTCPPort(t)
 	conf := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(conf, []byte(nginxConf(dir, n.Root, port, tlsPort)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(nginxConf(dir, n.Root, n.Token, port, tlsPort)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p, err := startProcess(nil, path, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", conf)
@@ -84,7 +86,7 @@ func ServeNginx(t testing.TB) *Nginx {
 	return n
 }
 
-func nginxConf(dir, root string, port, tlsPort int) string {
+func nginxConf(dir, root, token string, port, tlsPort int) string {
 	user := ""
 	if os.Geteuid() == 0 {
 		// The workers must read t.TempDir(), which is private to root.
@@ -120,10 +122,14 @@ http {
 			auth_basic "filemux";
 			auth_basic_user_file %[2]s/htpasswd;
 		}
+		location /token/ {
+			if ($http_authorization != "Bearer %[7]s") { return 401; }
+			dav_methods PUT;
+		}
 		location /forbidden/ { deny all; }
 	}
 }
-`, user, dir, root, port, tlsPort, NginxMaxBody)
+`, user, dir, root, port, tlsPort, NginxMaxBody, token)
 }
 
 // freeTCPPort is a loopback TCP port nothing listened on a moment ago.
