@@ -19,6 +19,9 @@ import (
 type StatusError struct {
 	Code   int
 	Status string // as the server sent it, such as "404 Not Found"
+	// size is the file size a 416's Content-Range (bytes */SIZE) tells,
+	// or -1.
+	size int64
 }
 
 // Error says what the server answered.
@@ -171,6 +174,18 @@ func checkPartial(resp *http.Response, r byteRange) error {
 	return nil
 }
 
+// unsatisfiedSize is the size of the file a 416 answer names, or -1.
+func unsatisfiedSize(resp *http.Response) int64 {
+	var n int64
+	if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+		return -1
+	}
+	if _, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes */%d", &n); err != nil {
+		return -1
+	}
+	return n
+}
+
 // put uploads the local side l to remote.
 func (c *HTTP) put(ctx context.Context, remote string, l local) (n int64, err error) {
 	e := localEndpoint(ctx, behaviour.HTTP, c.User, behaviour.Write, l)
@@ -250,7 +265,7 @@ func (c *HTTP) do(ctx context.Context, method, remote string, e *endpoint, body 
 	}
 	if resp.StatusCode/100 != 2 {
 		resp.Body.Close()
-		return nil, &StatusError{Code: resp.StatusCode, Status: resp.Status}
+		return nil, &StatusError{Code: resp.StatusCode, Status: resp.Status, size: unsatisfiedSize(resp)}
 	}
 	return resp, nil
 }

@@ -94,6 +94,21 @@ func TestHTTPNginx(t *testing.T) {
 		if res.Bytes != int64(len(data)-123_456) || peers.SHA256File(dst) != sum {
 			t.Errorf("resumed %d bytes, sha256 %s", res.Bytes, peers.SHA256File(dst))
 		}
+		// Complete already: nginx answers 416 with the size.
+		if res, err := c.ResumeReadFile(ctx, "boot.bin", dst); err != nil || res.Bytes != 0 {
+			t.Errorf("resuming a complete file: %d bytes, %v", res.Bytes, err)
+		}
+		bad, _ := client.ParseChecksum(client.SHA256, peers.SHA256([]byte("other")))
+		if _, err := (&client.HTTP{URL: n.URL, Verify: bad}).ResumeReadFile(ctx, "boot.bin", dst); !errors.Is(err, client.ErrIntegrity) {
+			t.Errorf("resuming a complete file with a wrong digest: %v", err)
+		}
+		// Longer than the remote file: 416 with another size fails.
+		if err := os.WriteFile(dst, append(data, 'x'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ResumeReadFile(ctx, "boot.bin", dst); err == nil {
+			t.Error("resuming a local file longer than the remote one passed")
+		}
 	})
 
 	t.Run("Handlers", func(t *testing.T) {
@@ -185,6 +200,9 @@ func TestHTTPNginx(t *testing.T) {
 		wantClass(t, err, behaviour.ErrAccessViolation) // 405: no PUT outside /upload/
 	})
 }
+
+// HTTP has the method set of the other clients.
+var _ transferer = (*client.HTTP)(nil)
 
 // TestHTTPConnectionRefused needs no server: nothing listens on the port.
 func TestHTTPConnectionRefused(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 
 	"github.com/filemux/filemux/behaviour"
@@ -19,8 +20,10 @@ import (
 // the temporary file ahead of the rest, which replaces name once complete,
 // and Verify checks the whole file. A server that ignores the range
 // (200) sends the whole file, of which the bytes name holds are skipped.
-// Nothing checks that name's bytes are remote's: set Verify when that
-// matters. Result.Bytes is the number of bytes received now.
+// A name as long as remote, which the server answers with 416 and the
+// file's size, is complete: nothing moves and Verify checks name. Nothing
+// checks that name's bytes are remote's: set Verify when that matters.
+// Result.Bytes is the number of bytes received now.
 func (c *HTTP) ResumeReadFile(ctx context.Context, remote, name string) (Result, error) {
 	return c.measure(behaviour.Read, remote, func() (int64, error) {
 		fi, err := os.Stat(name)
@@ -34,8 +37,39 @@ func (c *HTTP) ResumeReadFile(ctx context.Context, remote, name string) (Result,
 			return 0, c.fail("read", remote, onLocalSide(err))
 		}
 		h := resumeSink{fileSink: fileSink{path: name, sync: c.Fsync}, have: fi.Size()}
-		return c.get(ctx, remote, local{name: name, requested: name, h: h}, byteRange{fi.Size(), -1})
+		n, err := c.get(ctx, remote, local{name: name, requested: name, h: h}, byteRange{fi.Size(), -1})
+		if complete(err, fi.Size()) {
+			return 0, c.checkLocal(remote, name)
+		}
+		return n, err
 	})
+}
+
+// complete reports whether err is the server's 416 for a file of the size
+// the local one already has: there was nothing left to fetch.
+func complete(err error, have int64) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Code == http.StatusRequestedRangeNotSatisfiable && se.size == have && have > 0
+}
+
+// checkLocal checks Verify against the local file name, already complete.
+func (c *HTTP) checkLocal(remote, name string) error {
+	v := newVerifier(c.Verify)
+	if v == nil {
+		return nil
+	}
+	f, err := os.Open(name)
+	if err == nil {
+		_, err = io.Copy(hashWriter{v}, f)
+		f.Close()
+	}
+	if err != nil {
+		return c.fail("read", remote, onLocalSide(err))
+	}
+	if err := v.check(); err != nil {
+		return c.fail("read", remote, err)
+	}
+	return nil
 }
 
 // resumeSink is fileSink with the first have bytes of the target copied
