@@ -154,6 +154,11 @@ func (c *HTTP) download(ctx context.Context, remote string, resp *http.Response,
 	}
 	if m.verify != nil {
 		if err := m.verify.check(); err != nil {
+			// The *IntegrityError alone: the behaviour.Error around it
+			// is for the TFTP server's ears and repeats its text.
+			if ie := (*IntegrityError)(nil); errors.As(err, &ie) {
+				return n, ie
+			}
 			return n, err
 		}
 	}

@@ -71,9 +71,11 @@ func TestGetPutHTTPNginx(t *testing.T) {
 		{"password in URL", []string{"get", "http://u:p@" + hostPort + "/fw.bin"}, statusUsage},
 		{"query", []string{"get", n.URL + "/fw.bin?x=1", "x"}, statusUsage},
 		{"resume to stdout", []string{"get", "--resume", n.URL + "/fw.bin", "-"}, statusUsage},
+		{"put --resume", []string{"put", "--resume", "fw.bin", n.URL + "/upload/r.bin"}, statusUsage},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			filemux(t, work, nil, c.args...).expect(t, c.want)
+			o := filemux(t, work, nil, c.args...).expect(t, c.want)
+			t.Log(o.stderr)
 			if _, err := os.Stat(filepath.Join(work, "x")); err == nil {
 				t.Error("a failed get left LOCAL behind")
 			}
