@@ -180,7 +180,9 @@ func (c *HTTP) target(remote string) (string, error) {
 
 // transport is a fresh transport per transfer, as the other clients use a
 // connection per transfer; without keep-alives, the connection closes with
-// the answer's body rather than idling in a transport nobody reuses.
+// the answer's body rather than idling in a transport nobody reuses. It
+// asks for no compression: a file moves byte for byte, and a server that
+// labels a .gz file Content-Encoding: gzip must not have it unpacked.
 func (c *HTTP) transport() (*http.Transport, error) {
 	// InsecureSkipVerify is the caller's named opt-in, off by default.
 	cfg := &tls.Config{InsecureSkipVerify: c.InsecureSkipVerify}
@@ -201,7 +203,7 @@ func (c *HTTP) transport() (*http.Transport, error) {
 	d := &net.Dialer{Timeout: timeout}
 	return &http.Transport{
 		Proxy: http.ProxyFromEnvironment, DialContext: d.DialContext, TLSClientConfig: cfg,
-		TLSHandshakeTimeout: timeout, DisableKeepAlives: true, ForceAttemptHTTP2: true,
+		TLSHandshakeTimeout: timeout, DisableKeepAlives: true, DisableCompression: true, ForceAttemptHTTP2: true,
 	}, nil
 }
 
