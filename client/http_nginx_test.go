@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -61,6 +62,20 @@ func TestHTTPNginx(t *testing.T) {
 		}
 		if _, _, err := (&client.HTTP{URL: n.TLSURL, InsecureSkipVerify: true}).ReadBytes(ctx, "boot.bin"); err != nil {
 			t.Errorf("InsecureSkipVerify: %v", err)
+		}
+	})
+
+	t.Run("Packed", func(t *testing.T) {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte("firmware"))
+		zw.Close()
+		if err := os.WriteFile(filepath.Join(n.Root, "packed", "fw.gz"), gz.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := (&client.HTTP{URL: n.URL}).ReadBytes(ctx, "packed/fw.gz")
+		if err != nil || !bytes.Equal(got, gz.Bytes()) {
+			t.Errorf("a .gz labelled Content-Encoding gzip: %q, %v; want the packed bytes", got, err)
 		}
 	})
 

@@ -28,7 +28,8 @@ const ProgNginx = "nginx"
 // foreground process of the test. Under Root, /upload/ takes PUT (and GET)
 // with basic authentication as User and Password, /token/ takes PUT and
 // GET with the bearer token Token, /private/ needs the basic login to GET,
-// /forbidden/ answers 403, and bodies past NginxMaxBody bytes are refused
+// /forbidden/ answers 403, /packed/ labels every file Content-Encoding:
+// gzip (as servers that mistake a .gz for a compressed answer do), and bodies past NginxMaxBody bytes are refused
 // with 413.
 type Nginx struct {
 	Root           string
@@ -51,7 +52,7 @@ func ServeNginx(t testing.TB) *Nginx {
 	path, _ := Lookup(ProgNginx)
 	dir := t.TempDir()
 	n := &Nginx{Root: filepath.Join(dir, "root"), User: "fm", Password: "s3cret:pw", Token: "t0ken-4f9a", CAFile: filepath.Join(dir, "ca.pem")}
-	for _, d := range []string{"upload", "private", "forbidden", "token"} {
+	for _, d := range []string{"upload", "private", "forbidden", "token", "packed"} {
 		if err := os.MkdirAll(filepath.Join(n.Root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -126,6 +127,7 @@ http {
 			if ($http_authorization != "Bearer %[7]s") { return 401; }
 			dav_methods PUT;
 		}
+		location /packed/ { add_header Content-Encoding gzip; }
 		location /forbidden/ { deny all; }
 	}
 }
