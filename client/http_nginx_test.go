@@ -79,6 +79,16 @@ func TestHTTPNginx(t *testing.T) {
 		}
 	})
 
+	t.Run("Redirects", func(t *testing.T) {
+		c := &client.HTTP{URL: n.URL, User: n.User, Password: n.Password}
+		if got, _, err := c.ReadBytes(ctx, "moved/boot.bin"); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("a redirect on the same origin: %d bytes, %v", len(got), err)
+		}
+		if _, _, err := c.ReadBytes(ctx, "away/boot.bin"); err == nil {
+			t.Error("a redirect to another origin was followed, with the credentials")
+		}
+	})
+
 	t.Run("ReadRange", func(t *testing.T) {
 		c := &client.HTTP{URL: n.URL}
 		for _, r := range [][2]int64{{1000, 5000}, {299_000, -1}, {0, 1}} {

@@ -29,7 +29,9 @@ const ProgNginx = "nginx"
 // with basic authentication as User and Password, /token/ takes PUT and
 // GET with the bearer token Token, /private/ needs the basic login to GET,
 // /forbidden/ answers 403, /packed/ labels every file Content-Encoding:
-// gzip (as servers that mistake a .gz for a compressed answer do), and bodies past NginxMaxBody bytes are refused
+// gzip (as servers that mistake a .gz for a compressed answer do),
+// /moved/NAME redirects to /NAME and /away/NAME to http://localhost:PORT/NAME
+// (another origin), and bodies past NginxMaxBody bytes are refused
 // with 413.
 type Nginx struct {
 	Root           string
@@ -128,6 +130,8 @@ http {
 			dav_methods PUT;
 		}
 		location /packed/ { add_header Content-Encoding gzip; }
+		location ~ ^/moved/(.*)$ { return 302 /$1; }
+		location ~ ^/away/(.*)$ { return 302 http://localhost:%[4]d/$1; }
 		location /forbidden/ { deny all; }
 	}
 }
