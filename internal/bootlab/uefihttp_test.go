@@ -23,9 +23,8 @@ var serveHTTP bootlab.HTTPServe
 // own; dnsmasq answers the HTTPClient vendor class with a URL on filemux's
 // HTTP daemon, which serves iPXE's EFI build. PXE clients are offered a
 // boot file on a TFTP server that is not there: without a boot file in the
-// PXE offer, OVMF's HTTP boot kept rediscovering and never printed its URI
-// in 150 s (probed by hand here); with it, PXE fails at once (PXE-E99) and
-// the URI line appears 77 s in. OVMF sends HEAD then GET; iPXE starting is
+// PXE offer, OVMF printed no URI in 150 s (probed by hand here); with it,
+// PXE fails at once (PXE-E99) and the URI line appears 77 s in. OVMF sends HEAD then GET; iPXE starting is
 // the proof that the image arrived whole.
 func TestBootUEFIHTTP(t *testing.T) {
 	bootlab.NeedBoot(t, []string{bootlab.QEMU, "dnsmasq", "ip", peers.ProgRoot},
