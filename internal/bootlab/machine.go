@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -192,9 +191,4 @@ var ansi = regexp.MustCompile(`\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>78c
 // output, so that tests match plain lines.
 func Clean(s string) string {
 	return strings.ReplaceAll(ansi.ReplaceAllString(s, ""), "\r", "")
-}
-
-// WriteConsole writes the console so far to path, for a run's artefacts.
-func (m *Machine) WriteConsole(path string) error {
-	return os.WriteFile(path, []byte(m.Console()), 0o644)
 }
