@@ -1,6 +1,8 @@
 package bootlab_test
 
 import (
+	"errors"
+	"net"
 	"os"
 	"regexp"
 	"strings"
@@ -8,16 +10,27 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
+	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/internal/bootlab"
 	"github.com/filemux/filemux/internal/peers"
 	"github.com/filemux/filemux/registry"
 )
 
-// serveHTTP runs filemux's HTTP daemon for the UEFI HTTP boot test. It stays
-// nil until daemon.HTTP exists on this branch (it is being written on
-// http-daemon); no other HTTP server may stand in for it, since the test is
-// there to prove filemux's.
-var serveHTTP bootlab.HTTPServe
+// serveHTTP runs filemux's HTTP daemon for the UEFI HTTP boot test; no
+// other HTTP server may stand in for it, since the test is there to prove
+// filemux's.
+var serveHTTP bootlab.HTTPServe = func(l net.Listener, h behaviour.Handler) (func() error, error) {
+	d := &daemon.HTTP{Handler: h}
+	served := make(chan error, 1)
+	go func() { served <- d.Serve(l) }()
+	return func() error {
+		d.Close()
+		if err := <-served; !errors.Is(err, daemon.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, nil
+}
 
 // TestBootUEFIHTTP boots OVMF on a tap device in a namespace of the test's
 // own; dnsmasq answers the HTTPClient vendor class with a URL on filemux's
@@ -29,9 +42,6 @@ var serveHTTP bootlab.HTTPServe
 func TestBootUEFIHTTP(t *testing.T) {
 	bootlab.NeedBoot(t, []string{bootlab.QEMU, "dnsmasq", "ip", peers.ProgRoot},
 		bootlab.OVMFCode, bootlab.OVMFVars, bootlab.SNPOnlyEFI)
-	if serveHTTP == nil {
-		t.Skip("needs daemon.HTTP (branch http-daemon)")
-	}
 	image, err := os.ReadFile(bootlab.SNPOnlyEFI)
 	if err != nil {
 		t.Fatal(err)
