@@ -353,3 +353,38 @@ func TestHTTPOwnDaemon(t *testing.T) {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestHTTPOwnDaemonTrust: an HTTPS server whose certificate does not
+// verify is refused with the host-key classes, before anything is sent.
+func TestHTTPOwnDaemonTrust(t *testing.T) {
+	ca, cert, key := peers.TLSFiles(t, t.TempDir())
+	otherCA, _, _ := peers.TLSFiles(t, t.TempDir())
+	mem := handlers.NewMemory()
+	mem.Put("fw.bin", []byte("firmware"))
+	s := daemontest.NewHTTP(t, mem, func(d *daemon.HTTP) { d.TLSCertFile, d.TLSKeyFile = cert, key })
+	ctx := context.Background()
+	if got, _, err := (&client.HTTP{URL: s.URL(""), CAFile: ca}).ReadBytes(ctx, "fw.bin"); err != nil || string(got) != "firmware" {
+		t.Fatalf("with the CA: %q, %v", got, err)
+	}
+	for _, c := range []struct {
+		name  string
+		c     *client.HTTP
+		class error
+	}{
+		{"system roots", &client.HTTP{URL: s.URL("")}, client.ErrHostKeyUnknown},
+		{"another CA", &client.HTTP{URL: s.URL(""), CAFile: otherCA}, client.ErrHostKeyUnknown},
+		{"another name", &client.HTTP{URL: fmt.Sprintf("https://localhost:%d/", s.Addr().Port()), CAFile: ca}, client.ErrHostKeyMismatch},
+	} {
+		_, _, err := c.c.ReadBytes(ctx, "fw.bin")
+		wantClass(t, err, c.class)
+		var ce *client.Error
+		if !errors.As(err, &ce) || ce.Protocol != behaviour.HTTP {
+			t.Errorf("%s: %v is not an HTTP *client.Error", c.name, err)
+		}
+		_, err = c.c.WriteBytes(ctx, "fw.bin", []byte("changed"))
+		wantClass(t, err, c.class)
+	}
+	if got, _ := mem.Get("fw.bin"); string(got) != "firmware" {
+		t.Errorf("an upload to an untrusted server changed fw.bin to %q", got)
+	}
+}

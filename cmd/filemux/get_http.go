@@ -23,7 +23,9 @@ atomically: on failure LOCAL is left as it was. --resume completes a LOCAL
 that holds the file's first bytes with a Range request. A USER logs in
 with basic authentication and the password in --password-file; --token-file
 sends a bearer token instead. A 404 exits 3, 401 and 403 exit 4, 413 and
-507 exit 5 (see 'filemux help').
+507 exit 5, an HTTPS certificate that does not verify (no CA in --ca-file or
+the system's signed it, or it names another host) exits 11, as an SSH host
+key that is not trusted does (see 'filemux help').
 `)
 }
 
