@@ -388,3 +388,45 @@ func TestHTTPOwnDaemonTrust(t *testing.T) {
 		t.Errorf("an upload to an untrusted server changed fw.bin to %q", got)
 	}
 }
+
+// TestHTTPOwnDaemonStat: Stat's HEAD gives the size and modification
+// time daemon.HTTP sends, from a Dir and from a Memory, and a missing
+// file is not found.
+func TestHTTPOwnDaemonStat(t *testing.T) {
+	s, root, failed := httpOwnServer(t)
+	ctx := context.Background()
+	if err := os.Mkdir(filepath.Join(root, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	peers.RandomFile(t, root, "dir/boot.bin", 12_345)
+	mtime := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(root, "dir", "boot.bin"), mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	c := &client.HTTP{URL: s.URL(""), Token: httpOwnToken}
+	fi, err := c.Stat(ctx, "dir/boot.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Name() != "boot.bin" || fi.Size() != 12_345 || !fi.ModTime().Equal(mtime) || !fi.Mode().IsRegular() || fi.IsDir() {
+		t.Errorf("Stat: %s %d %v %v", fi.Name(), fi.Size(), fi.ModTime(), fi.Mode())
+	}
+	if _, err := c.WriteBytes(ctx, "small/cfg", []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := c.Stat(ctx, "small/cfg"); err != nil || fi.Size() != 5 || time.Since(fi.ModTime()) > time.Minute {
+		t.Errorf("Stat of a Memory file: %v, %v", fi, err)
+	}
+	_, err = c.Stat(ctx, "dir/missing.bin")
+	wantStatus(t, err, 404, behaviour.ErrNotFound)
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Op != "stat" {
+		t.Errorf("a failed Stat: %v", err)
+	}
+	// Stat reads nothing: the daemon reports its HEAD as declined, no bytes sent.
+	httpOwnQuiet(t, s)
+	heads := failed.of("dir/boot.bin")
+	if len(heads) != 1 || heads[0].Outcome != daemon.OutcomeDeclined || heads[0].Bytes != 0 {
+		t.Errorf("the daemon saw %+v, want one declined HEAD", heads)
+	}
+}
