@@ -35,10 +35,13 @@ var (
 	// ErrAuthentication: the server refused every credential offered.
 	ErrAuthentication = errors.New("authentication failed")
 	// ErrHostKeyMismatch: the known_hosts file names another key for the
-	// server. Nothing was sent to it.
+	// server; over HTTPS, the server's certificate is for another name.
+	// Nothing was sent to it.
 	ErrHostKeyMismatch = errors.New("host key mismatch")
 	// ErrHostKeyUnknown: the known_hosts file does not name the server and
-	// new keys were not to be accepted. Nothing was sent to it.
+	// new keys were not to be accepted; over HTTPS, the server's
+	// certificate does not verify (no trusted CA signed it, or it expired).
+	// Nothing was sent to it.
 	ErrHostKeyUnknown = errors.New("host key unknown")
 	// ErrConnectionRefused: nothing listens on the server's port.
 	ErrConnectionRefused = errors.New("connection refused")

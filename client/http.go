@@ -26,7 +26,11 @@ import (
 // behaviour.ErrNotFound; 401, 403 and 405 behaviour.ErrAccessViolation (a
 // refused login is a refusal of the file here, as on TFTP; the cause, a
 // [*StatusError], keeps the code); 413 and 507 behaviour.ErrDiskFull; 409
-// and 412 behaviour.ErrFileExists; any other status ErrOther.
+// and 412 behaviour.ErrFileExists; any other status ErrOther. An HTTPS
+// server whose certificate does not verify is refused before anything is
+// sent, with the classes of an SSH host key that is not trusted:
+// ErrHostKeyMismatch when the certificate is for another name,
+// ErrHostKeyUnknown otherwise (no trusted CA signed it, or it expired).
 type HTTP struct {
 	// URL is the server and an optional path prefix, such as
 	// "https://boot.example:8443/images/"; the remote names of the methods

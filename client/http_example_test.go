@@ -106,6 +106,23 @@ func ExampleHTTP_ResumeReadFile() {
 	// Output: 9 new bytes, "hostname router1\n", <nil>
 }
 
+func ExampleHTTP_Stat() {
+	srv := exampleHTTP(nil)
+	defer srv.Close()
+	c := &client.HTTP{URL: srv.URL}
+	fi, err := c.Stat(context.Background(), "boot.cfg")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(fi.Name(), fi.Size(), fi.Mode())
+	_, err = c.Stat(context.Background(), "missing.cfg")
+	fmt.Println("not found:", errors.Is(err, behaviour.ErrNotFound))
+	// Output:
+	// boot.cfg 17 -r--r--r--
+	// not found: true
+}
+
 func ExampleHTTP_WriteBytes() {
 	uploads := map[string][]byte{}
 	srv := exampleHTTP(uploads)

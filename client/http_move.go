@@ -266,7 +266,7 @@ func (c *HTTP) do(ctx context.Context, method, remote string, e *endpoint, body 
 	hc := &http.Client{Transport: tr, CheckRedirect: sameOrigin}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, trustError(err)
 	}
 	if resp.StatusCode/100 != 2 {
 		resp.Body.Close()

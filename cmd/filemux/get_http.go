@@ -23,7 +23,9 @@ atomically: on failure LOCAL is left as it was. --resume completes a LOCAL
 that holds the file's first bytes with a Range request. A USER logs in
 with basic authentication and the password in --password-file; --token-file
 sends a bearer token instead. A 404 exits 3, 401 and 403 exit 4, 413 and
-507 exit 5 (see 'filemux help').
+507 exit 5, an HTTPS certificate that does not verify (no CA in --ca-file or
+the system's signed it, or it names another host) exits 11, as an SSH host
+key that is not trusted does (see 'filemux help').
 `)
 }
 
@@ -31,7 +33,9 @@ func putHTTPUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: filemux put [flags] LOCAL|- http[s]://[USER@]HOST[:PORT]/PATH
 
 Uploads LOCAL (- reads standard input) as PATH with PUT; a PATH ending in /
-gets LOCAL's base name appended. Credentials as for get.
+gets LOCAL's base name appended. Credentials as for get. There is no
+--resume: a PUT carries the whole file, and HTTP has no standard way to
+upload from an offset.
 `)
 }
 
@@ -52,6 +56,10 @@ func (f *httpFlags) register(fs *flag.FlagSet, download bool) {
 	fs.Var(&f.timeout, "timeout", "give up connecting after `T` (seconds, or a duration like 500ms; default 15s), and a transfer when no data moves for T")
 	fs.Var(&f.transferTimeout, "transfer-timeout", "give up when the whole transfer takes longer than `T` (default: no limit)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	if !download {
+		// Registered so that its refusal can say why (errPutResume).
+		fs.BoolVar(&f.resume, "resume", false, "not with http[s]:// (a PUT carries the whole file); refused")
+	}
 	if download {
 		fs.BoolVar(&f.resume, "resume", false, "LOCAL holds the file's first bytes: fetch only the rest (a Range request)")
 		fs.StringVar(&f.sha256, "sha256", "", "fail unless the file's SHA-256 is `HEX`; nothing is written then")
@@ -166,6 +174,11 @@ func runGetHTTP(ctx context.Context, args []string) status {
 	})
 }
 
+// errPutResume is the refusal of put --resume with an http(s):// URL.
+var errPutResume = errors.New("--resume is not available with http[s]://: a PUT carries the whole file, " +
+	"and HTTP has no standard way to upload from an offset (RFC 9110 leaves Content-Range on PUT to each server); " +
+	"put the whole file again")
+
 // runPutHTTP is put with an http:// or https:// URL.
 func runPutHTTP(ctx context.Context, args []string) status {
 	var f httpFlags
@@ -177,6 +190,9 @@ func runPutHTTP(ctx context.Context, args []string) status {
 	u, err := parseHTTPURL(pos[1])
 	if err == nil {
 		u.file, err = remoteFor(u.file, local, pos[1])
+	}
+	if f.resume {
+		err = errPutResume // before any other fault: no URL makes it work
 	}
 	m := newMeter(os.Stderr, displayName(local, "(stdin)"), barWidth(f.quiet))
 	var c *client.HTTP

@@ -67,7 +67,7 @@ func TestGetPutHTTPNginx(t *testing.T) {
 		{"413", []string{"put", "--password-file", pw, "big.bin", "http://" + n.User + "@" + hostPort + "/upload/"}, statusDiskFull},
 		{"sha256", []string{"get", "--sha256", sha([]byte("other")), n.URL + "/fw.bin", "x"}, statusIntegrity},
 		{"max-size", []string{"get", "--max-size", "1K", n.URL + "/fw.bin", "x"}, statusTooLarge},
-		{"unknown CA", []string{"get", n.TLSURL + "/fw.bin", "x"}, statusFailure},
+		{"unknown CA", []string{"get", n.TLSURL + "/fw.bin", "x"}, statusHostKey},
 		{"password in URL", []string{"get", "http://u:p@" + hostPort + "/fw.bin"}, statusUsage},
 		{"query", []string{"get", n.URL + "/fw.bin?x=1", "x"}, statusUsage},
 		{"resume to stdout", []string{"get", "--resume", n.URL + "/fw.bin", "-"}, statusUsage},

@@ -171,6 +171,19 @@ func waitTCP(ctx context.Context, p *process, ports ...int) error {
 	return nil
 }
 
+// TLSFiles writes, into dir, a new CA's certificate (ca.pem) and a
+// server certificate for 127.0.0.1 it signed (server.pem) with its key
+// (server.key), as ServeNginx's HTTPS uses, and returns their paths. A
+// failure fails the test.
+func TLSFiles(t testing.TB, dir string) (caFile, certFile, keyFile string) {
+	t.Helper()
+	caFile = filepath.Join(dir, "ca.pem")
+	if err := writeTLS(dir, caFile); err != nil {
+		t.Fatalf("peers: TLS files: %v", err)
+	}
+	return caFile, filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")
+}
+
 // writeTLS writes a new CA's certificate to caFile and a server
 // certificate for 127.0.0.1 it signed, with its key, into dir.
 func writeTLS(dir, caFile string) error {
