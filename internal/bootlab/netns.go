@@ -2,11 +2,15 @@ package bootlab
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -38,11 +42,87 @@ type Netns struct {
 
 var netnsSeq atomic.Int64
 
+// netnsDir is where ip netns keeps its namespaces.
+const netnsDir = "/var/run/netns"
+
+// netnsName matches the names NewNetns gives, capturing the PID of the
+// test process that made the namespace.
+var netnsName = regexp.MustCompile(`^filemux-boot-([0-9]+)-[0-9]+$`)
+
+var sweepOnce sync.Once
+
+// sweepStaleNetns deletes the namespaces NewNetns made in test processes
+// that no longer run: a run killed outright (SIGKILL, a CI timeout) cannot
+// run its cleanups, and its filemux-boot-PID-N namespaces stay. Only names
+// of that shape are looked at, and only those whose PID is not a live
+// process are deleted, so that the namespaces of a test run still going
+// (and everything else) are left alone. It returns the names deleted.
+// NewNetns calls it once per process, before its first namespace. A run
+// in another PID namespace that shares /var/run/netns would look dead:
+// boot tests are not meant to run that way.
+func sweepStaleNetns() ([]string, error) {
+	entries, err := os.ReadDir(netnsDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bootlab: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	var deleted []string
+	var errs []error
+	for _, name := range staleNetns(names, os.Getpid(), alive) {
+		if err := ip("netns", "del", name); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		deleted = append(deleted, name)
+	}
+	return deleted, errors.Join(errs...)
+}
+
+// staleNetns returns the names of NewNetns's shape whose PID is neither
+// self nor alive.
+func staleNetns(names []string, self int, alive func(pid int) bool) []string {
+	var stale []string
+	for _, name := range names {
+		m := netnsName.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		pid, err := strconv.Atoi(m[1])
+		if err != nil || pid <= 0 || pid == self || alive(pid) {
+			continue
+		}
+		stale = append(stale, name)
+	}
+	return stale
+}
+
+// alive reports whether a process with the PID exists; one of another
+// user (EPERM) counts as alive.
+func alive(pid int) bool {
+	err := unix.Kill(pid, 0)
+	return err == nil || errors.Is(err, unix.EPERM)
+}
+
 // NewNetns creates a namespace with lo and a tap device up, the tap at
 // PREFIX.1/24, and deletes it when the test ends, after stopping the dnsmasq
 // StartDHCP started. It needs root.
 func NewNetns(t testing.TB, prefix string) *Netns {
 	t.Helper()
+	sweepOnce.Do(func() {
+		deleted, err := sweepStaleNetns()
+		if len(deleted) > 0 {
+			t.Logf("bootlab: deleted the namespaces of test runs that no longer run: %v", deleted)
+		}
+		if err != nil {
+			t.Logf("bootlab: sweeping stale namespaces: %v", err)
+		}
+	})
 	n := &Netns{
 		Name:     fmt.Sprintf("filemux-boot-%d-%d", os.Getpid(), netnsSeq.Add(1)),
 		ServerIP: prefix + ".1",
