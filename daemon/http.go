@@ -36,6 +36,8 @@ import (
 // method other than GET, HEAD, PUT and POST 405, disk full 507, an upload
 // over MaxSize 413; any other failure is 500 with the status text as the
 // body, never the cause. Client errors carry the error's peer message.
+// A directory is listed only where Listings allows it, and is 404
+// everywhere else; see Listings.
 //
 // PUT and POST upload the body to the route (Access behaviour.Write,
 // flags create and truncate, the size from Content-Length when sent):
@@ -95,6 +97,26 @@ type HTTP struct {
 	// it, every upload needs a user from PasswordFile or TokenFile. It is a
 	// first cut of a per-route opt-in.
 	AnonymousUploads func(name string) bool
+	// Listings, when set, reports the directories whose listing a GET or
+	// HEAD may have, by their cleaned name ("." for the root); the config
+	// sets it per route. nil means no listings anywhere.
+	//
+	// A request names a directory when its path ends in "/" (or is "/"),
+	// or when the handler's Open fails on a name its behaviour.Stat calls a
+	// directory. Where Listings allows it and the handler is a
+	// behaviour.Lister, a path without the slash is redirected (301) to the
+	// same name with one, as net/http's FileServer does, and a path with it
+	// gets the listing: HTML (text/html, names escaped by html/template,
+	// links percent-encoded and relative, sorted by name bytewise, with the
+	// size of files and the modification time in UTC), or, with the query
+	// format=json or application/json in Accept, a JSON array of
+	// {"name", "type": "file"|"dir"|"other", "size" (files), "mtime"
+	// (RFC 3339, when known)}. Entries whose full name the NamePolicy
+	// refuses are left out. Everywhere else a directory is 404 with the
+	// body of a missing file (not 403), so that a response never tells an
+	// unlisted directory from nothing. A listing is a read transfer: it is
+	// asked of OnRequest, reported, and its bytes are the body's.
+	Listings func(name string) bool
 	// MaxSize bounds an upload in bytes: a larger Content-Length is refused
 	// with 413 before the data moves, a body that grows past it aborts the
 	// upload. 0 means no limit.
@@ -175,6 +197,7 @@ type httpSettings struct {
 	auth       httpCreds
 	ban        sshGuardSettings // the ban fields only
 	anonymous  func(string) bool
+	listings   func(string) bool
 	maxSize    int64
 	hooks
 }
@@ -201,6 +224,7 @@ func (d *HTTP) settings() (*httpSettings, error) {
 		maxConns:   orDefault(d.MaxConnections, DefaultHTTPMaxConnections),
 		maxPerAddr: orDefault(d.MaxPerAddress, DefaultHTTPMaxPerAddress),
 		anonymous:  d.AnonymousUploads,
+		listings:   d.Listings,
 		ban: sshGuardSettings{
 			banThreshold: max(orDefault(d.BanThreshold, DefaultHTTPBanThreshold), 0),
 			banWindow:    orNone(d.BanWindow, DefaultHTTPBanWindow),

@@ -74,7 +74,22 @@ func (s *httpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer x.cancel()
 	x.rc = http.NewResponseController(w)
 	defer x.clearDeadlines()
+	if access == behaviour.Read && x.wantsDirectory(r) {
+		if err := x.hookRequest(); err != nil {
+			x.refusedDirectory(w, err)
+			return
+		}
+		x.serveDirectory(w, r, true)
+		if x.cutResponse {
+			panic(http.ErrAbortHandler)
+		}
+		return
+	}
 	if err := x.open(); err != nil {
+		if errors.Is(err, errHTTPDirectory) {
+			x.serveDirectory(w, r, false)
+			return
+		}
 		httpError(w, err)
 		return
 	}
@@ -157,10 +172,19 @@ func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort, access be
 }
 
 // open asks OnRequest and the handler's Open; a refusal is reported here.
+// A read whose Open failed on a name the handler's stat calls a directory
+// returns errHTTPDirectory, unreported: the caller answers it as one.
 func (x *httpTransfer) open() error {
 	err := x.hookRequest()
 	if err == nil {
 		err = x.d.Open(x.t.Context())
+		// A directory the handler does not open (Dir refuses it as an
+		// access violation, Memory does not find it) is answered as a
+		// directory: redirected where it may be listed, and otherwise
+		// 404, so that a 403 never tells it from a missing file.
+		if err != nil && x.t.Access == behaviour.Read && (x.listingAllowed() || !errors.Is(err, behaviour.ErrNotFound)) && x.isDirectory() {
+			return errHTTPDirectory
+		}
 	}
 	if err != nil {
 		x.mu.Lock()
