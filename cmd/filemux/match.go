@@ -88,4 +88,7 @@ func printExplanation(w io.Writer, name string, e config.Explanation) {
 	if e.AnonymousUploads {
 		fmt.Fprintln(w, "  http:      uploads without a login (anonymous_uploads)")
 	}
+	if e.Listing {
+		fmt.Fprintln(w, "  http:      directories listed (listing)")
+	}
 }

@@ -22,6 +22,7 @@ type serveHTTPFlags struct {
 	passwords string
 	tokens    string
 	anonymous bool
+	listings  bool
 }
 
 func (h *serveHTTPFlags) register(fs *flag.FlagSet) {
@@ -31,10 +32,11 @@ func (h *serveHTTPFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.passwords, "http-password-file", "", "let the users of `FILE` (user:bcrypt-hash lines, htpasswd -B) upload over HTTP with basic auth")
 	fs.StringVar(&h.tokens, "http-token-file", "", "let the users of `FILE` (user:token lines) upload over HTTP with a bearer token")
 	fs.BoolVar(&h.anonymous, "http-anonymous-uploads", false, "with --writable, accept HTTP uploads without a login, from anyone who reaches --http")
+	fs.BoolVar(&h.listings, "http-listings", false, "list the directories of DIR over HTTP (HTML, or JSON with ?format=json)")
 }
 
 // httpFlagNames are the flags of serveHTTPFlags, which --config replaces.
-var httpFlagNames = []string{"http", "http-cert", "http-key", "http-password-file", "http-token-file", "http-anonymous-uploads"}
+var httpFlagNames = []string{"http", "http-cert", "http-key", "http-password-file", "http-token-file", "http-anonymous-uploads", "http-listings"}
 
 // check validates the HTTP flags: served says whether HTTP runs at all
 // (--http, or inherited HTTP sockets), writable whether --writable was
@@ -46,7 +48,7 @@ func (h *serveHTTPFlags) check(served, writable bool) error {
 		name string
 		set  bool
 	}{{"--http-cert", h.cert != ""}, {"--http-key", h.key != ""}, {"--http-password-file", h.passwords != ""},
-		{"--http-token-file", h.tokens != ""}, {"--http-anonymous-uploads", h.anonymous}} {
+		{"--http-token-file", h.tokens != ""}, {"--http-anonymous-uploads", h.anonymous}, {"--http-listings", h.listings}} {
 		if f.set {
 			extra = append(extra, f.name)
 		}
@@ -86,6 +88,9 @@ func (h *serveHTTPFlags) daemon(ln net.Listener) *daemon.HTTP {
 	}
 	if h.anonymous {
 		d.AnonymousUploads = func(string) bool { return true }
+	}
+	if h.listings {
+		d.Listings = func(string) bool { return true }
 	}
 	return d
 }
@@ -127,7 +132,9 @@ func printHTTP(w io.Writer, ds []*daemon.HTTP, lns []net.Listener) {
 
 // configureHTTP sets what a configured HTTP server takes from the routes
 // rather than from its section: which names may be uploaded without a
-// login, decided by the route reg dispatches each name to.
+// login, and which directories listed, decided by the route reg
+// dispatches each name to.
 func configureHTTP(d *daemon.HTTP, reg *registry.Registry) {
 	d.AnonymousUploads = config.AnonymousUploads(reg)
+	d.Listings = config.Listings(reg)
 }

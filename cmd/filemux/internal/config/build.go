@@ -36,6 +36,7 @@ type routeInfo struct {
 	access      Access
 	protocols   []Protocol
 	anonymous   bool
+	listing     bool
 	http        *handlers.HTTP
 }
 
@@ -65,7 +66,7 @@ func (f *File) Build(opts BuildOptions) (*RouteSet, error) {
 }
 
 func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.Actions, g *generation) (behaviour.Handler, routeInfo) {
-	info := routeInfo{name: rt.Name, match: rt.Match, access: rt.Access, protocols: rt.Protocols, anonymous: rt.AnonymousUploads}
+	info := routeInfo{name: rt.Name, match: rt.Match, access: rt.Access, protocols: rt.Protocols, anonymous: rt.AnonymousUploads, listing: rt.Listing}
 	if info.name == "" {
 		info.name = rt.Match
 	}

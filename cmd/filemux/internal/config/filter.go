@@ -38,21 +38,32 @@ func restrictProtocols(h behaviour.Handler, ps []Protocol) behaviour.Handler {
 }
 
 // httpGate is the outermost handler of every route, the one the registry
-// holds: it carries the route's HTTP keys, which AnonymousUploads reads
-// from the route the registry matches, and it refuses an HTTP upload
-// without a user unless the route opts in. The daemon asks
-// AnonymousUploads before Open, to answer 401 with a challenge; the gate
-// checks again at Open against the route the transfer was dispatched to,
-// so that a reload between the two cannot let an upload through.
+// holds: it carries the route's HTTP keys, which AnonymousUploads and
+// Listings read from the route the registry matches; it refuses an HTTP
+// upload without a user unless the route opts in, and an HTTP listing
+// unless the route allows it. The daemon asks AnonymousUploads and
+// Listings first, to answer 401 with a challenge or 404; the gate checks
+// again against the route the transfer was dispatched to, so that a
+// reload between the two cannot let an upload or a listing through.
 type httpGate struct {
 	behaviour.Handler
 	behaviour.PassMutations
-	anonymous bool
+	anonymous, listing bool
 }
 
 // gateHTTP wraps h in the gate of a route.
 func gateHTTP(h behaviour.Handler, rt *Route) behaviour.Handler {
-	return httpGate{Handler: h, PassMutations: behaviour.PassMutations{Next: h}, anonymous: rt.AnonymousUploads}
+	return httpGate{Handler: h, PassMutations: behaviour.PassMutations{Next: h}, anonymous: rt.AnonymousUploads, listing: rt.Listing}
+}
+
+// List lists through the route's handler, except over HTTP on a route
+// without listing: not found, as the daemon answers an unlisted
+// directory.
+func (g httpGate) List(ctx context.Context, t *behaviour.Transfer) ([]fs.FileInfo, error) {
+	if t.Protocol == behaviour.HTTP && !g.listing {
+		return nil, behaviour.ErrNotFound
+	}
+	return behaviour.List(ctx, g.Handler, t)
 }
 
 // errLoginNeeded refuses an HTTP upload without a user on a route that
@@ -141,11 +152,27 @@ func (g httpGate) Chtimes(ctx context.Context, t *behaviour.Transfer, atime, mti
 // uploaded anonymously.
 func AnonymousUploads(reg *registry.Registry) func(name string) bool {
 	return func(name string) bool {
-		m, err := reg.Match(name)
-		if err != nil {
-			return false
-		}
-		g, ok := m.Handler.(httpGate)
+		g, ok := gateOf(reg, name)
 		return ok && g.anonymous
 	}
+}
+
+// Listings returns the function daemon.HTTP.Listings wants: whether the
+// route of reg that a directory's name ("." for the root) is dispatched
+// to sets listing. A name no route matches is not listed.
+func Listings(reg *registry.Registry) func(name string) bool {
+	return func(name string) bool {
+		g, ok := gateOf(reg, name)
+		return ok && g.listing
+	}
+}
+
+// gateOf returns the gate of the route reg dispatches name to.
+func gateOf(reg *registry.Registry, name string) (httpGate, bool) {
+	m, err := reg.Match(name)
+	if err != nil {
+		return httpGate{}, false
+	}
+	g, ok := m.Handler.(httpGate)
+	return g, ok
 }

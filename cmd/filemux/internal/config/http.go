@@ -135,18 +135,30 @@ func (rt *Route) servesHTTP() bool {
 
 // validateHTTP checks the keys of a route that only HTTP reads.
 func (rt *Route) validateHTTP(r *report, path string, f *File) {
-	if !rt.AnonymousUploads {
-		return
+	if rt.AnonymousUploads {
+		key := path + ".anonymous_uploads"
+		switch {
+		case f.HTTP == nil:
+			r.at(key, "set, but there is no http section to upload over")
+		case !rt.servesHTTP():
+			r.at(key, "set, but protocols leaves out http")
+		case rt.Access == AccessRead:
+			r.at(key, "set, but the route is read-only (access: read)")
+		case rt.Template != nil:
+			r.at(key, "set, but a template takes no uploads")
+		}
 	}
-	key := path + ".anonymous_uploads"
-	switch {
-	case f.HTTP == nil:
-		r.at(key, "set, but there is no http section to upload over")
-	case !rt.servesHTTP():
-		r.at(key, "set, but protocols leaves out http")
-	case rt.Access == AccessRead:
-		r.at(key, "set, but the route is read-only (access: read)")
-	case rt.Template != nil:
-		r.at(key, "set, but a template takes no uploads")
+	if rt.Listing {
+		key := path + ".listing"
+		switch {
+		case f.HTTP == nil:
+			r.at(key, "set, but there is no http section to list over")
+		case !rt.servesHTTP():
+			r.at(key, "set, but protocols leaves out http")
+		case rt.Template != nil:
+			r.at(key, "set, but a template has no directories to list")
+		case rt.HTTP != nil:
+			r.at(key, "set, but an http origin cannot be listed")
+		}
 	}
 }

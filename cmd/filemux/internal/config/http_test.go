@@ -80,6 +80,15 @@ func TestHTTPErrors(t *testing.T) {
 			[]string{"f.yaml:3:30: routes[0].anonymous_uploads: set, but the route is read-only"}},
 		{"anonymous uploads on a template", "http: {listen: [':80']}\nroutes:\n  - {match: x, anonymous_uploads: true, template: {text: x}}\n",
 			[]string{"f.yaml:3:16: routes[0].anonymous_uploads: set, but a template takes no uploads"}},
+		{"listing", "http: {listen: [':80']}\nroutes:\n  - {match: 'pub(/.*)?', listing: true, memory: {}}\n", nil},
+		{"listing without http", "tftp: {listen: [':69']}\nroutes:\n  - {match: x, listing: true, memory: {}}\n",
+			[]string{"f.yaml:3:16: routes[0].listing: set, but there is no http section"}},
+		{"listing not over http", "http: {listen: [':80']}\nroutes:\n  - {match: x, protocols: [sftp], listing: true, memory: {}}\n",
+			[]string{"f.yaml:3:35: routes[0].listing: set, but protocols leaves out http"}},
+		{"listing a template", "http: {listen: [':80']}\nroutes:\n  - {match: x, listing: true, template: {text: x}}\n",
+			[]string{"f.yaml:3:16: routes[0].listing: set, but a template has no directories"}},
+		{"listing an origin", "http: {listen: [':80']}\nroutes:\n  - {match: x, listing: true, http: {url: 'http://x/'}}\n",
+			[]string{"f.yaml:3:16: routes[0].listing: set, but an http origin cannot be listed"}},
 		{"anonymous uploads not a bool", "http: {listen: [':80']}\nroutes:\n  - {match: x, anonymous_uploads: yes please, memory: {}}\n",
 			[]string{`f.yaml:3:16: routes[0].anonymous_uploads: want true or false, not "yes please"`}},
 	}
@@ -213,6 +222,41 @@ routes:
 	var empty registry.Registry
 	if config.AnonymousUploads(&empty)("drop/x") {
 		t.Error("a name no route matches may be uploaded anonymously")
+	}
+}
+
+// TestListingsFollowTheRoute: Listings answers for the route a
+// directory's name is dispatched to, and the route refuses an HTTP
+// listing it does not allow while SFTP lists as before.
+func TestListingsFollowTheRoute(t *testing.T) {
+	path := setup(t, `http: {listen: [':80']}
+sftp: {listen: [':2222'], host_key: k, password_file: pw}
+routes:
+  - {name: pub, match: 'pub(/.*)?', listing: true, memory: {files: {pub/a: "a", pub/sub/b: "b"}}}
+  - {name: private, match: '.*', memory: {files: {private/c: "c"}}}
+`, map[string]string{"pw": "ops:$2a$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n"})
+	_, set, reg := serve(t, path, config.BuildOptions{})
+	listings := config.Listings(reg)
+	for name, want := range map[string]bool{"pub": true, "pub/sub": true, ".": false, "private": false} {
+		if got := listings(name); got != want {
+			t.Errorf("Listings(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if e, err := set.Explain("pub/sub"); err != nil || !e.Listing {
+		t.Errorf("Explain: %+v, %v", e, err)
+	}
+	list := func(p behaviour.Protocol, name string) error {
+		_, err := behaviour.List(context.Background(), reg, &behaviour.Transfer{Protocol: p, Access: behaviour.Read, Name: name, User: "ops"})
+		return err
+	}
+	if err := list(behaviour.HTTP, "pub"); err != nil {
+		t.Errorf("HTTP list of pub: %v", err)
+	}
+	if err := list(behaviour.HTTP, "private"); !errors.Is(err, behaviour.ErrNotFound) {
+		t.Errorf("HTTP list of private: %v, want not found", err)
+	}
+	if err := list(behaviour.SFTP, "private"); err != nil {
+		t.Errorf("SFTP list of private: %v", err)
 	}
 }
 

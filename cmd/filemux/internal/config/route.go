@@ -48,6 +48,13 @@ type Route struct {
 	// write: create). It changes nothing for TFTP, which has no logins, nor
 	// for SFTP and SCP, which always have one.
 	AnonymousUploads bool `yaml:"anonymous_uploads"`
+	// Listing lets HTTP clients list the route's directories (a GET of a
+	// name ending in "/": HTML, or JSON with ?format=json), where the
+	// handler lists (dir, memory). The directory's own name must match the
+	// route: 'pub(/.*)?' lists pub/ and the directories under it, '.*'
+	// the root too. Without it a directory is 404 over HTTP, as a missing
+	// file is. SFTP lists whatever the route's handler lists, as before.
+	Listing bool `yaml:"listing"`
 }
 
 // Dir serves the files under a directory, confined to it: the whole
