@@ -152,3 +152,120 @@ func TestServeSocketActivationOtherPID(t *testing.T) {
 	}
 	s.stop(t)
 }
+
+// sshBanner reads the first line a server at addr sends: an SSH server's
+// version.
+func sshBanner(t *testing.T, addr string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 64)
+	n, _ := c.Read(buf)
+	return string(buf[:n])
+}
+
+// TestServeSocketActivationNamed: with --config, systemd's socket names
+// (LISTEN_FDNAMES) tell the TCP sockets apart: the one named http serves
+// the file's http section, the one named sftp its sftp section, in place
+// of their listen addresses; the UDP socket named tftp serves TFTP.
+func TestServeSocketActivationNamed(t *testing.T) {
+	peers.Need(t, "curl")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "pw"), []byte(htpasswd(t, "ops:ops pw")))
+	writeFile(t, filepath.Join(dir, "filemux.yaml"), []byte(`tftp: {listen: ["127.0.0.1:1"]}
+sftp: {listen: ["127.0.0.1:1"], host_key: host_key, password_file: pw}
+http: {listen: ["127.0.0.1:1"]}
+routes:
+  - {match: 'small\.txt', memory: {files: {small.txt: "small file\n"}}}
+`))
+	udp, udpAddr := udpSocket(t)
+	httpSock, httpAddr := tcpSocket(t)
+	sshSock, sshAddr := tcpSocket(t)
+	// The HTTP socket comes first: its name, not its place, decides.
+	s := inherit(t, dir, []string{"LISTEN_FDNAMES=http:tftp:sftp"}, []*os.File{httpSock, udp, sshSock}, "--config", "filemux.yaml")
+	for prefix, want := range map[string]string{
+		"filemux: serving TFTP on ": udpAddr, "filemux: serving SFTP and SCP on ": sshAddr, "filemux: serving HTTP on ": httpAddr,
+	} {
+		if got := bannerAddrs(s.banner, prefix); !slices.Equal(got, []string{want}) {
+			t.Errorf("%s%q, want the inherited %s:\n%s", prefix, got, want, s.banner)
+		}
+	}
+	if got := curlGet(t, "http://"+httpAddr+"/small.txt"); got != "small file\n" {
+		t.Errorf("curl over HTTP got %q", got)
+	}
+	if got := curlGet(t, "tftp://"+udpAddr+"/small.txt"); got != "small file\n" {
+		t.Errorf("curl over TFTP got %q", got)
+	}
+	if got := sshBanner(t, sshAddr); !strings.HasPrefix(got, "SSH-2.0-") {
+		t.Errorf("the sftp socket answers %q", got)
+	}
+	s.stop(t)
+}
+
+// TestServeSocketActivationHTTPFlags: from flags, a socket named https
+// serves HTTP while an unnamed-looking one (a unit's own name, as systemd
+// gives by default) keeps serving SFTP, as units from before names
+// counted expect.
+func TestServeSocketActivationHTTPFlags(t *testing.T) {
+	peers.Need(t, "curl")
+	_, _, env := userHome(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "small.txt"), []byte("small file\n"))
+	sshSock, sshAddr := tcpSocket(t)
+	httpSock, httpAddr := tcpSocket(t)
+	s := inherit(t, dir, append(env, "LISTEN_FDNAMES=filemux.socket:https"), []*os.File{sshSock, httpSock})
+	if got := bannerAddrs(s.banner, "filemux: serving HTTP on "); !slices.Equal(got, []string{httpAddr}) {
+		t.Errorf("HTTP on %q, want the inherited %s:\n%s", got, httpAddr, s.banner)
+	}
+	if got := bannerAddrs(s.banner, "filemux: serving SFTP and SCP on "); !slices.Equal(got, []string{sshAddr}) {
+		t.Errorf("SFTP on %q, want the inherited %s:\n%s", got, sshAddr, s.banner)
+	}
+	if got := curlGet(t, "http://"+httpAddr+"/small.txt"); got != "small file\n" {
+		t.Errorf("curl over HTTP got %q", got)
+	}
+	if got := sshBanner(t, sshAddr); !strings.HasPrefix(got, "SSH-2.0-") {
+		t.Errorf("the unnamed TCP socket answers %q", got)
+	}
+	s.stop(t)
+}
+
+// TestServeSocketActivationRefused: a name that contradicts the socket
+// (a UDP socket named http), or HTTP sockets for a file without an http
+// section, fail at start and say why.
+func TestServeSocketActivationRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "filemux.yaml"), []byte("tftp: {listen: [\"127.0.0.1:1\"]}\nroutes: [{match: x, memory: {}}]\n"))
+	for _, tt := range []struct {
+		names string
+		udp   bool
+		args  []string
+		want  string
+	}{
+		{"http", true, nil, "is UDP, but its name is for a TCP server"},
+		{"tftp", false, nil, "is TCP, but TFTP runs over UDP"},
+		{"http", false, []string{"--config", "filemux.yaml"}, "no http section"},
+	} {
+		var sock *os.File
+		if tt.udp {
+			sock, _ = udpSocket(t)
+		} else {
+			sock, _ = tcpSocket(t)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, filemuxBin, append([]string{"serve"}, tt.args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "LISTEN_") }),
+			"LISTEN_FDS=1", "LISTEN_FDNAMES="+tt.names)
+		cmd.ExtraFiles = []*os.File{sock}
+		out, err := cmd.CombinedOutput()
+		cancel()
+		sock.Close()
+		if err == nil || !strings.Contains(string(out), tt.want) {
+			t.Errorf("LISTEN_FDNAMES=%s %v: %v, output lacks %q:\n%s", tt.names, tt.args, err, tt.want, out)
+		}
+	}
+}
