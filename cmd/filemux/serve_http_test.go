@@ -122,9 +122,9 @@ metrics: {listen: "127.0.0.1:0"}
 routes:
   - {name: up, match: '.*', memory: {write: any, files: {motd: "secure hello\n"}}}
 `,
-		"htpasswd": htpasswd(t, "alice:alice pw"),
-		"tokens":   "switch-1:" + httpToken + "\n",
-		"payload":  "x\n",
+		"htpasswd":  htpasswd(t, "alice:alice pw"),
+		"tokens":    "switch-1:" + httpToken + "\n",
+		"payload":   "x\n",
 		"tls/.keep": "",
 	})
 	dir := filepath.Dir(path)
