@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -267,5 +268,92 @@ func TestServeSocketActivationRefused(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), tt.want) {
 			t.Errorf("LISTEN_FDNAMES=%s %v: %v, output lacks %q:\n%s", tt.names, tt.args, err, tt.want, out)
 		}
+	}
+}
+
+// freeTCPAddr returns a loopback address whose port was free a moment
+// ago.
+func freeTCPAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeSystemdSocketActivate: systemd's own socket passing, by
+// systemd-socket-activate: it binds two TCP sockets named sftp and http
+// (--fdname, as FileDescriptorName= in a unit), waits for the first
+// connection and starts filemux serve --config with them; curl's request
+// on the http socket is answered by the HTTP server, the sftp socket
+// speaks SSH.
+func TestServeSystemdSocketActivate(t *testing.T) {
+	peers.Need(t, "curl")
+	peers.Need(t, "systemd-socket-activate")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "pw"), []byte(htpasswd(t, "ops:ops pw")))
+	writeFile(t, filepath.Join(dir, "filemux.yaml"), []byte(`sftp: {listen: ["127.0.0.1:1"], host_key: host_key, password_file: pw}
+http: {listen: ["127.0.0.1:1"]}
+routes:
+  - {match: 'small\.txt', memory: {files: {small.txt: "small file\n"}}}
+`))
+	sshAddr, httpAddr := freeTCPAddr(t), freeTCPAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "systemd-socket-activate", "-l", sshAddr, "-l", httpAddr, "--fdname=sftp:http",
+		filemuxBin, "serve", "--config", "filemux.yaml")
+	cmd.Dir = dir
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "LISTEN_") })
+	var logs lockedBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("systemd-socket-activate and filemux:\n%s", logs.String())
+		}
+	}()
+	// systemd-socket-activate binds before it waits: retry until it does.
+	var got string
+	for i := 0; ; i++ {
+		code, body := curlDo(t, "--max-time", "20", "http://"+httpAddr+"/small.txt")
+		if code == 200 {
+			got = body
+			break
+		}
+		if i == 100 {
+			t.Fatalf("curl over the activated http socket: %d %q", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got != "small file\n" {
+		t.Errorf("curl got %q", got)
+	}
+	if banner := sshBanner(t, sshAddr); !strings.HasPrefix(banner, "SSH-2.0-") {
+		t.Errorf("the socket named sftp answers %q", banner)
+	}
+	for _, want := range []string{"filemux: serving SFTP and SCP on " + sshAddr, "filemux: serving HTTP on " + httpAddr} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the banner lacks %q", want)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		exited <- err
+		if err != nil {
+			t.Errorf("after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("filemux did not stop on SIGTERM")
 	}
 }
