@@ -299,3 +299,40 @@ func TestServeHTTPFlagsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigHTTPCheckAndMatch: filemux check validates the http section,
+// its files included, with the line of each problem; filemux match shows
+// a route's HTTP keys.
+func TestConfigHTTPCheckAndMatch(t *testing.T) {
+	ca := newTestCA(t, "ca")
+	good := writeConfig(t, map[string]string{"filemux.yaml": `http:
+  listen: ["0.0.0.0:443"]
+  tls: {cert: cert.pem, key: key.pem}
+  token_file: tokens
+routes:
+  - {name: logs, match: 'logs/.*', access: write, anonymous_uploads: true, memory: {write: create}}
+  - {name: pub, match: 'pub(/.*)?', listing: true, memory: {}}
+`, "tokens": "switch-1:" + httpToken + "\n", "cert.pem": "", "key.pem": ""})
+	dir := filepath.Dir(good)
+	ca.issue(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+	o := filemux(t, t.TempDir(), nil, "check", "--config", good).expect(t, statusOK)
+	if !strings.Contains(o.stdout, "valid: 2 routes; HTTPS on 0.0.0.0:443") {
+		t.Errorf("check said %q", o.stdout)
+	}
+	o = filemux(t, t.TempDir(), nil, "match", "--config", good, "logs/sw1.log", "pub/fw").expect(t, statusOK)
+	for _, want := range []string{"access:    write over tftp, sftp, scp, http", "http:      uploads without a login (anonymous_uploads)",
+		"http:      directories listed (listing)"} {
+		if !strings.Contains(o.stdout, want) {
+			t.Errorf("match output lacks %q:\n%s", want, o.stdout)
+		}
+	}
+
+	writeFile(t, filepath.Join(dir, "tokens"), []byte("switch-1:short\n"))
+	writeFile(t, filepath.Join(dir, "key.pem"), []byte("not a key\n"))
+	o = filemux(t, t.TempDir(), nil, "check", "--config", good).expect(t, statusFailure)
+	for _, want := range []string{good + ":3:3: http.tls: tls: failed to find any PEM data in key input", good + `:4:3: http.token_file: line 1: want "user:token"`} {
+		if !strings.Contains(o.stderr, want) {
+			t.Errorf("check of broken files lacks %q:\n%s", want, o.stderr)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/tls"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -114,8 +115,18 @@ func (t *TLS) validate(r *report, path string, f *File) {
 	case t.Key == "":
 		r.at(path+".key", "required: the private key file (PEM)")
 	default:
-		if _, err := tls.LoadX509KeyPair(f.resolve(t.Cert), f.resolve(t.Key)); err != nil {
-			r.at(path+".cert", "%v", err)
+		cert, certErr := os.ReadFile(f.resolve(t.Cert))
+		if certErr != nil {
+			r.at(path+".cert", "%v", certErr)
+		}
+		key, keyErr := os.ReadFile(f.resolve(t.Key))
+		if keyErr != nil {
+			r.at(path+".key", "%v", keyErr)
+		}
+		if certErr == nil && keyErr == nil {
+			if _, err := tls.X509KeyPair(cert, key); err != nil {
+				r.at(path, "%v", err) // the message says which of the two
+			}
 		}
 	}
 }

@@ -55,7 +55,7 @@ func TestHTTPErrors(t *testing.T) {
 		{"tls without key", "http:\n  listen: [':443']\n  tls: {cert: cert.pem}\n" + routes, []string{"f.yaml:3:3: http.tls.key: required"}},
 		{"tls good", "http:\n  listen: [':443']\n  tls: {cert: cert.pem, key: key.pem}\n" + routes, nil},
 		{"tls key that is not the cert's", "http:\n  listen: [':443']\n  tls: {cert: cert.pem, key: cert.pem}\n" + routes,
-			[]string{"f.yaml:3:9: http.tls.cert: tls: found a certificate rather than a key"}},
+			[]string{"f.yaml:3:3: http.tls: tls: found a certificate rather than a key"}},
 		{"tls missing file", "http:\n  listen: [':443']\n  tls: {cert: nope.pem, key: key.pem}\n" + routes,
 			[]string{"f.yaml:3:9: http.tls.cert: open "}},
 		{"password file", "http: {listen: [':80'], password_file: pw, token_file: tokens}\n" + routes, nil},
