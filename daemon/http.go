@@ -194,7 +194,7 @@ type httpSettings struct {
 	maxConns   int
 	maxPerAddr int
 	cert       *httpCert // nil: plain HTTP
-	auth       *httpAuth
+	auth       httpCreds
 	ban        sshGuardSettings // the ban fields only
 	anonymous  func(string) bool
 	listings   func(string) bool
@@ -240,7 +240,7 @@ func (d *HTTP) settings() (*httpSettings, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.auth = auth
+	s.auth.cur.Store(auth)
 	if d.TLSCertFile != "" {
 		s.cert = &httpCert{certFile: d.TLSCertFile, keyFile: d.TLSKeyFile}
 		if err := s.cert.load(); err != nil {

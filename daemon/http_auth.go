@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/filemux/filemux/internal/sshkeys"
 )
@@ -19,6 +21,41 @@ import (
 type httpAuth struct {
 	passwords *sshkeys.Passwords
 	tokens    map[[sha256.Size]byte]string // sha256(token) -> user
+}
+
+// httpCreds are the credentials requests are checked against now;
+// ReloadAuth replaces them while the server runs.
+type httpCreds struct {
+	cur    atomic.Pointer[httpAuth]
+	reload sync.Mutex // one reload at a time, so that the last file read wins
+}
+
+// ReloadAuth reads PasswordFile and TokenFile again while serving, as on
+// SIGHUP, and checks every later request against them: a user or token
+// that was removed, or a password that changed, is refused (401) from the
+// next request on, on connections kept alive too. Transfers that run keep
+// going: a request is authenticated once, when it arrives. When a file
+// cannot be read or parsed, ReloadAuth returns the error and the
+// credentials in use stay, all of them.
+//
+// Before Serve, and after the server has ended, ReloadAuth only checks
+// that the files load. It is safe to call at any time, from any goroutine.
+func (d *HTTP) ReloadAuth() error {
+	var none *httpServer
+	r := d.run.current()
+	if r == none || r.ended() {
+		_, err := d.loadAuth()
+		return err
+	}
+	creds := &r.cfg.auth
+	creds.reload.Lock()
+	defer creds.reload.Unlock()
+	a, err := d.loadAuth()
+	if err != nil {
+		return err
+	}
+	creds.cur.Store(a)
+	return nil
 }
 
 // errHTTPUnauthorized is the failure of a request whose credentials are

@@ -35,19 +35,27 @@ func (c *httpCert) config() *tls.Config {
 	}
 }
 
-// errHTTPNoTLS is ReloadTLS's error on a server without TLS or before
-// Serve.
+// errHTTPNoTLS is ReloadTLS's error on a server without TLS.
 var errHTTPNoTLS = errors.New("daemon: HTTP is not serving TLS")
 
 // ReloadTLS reads TLSCertFile and TLSKeyFile again while serving, as on
 // SIGHUP: new connections get the new certificate, established ones keep
 // theirs. When the files do not load, the server keeps the certificate it
-// has and ReloadTLS returns why.
+// has and ReloadTLS returns why. On a server without TLSCertFile it
+// returns an error.
+//
+// Before Serve, and after the server has ended, ReloadTLS only checks
+// that the files load, as ReloadAuth does: Serve reads them when it
+// starts. It is safe to call at any time, from any goroutine.
 func (d *HTTP) ReloadTLS() error {
+	if d.TLSCertFile == "" {
+		return errHTTPNoTLS
+	}
 	var none *httpServer
 	r := d.run.current()
-	if r == none || r.cfg.cert == nil {
-		return errHTTPNoTLS
+	if r == none || r.ended() || r.cfg.cert == nil {
+		c := &httpCert{certFile: d.TLSCertFile, keyFile: d.TLSKeyFile}
+		return c.load()
 	}
 	return r.cfg.cert.load()
 }

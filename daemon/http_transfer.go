@@ -134,7 +134,7 @@ func (s *httpServer) refuse(w http.ResponseWriter, err error) {
 // transfer. An upload needs a user unless AnonymousUploads allows the
 // name.
 func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort, access behaviour.Access) (*httpTransfer, error) {
-	user, err := s.cfg.auth.user(r)
+	user, err := s.cfg.auth.cur.Load().user(r)
 	if err != nil {
 		return nil, err
 	}

@@ -138,6 +138,23 @@ func (m *Metrics) SSHHooks(d *daemon.SSH) {
 	m.Watch(d.Active)
 }
 
+// HTTPHooks makes the HTTP server d report its transfers to m, as
+// TFTPHooks does for a TFTP daemon, with the protocol label http (HTTPS
+// included), and the requests it refuses before a transfer starts (a
+// method it does not serve, a bad name, missing or wrong credentials, a
+// banned address, the connection limits, a shutdown) to
+// refused_requests_total, by reason. Call it before d serves.
+func (m *Metrics) HTTPHooks(d *daemon.HTTP) {
+	d.OnSuccess = chain(d.OnSuccess, m.Record)
+	d.OnFailure = chain(d.OnFailure, m.Record)
+	if first := d.OnRefuse; first != nil {
+		d.OnRefuse = func(peer netip.AddrPort, err error) { first(peer, err); m.httpRefusal(peer, err) }
+	} else {
+		d.OnRefuse = m.httpRefusal
+	}
+	m.Watch(d.Active)
+}
+
 func chain(first, then func(daemon.Stats)) func(daemon.Stats) {
 	if first == nil {
 		return then

@@ -1,0 +1,143 @@
+package daemon_test
+
+import (
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/filemux/filemux/daemon"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// TestHTTPReloadAuth: ReloadAuth reads the password and token files
+// again. A removed user, a changed password and a replaced token are
+// refused from the next request on, also on a connection kept alive since
+// they were accepted; files that do not load refuse the reload and the
+// credentials in use stay, all of them.
+func TestHTTPReloadAuth(t *testing.T) {
+	s, m, _ := httpUploadServer(t)
+	d := s.HTTP
+	basic := func(user, pass string) func(*http.Request) {
+		return func(r *http.Request) { r.SetBasicAuth(user, pass) }
+	}
+	bearer := func(tok string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
+	}
+	// put uploads name and reports the status and whether the request went
+	// over a connection kept alive.
+	put := func(name string, auth func(*http.Request)) (int, bool) {
+		t.Helper()
+		reused := false
+		trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}
+		resp := httpPut(t, s, "PUT", name, []byte("data"), func(r *http.Request) {
+			*r = *r.WithContext(httptrace.WithClientTrace(r.Context(), trace))
+			auth(r)
+		})
+		return resp.StatusCode, reused
+	}
+	for name, auth := range map[string]func(*http.Request){"alice": basic("alice", httpTestPassword), "bob": bearer(httpTestToken)} {
+		if st, _ := put("before/"+name, auth); st != 201 {
+			t.Fatalf("%s before the reload: %d", name, st)
+		}
+	}
+
+	// alice is gone, carol is new; bob's token is replaced.
+	pwFile, tokFile := d.PasswordFile, d.TokenFile
+	hash, err := bcrypt.GenerateFromPassword([]byte("carol's secret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const newToken = "fedcba9876543210-token"
+	writeTestFile(t, pwFile, "carol:"+string(hash)+"\n")
+	writeTestFile(t, tokFile, "bob:"+newToken+"\n")
+	if err := d.ReloadAuth(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		auth func(*http.Request)
+		want int
+	}{
+		{"alice", basic("alice", httpTestPassword), 401},
+		{"bob-old", bearer(httpTestToken), 401},
+		{"bob-new", bearer(newToken), 201},
+		{"carol", basic("carol", "carol's secret"), 201},
+	} {
+		st, reused := put("after/"+tc.name, tc.auth)
+		if st != tc.want {
+			t.Errorf("%s after the reload: %d, want %d", tc.name, st, tc.want)
+		}
+		if tc.name == "alice" && !reused {
+			t.Error("the refused request went over a new connection: the keep-alive case is untested")
+		}
+	}
+	if _, ok := m.Get("after/alice"); ok {
+		t.Error("the removed user's upload was stored")
+	}
+
+	// A token file that does not parse, then a password file that does not:
+	// each reload is refused and both files' credentials stay.
+	for _, broken := range []struct{ file, content string }{{tokFile, "bob:short\n"}, {pwFile, "carol\n"}} {
+		good, err := os.ReadFile(broken.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeTestFile(t, broken.file, broken.content)
+		if err := d.ReloadAuth(); err == nil {
+			t.Errorf("ReloadAuth accepted %q in %s", broken.content, filepath.Base(broken.file))
+		}
+		if st, _ := put("kept/bob", bearer(newToken)); st != 201 {
+			t.Errorf("the token after a refused reload: %d", st)
+		}
+		if st, _ := put("kept/carol", basic("carol", "carol's secret")); st != 201 {
+			t.Errorf("the password after a refused reload: %d", st)
+		}
+		writeTestFile(t, broken.file, string(good))
+	}
+}
+
+// TestHTTPReloadAuthBeforeServe: before Serve, ReloadAuth only checks
+// that the files load.
+func TestHTTPReloadAuthBeforeServe(t *testing.T) {
+	pw, tok := httpAuthFiles(t)
+	if err := (&daemon.HTTP{PasswordFile: pw, TokenFile: tok}).ReloadAuth(); err != nil {
+		t.Errorf("good files: %v", err)
+	}
+	if err := (&daemon.HTTP{}).ReloadAuth(); err != nil {
+		t.Errorf("no files: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "tokens")
+	writeTestFile(t, bad, "bob:short\n")
+	if err := (&daemon.HTTP{TokenFile: bad}).ReloadAuth(); err == nil {
+		t.Error("a bad token file checked out")
+	}
+	if err := (&daemon.HTTP{PasswordFile: filepath.Join(t.TempDir(), "missing")}).ReloadAuth(); err == nil {
+		t.Error("a missing password file checked out")
+	}
+}
+
+func writeTestFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHTTPReloadTLSBeforeServe: before Serve, ReloadTLS only checks that
+// the certificate loads.
+func TestHTTPReloadTLSBeforeServe(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	newTestCA(t, dir, "ca").issue(t, certFile, keyFile)
+	if err := (&daemon.HTTP{TLSCertFile: certFile, TLSKeyFile: keyFile}).ReloadTLS(); err != nil {
+		t.Errorf("a good certificate: %v", err)
+	}
+	if err := (&daemon.HTTP{TLSCertFile: certFile, TLSKeyFile: certFile}).ReloadTLS(); err == nil {
+		t.Error("a certificate as its own key checked out")
+	}
+	if err := (&daemon.HTTP{}).ReloadTLS(); err == nil {
+		t.Error("ReloadTLS without TLS succeeded")
+	}
+}
