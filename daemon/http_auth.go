@@ -33,10 +33,11 @@ type httpCreds struct {
 // ReloadAuth reads PasswordFile and TokenFile again while serving, as on
 // SIGHUP, and checks every later request against them: a user or token
 // that was removed, or a password that changed, is refused (401) from the
-// next request on, on connections kept alive too. Transfers that run keep
-// going: a request is authenticated once, when it arrives. When a file
-// cannot be read or parsed, ReloadAuth returns the error and the
-// credentials in use stay, all of them.
+// next request on, on connections kept alive too. The transfers running
+// on such credentials are aborted and their connections closed, as SSH's
+// ReloadAuth closes the connections of a revoked key. When a file cannot
+// be read or parsed, ReloadAuth returns the error and the credentials in
+// use stay, all of them.
 //
 // Before Serve, and after the server has ended, ReloadAuth only checks
 // that the files load. It is safe to call at any time, from any goroutine.
@@ -55,7 +56,51 @@ func (d *HTTP) ReloadAuth() error {
 		return err
 	}
 	creds.cur.Store(a)
+	r.revoke(a)
 	return nil
+}
+
+// revoke aborts the running transfers whose login a no longer accepts. A
+// transfer registered after the swap checks itself (newTransfer), so that
+// none slips between the two.
+func (s *httpServer) revoke(a *httpAuth) {
+	s.mu.Lock()
+	var gone []*httpTransfer
+	for x := range s.live {
+		if x.login.user != "" && !a.accepts(x.login) {
+			gone = append(gone, x)
+		}
+	}
+	s.mu.Unlock()
+	for _, x := range gone {
+		s.cfg.log.Warn("http credentials revoked: transfer aborted", "peer", x.t.Peer, "user", x.t.User, "file", x.t.Name)
+		x.revoked.Store(true)
+		x.cancel()
+		if x.conn != nil {
+			x.conn.Close()
+		}
+	}
+}
+
+// httpLogin is what a request authenticated with, kept so that a reload
+// can tell whether the credentials in use still accept it: the password
+// entry (bcrypt hash) a basic login was checked against, or the SHA-256
+// of a bearer token. The zero value is no login.
+type httpLogin struct {
+	user   string
+	hash   []byte
+	token  [sha256.Size]byte
+	bearer bool
+}
+
+// accepts reports whether a still holds the credential of l: the same
+// password entry for its user, or the same token for the same user.
+func (a *httpAuth) accepts(l httpLogin) bool {
+	if l.bearer {
+		return a.tokens[l.token] == l.user
+	}
+	hash, ok := a.passwords.Hash(l.user)
+	return ok && bytes.Equal(hash, l.hash)
 }
 
 // errHTTPUnauthorized is the failure of a request whose credentials are
@@ -65,6 +110,9 @@ var errHTTPUnauthorized = errors.New("http: authentication required")
 // errHTTPBadCredentials is the failure of credentials that do not check
 // out: a 401 that scores against the address (BanThreshold).
 var errHTTPBadCredentials = fmt.Errorf("%w: wrong credentials", errHTTPUnauthorized)
+
+// errHTTPRevoked ends a transfer whose credentials a reload removed.
+var errHTTPRevoked = errors.New("http: credentials revoked by a reload")
 
 // errHTTPBanned is the refusal of an address banned after failed logins.
 var errHTTPBanned = errors.New("banned after failed logins")
@@ -122,25 +170,27 @@ func (a *httpAuth) loadTokens(path string) error {
 	return sc.Err()
 }
 
-// user returns the authenticated user of r: "" with a nil error when r
-// carries no credentials, errHTTPUnauthorized when they are wrong.
-func (a *httpAuth) user(r *http.Request) (string, error) {
+// login returns how r authenticated: no login with a nil error when r
+// carries no credentials, errHTTPBadCredentials when they are wrong.
+func (a *httpAuth) login(r *http.Request) (httpLogin, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return "", nil
+		return httpLogin{}, nil
 	}
 	if user, pass, ok := r.BasicAuth(); ok {
 		if a.passwords.Check(user, []byte(pass)) {
-			return user, nil
+			hash, _ := a.passwords.Hash(user)
+			return httpLogin{user: user, hash: hash}, nil
 		}
-		return "", errHTTPBadCredentials
+		return httpLogin{}, errHTTPBadCredentials
 	}
 	if scheme, token, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
-		if user := a.tokens[sha256.Sum256([]byte(strings.TrimSpace(token)))]; user != "" {
-			return user, nil
+		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		if user := a.tokens[sum]; user != "" {
+			return httpLogin{user: user, token: sum, bearer: true}, nil
 		}
 	}
-	return "", errHTTPBadCredentials
+	return httpLogin{}, errHTTPBadCredentials
 }
 
 // challenge answers 401 with the schemes the server accepts.

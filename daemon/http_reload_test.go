@@ -1,11 +1,15 @@
 package daemon_test
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/filemux/filemux/daemon"
 	"golang.org/x/crypto/bcrypt"
@@ -139,5 +143,78 @@ func TestHTTPReloadTLSBeforeServe(t *testing.T) {
 	}
 	if err := (&daemon.HTTP{}).ReloadTLS(); err == nil {
 		t.Error("ReloadTLS without TLS succeeded")
+	}
+}
+
+// TestHTTPReloadAuthAbortsRevoked: a reload that removes a token aborts
+// the upload running on it, which leaves nothing behind, and closes its
+// connection; an upload by a user the reload kept goes on and lands.
+func TestHTTPReloadAuthAbortsRevoked(t *testing.T) {
+	s, m, rec := httpUploadServer(t)
+	d := s.HTTP
+	type upload struct {
+		w    *io.PipeWriter
+		done chan error
+	}
+	start := func(name string, auth func(*http.Request)) upload {
+		pr, pw := io.Pipe()
+		req, err := http.NewRequest("PUT", s.URL(name), pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth(req)
+		u := upload{pw, make(chan error, 1)}
+		go func() {
+			resp, err := s.Client().Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			u.done <- err
+		}()
+		if _, err := pw.Write(make([]byte, 64<<10)); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	bob := start("revoked/bob", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+httpTestToken) })
+	alice := start("kept/alice", func(r *http.Request) { r.SetBasicAuth("alice", httpTestPassword) })
+	for deadline := time.Now().Add(5 * time.Second); len(d.Active()) < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d transfers running, want 2", len(d.Active()))
+		}
+	}
+
+	writeTestFile(t, d.TokenFile, "# bob's token was revoked\n")
+	if err := d.ReloadAuth(); err != nil {
+		t.Fatal(err)
+	}
+	// The server ends bob's upload at once; net/http's client returns only
+	// once its body ends, so the pipe is closed after the server's report.
+	st := rec.last(t, 1)
+	if st.User != "bob" || st.Outcome != daemon.OutcomeFailed || st.Err == nil || !strings.Contains(st.Err.Error(), "revoked") {
+		t.Errorf("the first transfer to end: %s's, %v: %v; want bob's, failed, revoked", st.User, st.Outcome, st.Err)
+	}
+	bob.w.Close()
+	if err := <-bob.done; err == nil {
+		t.Error("the revoked token's upload succeeded")
+	}
+	if _, err := alice.w.Write(make([]byte, 64<<10)); err != nil {
+		t.Fatalf("alice's upload broke at the reload: %v", err)
+	}
+	alice.w.Close()
+	if err := <-alice.done; err != nil {
+		t.Fatalf("alice's upload: %v", err)
+	}
+	if _, ok := m.Get("revoked/bob"); ok {
+		t.Error("the revoked upload was stored")
+	}
+	if data, ok := m.Get("kept/alice"); !ok || len(data) != 128<<10 {
+		t.Errorf("alice's upload: %d bytes, stored %v", len(data), ok)
+	}
+	if st := rec.last(t, 2); st.User != "alice" || st.Outcome != daemon.OutcomeSuccess {
+		t.Errorf("the second transfer to end: %s's, %v: %v", st.User, st.Outcome, st.Err)
 	}
 }

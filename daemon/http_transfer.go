@@ -32,6 +32,10 @@ type httpTransfer struct {
 	cutResponse bool
 	rc          *http.ResponseController
 	shut        atomic.Bool
+	// login is how the request authenticated; revoked says a reload
+	// removed it and aborted the transfer.
+	login   httpLogin
+	revoked atomic.Bool
 
 	mu   sync.Mutex
 	done bool // finish ran
@@ -134,10 +138,11 @@ func (s *httpServer) refuse(w http.ResponseWriter, err error) {
 // transfer. An upload needs a user unless AnonymousUploads allows the
 // name.
 func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort, access behaviour.Access) (*httpTransfer, error) {
-	user, err := s.cfg.auth.cur.Load().user(r)
+	login, err := s.cfg.auth.cur.Load().login(r)
 	if err != nil {
 		return nil, err
 	}
+	user := login.user
 	name, err := s.cfg.names.Clean(r.URL.Path)
 	if err != nil {
 		return nil, err
@@ -150,7 +155,7 @@ func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort, access be
 			return nil, errHTTPTooLarge
 		}
 	}
-	x := &httpTransfer{s: s, start: time.Now()}
+	x := &httpTransfer{s: s, start: time.Now(), login: login}
 	x.conn, _ = r.Context().Value(connKey{}).(net.Conn)
 	x.t = behaviour.Transfer{
 		Protocol: behaviour.HTTP, Access: access, RequestedName: r.URL.EscapedPath(), Name: name,
@@ -167,6 +172,13 @@ func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort, access be
 	if err := s.track(x); err != nil {
 		x.cancel()
 		return nil, err
+	}
+	// A reload between the check above and track may have removed the
+	// credentials; revoke did not see this transfer then.
+	if user != "" && !s.cfg.auth.cur.Load().accepts(login) {
+		s.untrack(x)
+		x.cancel()
+		return nil, errHTTPUnauthorized
 	}
 	return x, nil
 }
@@ -206,6 +218,9 @@ func (x *httpTransfer) finish(cause error) {
 		return
 	}
 	x.done = true
+	if cause != nil && x.revoked.Load() {
+		cause = errHTTPRevoked
+	}
 	if cause != nil {
 		x.d.Abort(cause)
 	}
