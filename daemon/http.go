@@ -130,12 +130,17 @@ type HTTP struct {
 	// long: an upload's client sending nothing, a download's client
 	// reading nothing. 0 means DefaultHTTPDataTimeout; Never means none.
 	DataTimeout time.Duration
-	// MaxConnections bounds the connections served at once; one over it
-	// is answered 503 and closed before its request is read. 0 means
-	// DefaultHTTPMaxConnections.
+	// MaxConnections bounds the connections held at once. A connection
+	// over it takes the place of the idlest connection that is not serving
+	// a request (silent, sending its header, or kept alive between
+	// requests) of the address that holds the most; when every connection
+	// serves a request, it is answered 503 and closed before its request
+	// is read. 0 means DefaultHTTPMaxConnections.
 	MaxConnections int
 	// MaxPerAddress bounds the connections from one client address, as
-	// MaxConnections does. 0 means DefaultHTTPMaxPerAddress.
+	// MaxConnections does: over it, a connection takes the place of its
+	// own address's idlest one, or is answered 503. 0 means
+	// DefaultHTTPMaxPerAddress.
 	MaxPerAddress int
 	// IdleTimeout closes a kept-alive connection that sends no new request
 	// for this long. 0 means DefaultHTTPIdleTimeout; Never means none.

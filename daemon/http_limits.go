@@ -1,10 +1,13 @@
 package daemon
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,9 +22,13 @@ var (
 const httpBusy = "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\nRetry-After: 1\r\n\r\n"
 
 // httpLimiter is a listener that holds at most max connections, perAddr
-// from one address: one over them is answered 503 and closed at once,
-// before net/http sees it, so that idle or slow connections cannot take
-// every goroutine.
+// from one address. A connection over them takes the place of the idlest
+// connection that is not serving a request (silent since it connected,
+// sending its header slowly, or kept alive between requests): of its own
+// address when that address holds perAddr, otherwise of the address that
+// holds the most. When every connection is serving, the newcomer is
+// answered 503 and closed at once, before net/http sees it. So idle or
+// slow connections cannot lock others out, from one address or many.
 type httpLimiter struct {
 	net.Listener
 	s            *httpServer
@@ -29,11 +36,12 @@ type httpLimiter struct {
 
 	mu     sync.Mutex
 	total  int
-	byAddr map[netip.Addr]int
+	byAddr map[netip.Addr]map[*httpLimitedConn]struct{}
 }
 
 func newHTTPLimiter(ln net.Listener, s *httpServer) *httpLimiter {
-	return &httpLimiter{Listener: ln, s: s, max: s.cfg.maxConns, perAddr: s.cfg.maxPerAddr, byAddr: map[netip.Addr]int{}}
+	return &httpLimiter{Listener: ln, s: s, max: s.cfg.maxConns, perAddr: s.cfg.maxPerAddr,
+		byAddr: map[netip.Addr]map[*httpLimitedConn]struct{}{}}
 }
 
 // Accept returns the next connection within the limits.
@@ -49,13 +57,21 @@ func (l *httpLimiter) Accept() (net.Conn, error) {
 			c.Close()
 			continue
 		}
-		if err := l.admit(addr.Addr()); err != nil {
+		lc := &httpLimitedConn{Conn: c, l: l, addr: addr.Addr()}
+		lc.idleSince.Store(time.Now().UnixNano())
+		shed, err := l.admit(lc)
+		if err != nil {
 			l.s.cfg.log.Debug("http connection refused", "peer", addr, "reason", err)
 			l.s.refused(addr, err)
 			go refuseConn(c)
 			continue
 		}
-		return &httpLimitedConn{Conn: c, l: l, addr: addr.Addr()}, nil
+		if shed != nil {
+			l.s.shed.Add(1)
+			l.s.cfg.log.Debug("http idle connection shed for a new one", "peer", shed.RemoteAddr(), "for", addr)
+			shed.Conn.Close()
+		}
+		return lc, nil
 	}
 }
 
@@ -67,39 +83,115 @@ func refuseConn(c net.Conn) {
 	c.Close()
 }
 
-func (l *httpLimiter) admit(a netip.Addr) error {
+// admit counts c in, in place of the connection it returns when the
+// limits were full; the caller closes that one.
+func (l *httpLimiter) admit(c *httpLimitedConn) (*httpLimitedConn, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	var shed *httpLimitedConn
 	switch {
+	case len(l.byAddr[c.addr]) >= l.perAddr:
+		if shed = idlest(l.byAddr[c.addr]); shed == nil {
+			return nil, errHTTPTooManyFromOne
+		}
 	case l.total >= l.max:
-		return errHTTPTooMany
-	case l.byAddr[a] >= l.perAddr:
-		return errHTTPTooManyFromOne
+		if shed = l.idlestOfBusiest(); shed == nil {
+			return nil, errHTTPTooMany
+		}
+	}
+	if shed != nil {
+		l.removeLocked(shed)
 	}
 	l.total++
-	l.byAddr[a]++
-	return nil
+	set := l.byAddr[c.addr]
+	if set == nil {
+		set = map[*httpLimitedConn]struct{}{}
+		l.byAddr[c.addr] = set
+	}
+	set[c] = struct{}{}
+	return shed, nil
 }
 
-func (l *httpLimiter) leave(a netip.Addr) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// idlestOfBusiest returns the idlest connection of the address that holds
+// the most connections and has one not serving a request.
+func (l *httpLimiter) idlestOfBusiest() *httpLimitedConn {
+	var best *httpLimitedConn
+	most := 0
+	for _, set := range l.byAddr {
+		if len(set) <= most {
+			continue
+		}
+		if c := idlest(set); c != nil {
+			best, most = c, len(set)
+		}
+	}
+	return best
+}
+
+// idlest returns the connection of set idle for the longest, nil when all
+// serve requests.
+func idlest(set map[*httpLimitedConn]struct{}) *httpLimitedConn {
+	var best *httpLimitedConn
+	var since int64
+	for c := range set {
+		if c.serving.Load() > 0 {
+			continue
+		}
+		if t := c.idleSince.Load(); best == nil || t < since {
+			best, since = c, t
+		}
+	}
+	return best
+}
+
+// removeLocked gives c's slot back, once.
+func (l *httpLimiter) removeLocked(c *httpLimitedConn) {
+	if c.gone {
+		return
+	}
+	c.gone = true
 	l.total--
-	if l.byAddr[a]--; l.byAddr[a] <= 0 {
-		delete(l.byAddr, a)
+	set := l.byAddr[c.addr]
+	delete(set, c)
+	if len(set) == 0 {
+		delete(l.byAddr, c.addr)
 	}
 }
 
-// httpLimitedConn gives its slot back when it closes, once.
+// httpLimitedConn gives its slot back when it closes, once. serving counts
+// the requests it is serving (HTTP/2 serves several at once); idleSince is
+// when the last one ended, or when it connected.
 type httpLimitedConn struct {
 	net.Conn
-	l    *httpLimiter
-	addr netip.Addr
-	once sync.Once
+	l         *httpLimiter
+	addr      netip.Addr
+	serving   atomic.Int32
+	idleSince atomic.Int64
+	gone      bool // guarded by l.mu
 }
 
 func (c *httpLimitedConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { c.l.leave(c.addr) })
+	c.l.mu.Lock()
+	c.l.removeLocked(c)
+	c.l.mu.Unlock()
 	return err
+}
+
+// servingRequest marks the connection of r as serving a request until the
+// returned function runs, so that it is not shed for a newcomer.
+func servingRequest(r *http.Request) func() {
+	c, _ := r.Context().Value(connKey{}).(net.Conn)
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	lc, ok := c.(*httpLimitedConn)
+	if !ok {
+		return func() {}
+	}
+	lc.serving.Add(1)
+	return func() {
+		lc.idleSince.Store(time.Now().UnixNano())
+		lc.serving.Add(-1)
+	}
 }

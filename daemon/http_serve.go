@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 )
 
 // httpServer is one run of Serve: the net/http server and the running
@@ -20,6 +21,9 @@ type httpServer struct {
 	stop context.CancelFunc
 	// defender bans addresses after failed logins, as SSH's does.
 	defender *sshDefender
+	// shed counts the idle connections closed for newcomers over the
+	// connection limits.
+	shed atomic.Uint64
 
 	serving[*httpTransfer]
 }

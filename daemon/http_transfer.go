@@ -52,6 +52,7 @@ var (
 // ServeHTTP turns a request into a transfer through the handler: GET and
 // HEAD read, PUT and POST write.
 func (s *httpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer servingRequest(r)()
 	peer := httpAddr(r.RemoteAddr)
 	access, ok := httpAccess(r.Method)
 	if !ok {

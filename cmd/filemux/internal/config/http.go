@@ -34,11 +34,15 @@ type HTTPServer struct {
 	// (Authorization: Bearer TOKEN), each token 16 characters or more; #
 	// starts a comment.
 	TokenFile string `yaml:"token_file" daemon:",path"`
-	// MaxConnections bounds the connections served at once; one over it is
-	// answered 503 and closed before its request is read.
+	// MaxConnections bounds the connections held at once. One over it
+	// takes the place of the idlest connection that serves no request
+	// (silent, sending its header slowly, or kept alive) of the address
+	// that holds the most; when all serve one, it is answered 503 and
+	// closed before its request is read.
 	MaxConnections int `yaml:"max_connections"`
 	// MaxPerAddress bounds the connections from one client address, as
-	// max_connections does.
+	// max_connections does: one over it takes the place of its own
+	// address's idlest connection, or is answered 503.
 	MaxPerAddress int `yaml:"max_per_address"`
 	// ReadHeaderTimeout bounds the reading of a request's header, against
 	// clients that send it slowly (slowloris); off never does.

@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,5 +50,47 @@ func TestMetricsFromHTTP(t *testing.T) {
 		`filemux_transfer_bytes_total{access="read",protocol="http",route="pub"}`:              16,
 		`filemux_refused_requests_total{protocol="http",reason="method_not_allowed"}`:          1,
 		`filemux_refused_requests_total{protocol="http",reason="authentication_required"}`:     1,
+	})
+}
+
+// The HTTP server's defences show: wrong passwords as failed logins, at
+// the threshold a ban, and the banned address's next request refused.
+func TestHTTPGuardMetrics(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	pw := filepath.Join(t.TempDir(), "htpasswd")
+	if err := os.WriteFile(pw, []byte("ops:$2a$04$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := daemontest.NewHTTP(t, behaviour.Bytes([]byte("x")), func(d *daemon.HTTP) {
+		m.HTTPHooks(d)
+		d.PasswordFile = pw
+		d.BanThreshold = 2
+	})
+	admin := httptest.NewServer(m.Handler(metrics.Endpoints{}))
+	defer admin.Close()
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		"filemux_http_shed_total": 0, "filemux_http_failed_logins_total": 0, "filemux_http_bans_total": 0,
+		"filemux_http_banned_addresses": 0, "filemux_http_banned_requests_total": 0,
+	})
+	get := func() int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL("x"), nil)
+		req.SetBasicAuth("ops", "guess")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			return 0 // a banned address's connection is closed on arrival
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 2; i++ {
+		if st := get(); st != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d, want 401", i+1, st)
+		}
+	}
+	get()
+	eventually(t, admin.URL+"/metrics", map[string]float64{
+		"filemux_http_failed_logins_total": 2, "filemux_http_bans_total": 1,
+		"filemux_http_banned_addresses": 1, "filemux_http_banned_requests_total": 1,
 	})
 }
