@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -96,6 +97,16 @@ type httpLimitedConn struct {
 	l    *httpLimiter
 	addr netip.Addr
 	once sync.Once
+}
+
+// ReadFrom hands a copy to the connection's own ReadFrom, so that net/http
+// sends a file with sendfile(2) through this wrapper as it does to a bare
+// TCP connection.
+func (c *httpLimitedConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(writerOnly{c.Conn}, r)
 }
 
 func (c *httpLimitedConn) Close() error {
