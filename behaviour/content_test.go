@@ -22,7 +22,9 @@ func (o ownContent) Content(*behaviour.Transfer) (behaviour.Content, bool) {
 // changes bytes must, and says nothing of contents.
 type meter struct{ wrapper }
 
-func (m meter) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) { return behaviour.ReaderAt(m.Next, t) }
+func (m meter) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) {
+	return behaviour.ReaderAt(m.Next, t)
+}
 
 // passContent is a decorator that wraps random reads and lets contents
 // through, counting them.
