@@ -20,9 +20,9 @@ type Content struct {
 
 // Content asks the handler's chain for the whole content of the open
 // read, under the deadline with its panic contained. It offers none after
-// a failure or the ending, nor one that breaks behaviour.Content's rules:
-// both or neither of File and Bytes set, or Bytes of another length than
-// the transfer's known size. The engine uses it until it calls EndRead or
+// a failure or the ending, for a transfer of unknown size, nor one that
+// breaks behaviour.Content's rules: both or neither of File and Bytes set,
+// or Bytes of another length than the size. The engine uses it until it calls EndRead or
 // Abort, and ends the read with EndRead.
 func (d *Driver) Content() (*Content, bool) {
 	if d.ended.Load() || d.failure() != nil {
@@ -36,7 +36,7 @@ func (d *Driver) Content() (*Content, bool) {
 	if (c.File == nil) == (c.Bytes == nil) {
 		return nil, false
 	}
-	if size, known := d.t.Size(); c.Bytes != nil && (!known || int64(len(c.Bytes)) != size) {
+	if size, known := d.t.Size(); !known || (c.Bytes != nil && int64(len(c.Bytes)) != size) {
 		return nil, false
 	}
 	dc := &Content{d: d, c: c}

@@ -94,6 +94,7 @@ func TestContentRules(t *testing.T) {
 		want    bool
 	}{
 		{"a file", behaviour.Content{File: f}, 10, true},
+		{"a file of an unknown size", behaviour.Content{File: f}, -1, false},
 		{"bytes of the size", behaviour.Content{Bytes: []byte("abc")}, 3, true},
 		{"bytes of another size", behaviour.Content{Bytes: []byte("abc")}, 4, false},
 		{"bytes of an unknown size", behaviour.Content{Bytes: []byte("abc")}, -1, false},
