@@ -30,7 +30,13 @@ import (
 // multipart/byteranges body for several, 416, If-Range) and the conditional requests of net/http's ServeContent
 // (304 on If-None-Match or If-Modified-Since); its ETag and Last-Modified
 // come from behaviour.Stat when the handler has one, and with them any
-// handler gets If-None-Match and If-Modified-Since answered 304. A HEAD opens the
+// handler gets If-None-Match and If-Modified-Since answered 304. A handler
+// that offers its whole content (behaviour.ContentOf: a Dir's open file, a
+// Memory's bytes) gets the same answers, and its bytes go out without a
+// Read or ReadAt: a file by sendfile(2) on plain TCP, bytes by large
+// writes; the ending is Read(t, nil) as for random access, and the bytes
+// sent are told to the chain (behaviour.Content.Sent) before it, so that
+// Observe counts them. A HEAD opens the
 // file to learn its size and aborts it (Outcome OutcomeDeclined). A name
 // the handler does not find is 404, a refused one 403, a bad name 403, a
 // method other than GET, HEAD, PUT and POST 405, disk full 507, an upload
@@ -128,7 +134,10 @@ type HTTP struct {
 	ReadHeaderTimeout time.Duration
 	// DataTimeout fails a transfer whose body makes no progress for this
 	// long: an upload's client sending nothing, a download's client
-	// reading nothing. 0 means DefaultHTTPDataTimeout; Never means none.
+	// reading nothing. A whole content (see above) goes out in pieces that
+	// must each leave within it: the first of 1 MiB, the next sized to a
+	// quarter of DataTimeout at the rate so far (256 KiB to 16 MiB). 0
+	// means DefaultHTTPDataTimeout; Never means none.
 	DataTimeout time.Duration
 	// MaxConnections bounds the connections held at once. A connection
 	// over it takes the place of the idlest connection that is not serving

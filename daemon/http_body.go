@@ -18,13 +18,18 @@ var errHTTPNoBody = errors.New("http: response without a body")
 const httpBufSize = 32 << 10
 
 // respond sends the file: through net/http's ServeContent when the handler
-// offers random access and a size (ranges, validators), as a plain body
-// otherwise.
+// offers a size and its whole content (sent by sendfile(2) or as bytes) or
+// random access (ranges, validators), as a plain body otherwise.
 func (x *httpTransfer) respond(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", httpContentType(x.t.Name))
 	size, known := x.t.Size()
-	if ra, ok := x.readerAt(); ok && known {
-		return x.serveContent(w, r, ra, size)
+	if known {
+		if c, ok := x.content(); ok {
+			return x.serveWhole(w, r, c, size)
+		}
+		if ra, ok := x.readerAt(); ok {
+			return x.serveContent(w, r, ra, size)
+		}
 	}
 	w.Header().Set("Accept-Ranges", "none")
 	if x.notModified(w, r, size, known) {

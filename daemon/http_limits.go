@@ -3,6 +3,7 @@ package daemon
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -168,6 +169,16 @@ type httpLimitedConn struct {
 	serving   atomic.Int32
 	idleSince atomic.Int64
 	gone      bool // guarded by l.mu
+}
+
+// ReadFrom hands a copy to the connection's own ReadFrom, so that net/http
+// sends a file with sendfile(2) through this wrapper as it does to a bare
+// TCP connection.
+func (c *httpLimitedConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(writerOnly{c.Conn}, r)
 }
 
 func (c *httpLimitedConn) Close() error {

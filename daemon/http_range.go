@@ -40,20 +40,7 @@ func (x *httpTransfer) serveContent(w http.ResponseWriter, r *http.Request, ra i
 	src := &httpSource{x: x, ra: ra}
 	cw := &httpCounter{ResponseWriter: w, before: x.writeSoon}
 	http.ServeContent(cw, r, "", mtime, io.NewSectionReader(src, 0, size))
-	switch {
-	case src.err != nil:
-		x.cutResponse = cw.status != 0
-		if cw.status == 0 {
-			httpError(w, src.err)
-		}
-		return src.err
-	case cw.err != nil:
-		x.cutResponse = true
-		return fmt.Errorf("%w: %v", errHTTPClientGone, cw.err)
-	case r.Method == http.MethodHead || (cw.status != http.StatusOK && cw.status != http.StatusPartialContent):
-		return errHTTPNoBody
-	}
-	return x.d.EndRead()
+	return x.served(w, r, cw, src.err)
 }
 
 // validators sets ETag and Last-Modified from the handler's stat, when it
@@ -120,7 +107,8 @@ type httpCounter struct {
 	http.ResponseWriter
 	status int
 	err    error
-	before func() // before each write
+	before func()     // before each write
+	whole  *httpWhole // the content being served whole, if it is
 }
 
 func (c *httpCounter) WriteHeader(code int) {
