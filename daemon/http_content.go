@@ -15,13 +15,15 @@ import (
 // (Active). The first is httpChunkFirst; each next one is sized to take a
 // quarter of DataTimeout at the rate of the one before, within
 // httpChunkMin and httpChunkMax, so that a slow client that keeps reading
-// is not cut and a fast one costs few calls. A file of up to
-// httpChunkFirst goes out in one sendfile(2), as http.FileServer sends it:
-// a storm of 500 GETs of 1 MiB took a tenth longer with a first piece of
-// 64 KiB.
+// is not cut and a fast one costs few calls. At the default DataTimeout
+// (a minute) a client is cut when it reads the first 256 KiB at under
+// 4.4 KB/s, or a later piece at under 1.1 KB/s. A storm of 500 GETs of
+// 1 MiB took a tenth longer with a first piece of 64 KiB than of 1 MiB;
+// 256 KiB was level with 1 MiB, within noise, in alternating runs
+// (docs/benchmarks.md).
 const (
-	httpChunkFirst = 1 << 20
-	httpChunkMin   = 256 << 10
+	httpChunkFirst = 256 << 10
+	httpChunkMin   = 64 << 10
 	httpChunkMax   = 16 << 20
 )
 
