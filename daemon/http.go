@@ -135,9 +135,10 @@ type HTTP struct {
 	// DataTimeout fails a transfer whose body makes no progress for this
 	// long: an upload's client sending nothing, a download's client
 	// reading nothing. A whole content (see above) goes out in pieces that
-	// must each leave within it: the first of 1 MiB, the next sized to a
-	// quarter of DataTimeout at the rate so far (256 KiB to 16 MiB). 0
-	// means DefaultHTTPDataTimeout; Never means none.
+	// must each leave within it: the first of 256 KiB, the next sized to a
+	// quarter of DataTimeout at the rate so far (64 KiB to 16 MiB); at the
+	// default a client reading under 4.4 KB/s is cut. 0 means
+	// DefaultHTTPDataTimeout; Never means none.
 	DataTimeout time.Duration
 	// MaxConnections bounds the connections held at once. A connection
 	// over it takes the place of the idlest connection that is not serving
