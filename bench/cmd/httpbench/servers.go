@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/filemux/filemux/bench/internal/cgroup"
 	"github.com/filemux/filemux/internal/peers"
 )
 
@@ -23,7 +24,7 @@ type server struct {
 	kinds []kind // the routes the workloads use
 	// cg counts the CPU of the server's processes; nil where the machine
 	// has no writable cgroup2, and /proc serves instead.
-	cg *cgroup
+	cg *cgroup.Cgroup
 }
 
 // kind is a way a server serves the files: filemux has two routes.
@@ -44,7 +45,7 @@ func (t target) url(name string) string { return t.server.base + t.prefix + "/" 
 // cpu returns the CPU time the server's processes have used so far.
 func (s *server) cpu() time.Duration {
 	if s.cg != nil {
-		return s.cg.cpu()
+		return s.cg.CPU()
 	}
 	return processCPU(s.cmd.Process.Pid)
 }
@@ -52,14 +53,14 @@ func (s *server) cpu() time.Duration {
 // track moves the server's processes (nginx's master and workers) into a
 // cgroup of their own, when the machine has a writable cgroup2.
 func (s *server) track() {
-	cg, err := newCgroup(strings.ReplaceAll(s.name, " ", "-"))
+	cg, err := cgroup.New("httpbench", strings.ReplaceAll(s.name, " ", "-"))
 	if err != nil {
 		return
 	}
 	pid := s.cmd.Process.Pid
 	for _, p := range append([]int{pid}, children(pid)...) {
-		if err := cg.add(p); err != nil {
-			cg.remove()
+		if err := cg.Add(p); err != nil {
+			cg.Remove()
 			return
 		}
 	}
@@ -88,7 +89,7 @@ func (s *server) close() {
 		<-done
 	}
 	if s.cg != nil {
-		s.cg.remove()
+		s.cg.Remove()
 	}
 }
 
