@@ -12,7 +12,7 @@ import (
 // closed), each HTTP server its certificate (daemon.HTTP.ReloadTLS: new
 // connections get the new one) and its password and token files
 // (daemon.HTTP.ReloadAuth: a removed user or token is refused from the
-// next request on). The HTTP servers' files are checked before anything
+// next request on, and its running transfers aborted). The HTTP servers' files are checked before anything
 // changes; a file that does not load fails the reload, and the server
 // keeps the credentials it had.
 func (s *server) reloadAuth() error {

@@ -18,8 +18,9 @@ import (
 // and POST upload, and need a user of password_file or token_file, unless
 // the route sets anonymous_uploads. A reload (SIGHUP, POST /reload) reads
 // the certificate, the password file and the token file again: a removed
-// user or token is refused from the next request on; files that do not
-// load refuse the reload, and the running ones stay.
+// user or token is refused from the next request on, and the transfers
+// running on it are aborted; files that do not load refuse the reload, and
+// the running ones stay.
 type HTTPServer struct {
 	// Listen are the TCP addresses to serve on, "host:port", such as
 	// "0.0.0.0:80" or, with tls, "0.0.0.0:443". At least one is required.
