@@ -144,8 +144,8 @@ type HTTP struct {
 	// over it takes the place of the idlest connection that is not serving
 	// a request (silent, sending its header, or kept alive between
 	// requests) of the address that holds the most; when every connection
-	// serves a request, it is answered 503 and closed before its request
-	// is read. 0 means DefaultHTTPMaxConnections.
+	// serves a request, it is answered 503 (over TLS only closed) before
+	// its request is read. 0 means DefaultHTTPMaxConnections.
 	MaxConnections int
 	// MaxPerAddress bounds the connections from one client address, as
 	// MaxConnections does: over it, a connection takes the place of its

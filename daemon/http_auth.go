@@ -60,7 +60,10 @@ func (d *HTTP) ReloadAuth() error {
 	return nil
 }
 
-// revoke aborts the running transfers whose login a no longer accepts. A
+// revoke aborts the running transfers whose login a no longer accepts:
+// over HTTP/1 by closing the connection at once; over HTTP/2, whose
+// connection carries other users' requests too, by failing the stream's
+// next read or write of its body (readSoon, writeSoon). A
 // transfer registered after the swap checks itself (newTransfer), so that
 // none slips between the two.
 func (s *httpServer) revoke(a *httpAuth) {
@@ -74,11 +77,7 @@ func (s *httpServer) revoke(a *httpAuth) {
 	s.mu.Unlock()
 	for _, x := range gone {
 		s.cfg.log.Warn("http credentials revoked: transfer aborted", "peer", x.t.Peer, "user", x.t.User, "file", x.t.Name)
-		x.revoked.Store(true)
-		x.cancel()
-		if x.conn != nil {
-			x.conn.Close()
-		}
+		x.revoke()
 	}
 }
 

@@ -41,6 +41,7 @@ func (x *httpTransfer) serveWhole(w http.ResponseWriter, r *http.Request, c *dri
 	body := &httpWhole{x: x, c: c, size: size}
 	cw := &httpCounter{ResponseWriter: w, before: x.writeSoon, whole: body}
 	http.ServeContent(cw, r, "", mtime, body)
+	body.gate.close()
 	return x.served(w, r, cw, body.err)
 }
 
@@ -74,9 +75,16 @@ type httpWhole struct {
 	size, pos int64
 	chunk     int64 // the next piece sendTo sends
 	err       error // the content's first failure
+	// gate keeps the reads of ServeContent's multipart goroutine (Seek
+	// and Read) from the content once ServeContent has returned.
+	gate httpReadGate
 }
 
 func (b *httpWhole) Seek(offset int64, whence int) (int64, error) {
+	if !b.gate.enter() {
+		return 0, errHTTPReadClosed
+	}
+	defer b.gate.leave()
 	switch whence {
 	case io.SeekCurrent:
 		offset += b.pos
@@ -90,7 +98,14 @@ func (b *httpWhole) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
+// Read copies into ServeContent's pipe for a multipart answer. Its count
+// is what went into the pipe: for a client gone mid-answer it may exceed
+// what the client got by a pipe's worth (32 KiB).
 func (b *httpWhole) Read(p []byte) (int, error) {
+	if !b.gate.enter() {
+		return 0, errHTTPReadClosed
+	}
+	defer b.gate.leave()
 	if b.err != nil {
 		return 0, b.err
 	}

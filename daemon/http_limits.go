@@ -28,8 +28,10 @@ const httpBusy = "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nConte
 // sending its header slowly, or kept alive between requests): of its own
 // address when that address holds perAddr, otherwise of the address that
 // holds the most. When every connection is serving, the newcomer is
-// answered 503 and closed at once, before net/http sees it. So idle or
-// slow connections cannot lock others out, from one address or many.
+// answered 503 (over TLS only closed) at once, before net/http sees it.
+// So idle or slow connections cannot lock others out, from one address or
+// many. A connection shed in the instant its request has been read, before
+// the handler counts it as serving, loses that request.
 type httpLimiter struct {
 	net.Listener
 	s            *httpServer
@@ -64,7 +66,11 @@ func (l *httpLimiter) Accept() (net.Conn, error) {
 		if err != nil {
 			l.s.cfg.log.Debug("http connection refused", "peer", addr, "reason", err)
 			l.s.refused(addr, err)
-			go refuseConn(c)
+			if l.s.cfg.cert != nil {
+				c.Close() // a plain 503 would only be a bad record to a TLS client
+			} else {
+				go refuseConn(c)
+			}
 			continue
 		}
 		if shed != nil {

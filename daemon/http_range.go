@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
@@ -40,7 +41,41 @@ func (x *httpTransfer) serveContent(w http.ResponseWriter, r *http.Request, ra i
 	src := &httpSource{x: x, ra: ra}
 	cw := &httpCounter{ResponseWriter: w, before: x.writeSoon}
 	http.ServeContent(cw, r, "", mtime, io.NewSectionReader(src, 0, size))
+	src.gate.close()
 	return x.served(w, r, cw, src.err)
+}
+
+// httpReadGate keeps ServeContent's reads from the handler once it has
+// returned. For several ranges ServeContent copies the content from a
+// goroutine of its own into a pipe, and when the client goes away it
+// returns while that goroutine may still be in a read or about to start
+// one. close waits for a read in progress and fails every later one, so
+// that the handler is never read after its ending and the counts and
+// failures are final when the transfer ends.
+type httpReadGate struct {
+	mu     sync.Mutex
+	closed bool
+}
+
+// errHTTPReadClosed fails a read ServeContent starts after it returned.
+var errHTTPReadClosed = errors.New("http: content read after the response ended")
+
+// enter holds the gate for one read; false when it is closed.
+func (g *httpReadGate) enter() bool {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+func (g *httpReadGate) leave() { g.mu.Unlock() }
+
+func (g *httpReadGate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }
 
 // validators sets ETag and Last-Modified from the handler's stat, when it
@@ -88,12 +123,17 @@ func etagMatch(list, etag string) bool {
 // httpSource is the handler's io.ReaderAt through the driver, counted; it
 // keeps the first failure, which ServeContent does not report.
 type httpSource struct {
-	x   *httpTransfer
-	ra  io.ReaderAt
-	err error
+	x    *httpTransfer
+	ra   io.ReaderAt
+	err  error
+	gate httpReadGate
 }
 
 func (s *httpSource) ReadAt(p []byte, off int64) (int, error) {
+	if !s.gate.enter() {
+		return 0, errHTTPReadClosed
+	}
+	defer s.gate.leave()
 	n, err := s.x.d.ReadAt(s.ra, p, off)
 	s.x.bytes.Add(int64(n))
 	if err != nil && !errors.Is(err, io.EOF) && s.err == nil {

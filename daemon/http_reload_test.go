@@ -1,6 +1,8 @@
 package daemon_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/daemon/daemontest"
+	"github.com/filemux/filemux/handlers"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -216,5 +220,80 @@ func TestHTTPReloadAuthAbortsRevoked(t *testing.T) {
 	}
 	if st := rec.last(t, 2); st.User != "alice" || st.Outcome != daemon.OutcomeSuccess {
 		t.Errorf("the second transfer to end: %s's, %v: %v", st.User, st.Outcome, st.Err)
+	}
+}
+
+// TestHTTP2ReloadAuthRevokesOnlyItsStream: over HTTP/2 a reload that
+// removes one user's token aborts that user's download, and not another
+// user's on the same connection.
+func TestHTTP2ReloadAuthRevokesOnlyItsStream(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t, dir, "ca")
+	certFile, keyFile := dir+"/cert.pem", dir+"/key.pem"
+	ca.issue(t, certFile, keyFile)
+	m := handlers.NewMemory()
+	m.Put("big", make([]byte, 64<<20))
+	tokens := dir + "/tokens"
+	const aliceToken, bobToken = "alice-token-0123456789", "bob-token-0123456789ab"
+	writeTestFile(t, tokens, "alice:"+aliceToken+"\nbob:"+bobToken+"\n")
+	var rec httpRecorder
+	s := daemontest.NewHTTP(t, m, rec.options, func(d *daemon.HTTP) {
+		d.TLSCertFile, d.TLSKeyFile, d.TokenFile = certFile, keyFile, tokens
+	})
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	type result struct {
+		n   int64
+		err error
+	}
+	start := func(token string) (*http.Response, chan result) {
+		req, _ := http.NewRequest("GET", s.URL("big"), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("%s, want HTTP/2", resp.Proto)
+		}
+		return resp, make(chan result, 1)
+	}
+	aliceResp, alice := start(aliceToken)
+	bobResp, bob := start(bobToken)
+	read := func(resp *http.Response, ch chan result, slow bool) {
+		defer resp.Body.Close()
+		var n int64
+		buf := make([]byte, 64<<10)
+		for {
+			k, err := resp.Body.Read(buf)
+			n += int64(k)
+			if err == io.EOF {
+				ch <- result{n, nil}
+				return
+			}
+			if err != nil {
+				ch <- result{n, err}
+				return
+			}
+			if slow && n > 1<<20 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+	if _, err := io.ReadFull(aliceResp.Body, make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, tokens, "bob:"+bobToken+"\n")
+	if err := s.HTTP.ReloadAuth(); err != nil {
+		t.Fatal(err)
+	}
+	go read(aliceResp, alice, false)
+	go read(bobResp, bob, false)
+	if r := <-alice; r.err == nil {
+		t.Errorf("alice's download went on after her token was removed: %d bytes", r.n+1<<20)
+	}
+	if r := <-bob; r.err != nil || r.n != 64<<20 {
+		t.Errorf("bob's download on the same connection: %d bytes, %v", r.n, r.err)
 	}
 }

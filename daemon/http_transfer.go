@@ -33,9 +33,11 @@ type httpTransfer struct {
 	rc          *http.ResponseController
 	shut        atomic.Bool
 	// login is how the request authenticated; revoked says a reload
-	// removed it and aborted the transfer.
+	// removed it and aborted the transfer. h2 says the request came over
+	// HTTP/2, where the connection is not the transfer's own.
 	login   httpLogin
 	revoked atomic.Bool
+	h2      bool
 
 	mu   sync.Mutex
 	done bool // finish ran
@@ -156,7 +158,7 @@ func (s *httpServer) newTransfer(r *http.Request, peer netip.AddrPort, access be
 			return nil, errHTTPTooLarge
 		}
 	}
-	x := &httpTransfer{s: s, start: time.Now(), login: login}
+	x := &httpTransfer{s: s, start: time.Now(), login: login, h2: r.ProtoMajor >= 2}
 	x.conn, _ = r.Context().Value(connKey{}).(net.Conn)
 	x.t = behaviour.Transfer{
 		Protocol: behaviour.HTTP, Access: access, RequestedName: r.URL.EscapedPath(), Name: name,
@@ -241,6 +243,15 @@ func (x *httpTransfer) cut() {
 	}
 }
 
+// revoke aborts the transfer whose credentials a reload removed.
+func (x *httpTransfer) revoke() {
+	x.revoked.Store(true)
+	x.cancel()
+	if !x.h2 && x.conn != nil {
+		x.conn.Close()
+	}
+}
+
 // stuck reports a handler call that has not returned.
 func (x *httpTransfer) stuck() bool { return x.inCall.Load() > 0 }
 
@@ -298,12 +309,20 @@ func httpError(w http.ResponseWriter, err error) {
 // readSoon and writeSoon give the next body read or response write
 // DataTimeout to make progress.
 func (x *httpTransfer) readSoon() {
+	if x.revoked.Load() {
+		_ = x.rc.SetReadDeadline(time.Now())
+		return
+	}
 	if d := x.s.cfg.data; d > 0 {
 		_ = x.rc.SetReadDeadline(time.Now().Add(d))
 	}
 }
 
 func (x *httpTransfer) writeSoon() {
+	if x.revoked.Load() {
+		_ = x.rc.SetWriteDeadline(time.Now())
+		return
+	}
 	if d := x.s.cfg.data; d > 0 {
 		_ = x.rc.SetWriteDeadline(time.Now().Add(d))
 	}

@@ -175,6 +175,8 @@ func (rt *Route) validateHTTP(r *report, path string, f *File) {
 			r.at(key, "set, but a template has no directories to list")
 		case rt.HTTP != nil:
 			r.at(key, "set, but an http origin cannot be listed")
+		case rt.Access == AccessWrite:
+			r.at(key, "set, but the route is write-only (access: write): a listing would show every upload to anyone who can read over HTTP")
 		}
 	}
 }

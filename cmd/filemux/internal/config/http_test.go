@@ -89,6 +89,8 @@ func TestHTTPErrors(t *testing.T) {
 			[]string{"f.yaml:3:16: routes[0].listing: set, but a template has no directories"}},
 		{"listing an origin", "http: {listen: [':80']}\nroutes:\n  - {match: x, listing: true, http: {url: 'http://x/'}}\n",
 			[]string{"f.yaml:3:16: routes[0].listing: set, but an http origin cannot be listed"}},
+		{"listing a write-only route", "http: {listen: [':80']}\nroutes:\n  - {match: x, access: write, listing: true, memory: {write: any}}\n",
+			[]string{"f.yaml:3:31: routes[0].listing: set, but the route is write-only"}},
 		{"anonymous uploads not a bool", "http: {listen: [':80']}\nroutes:\n  - {match: x, anonymous_uploads: yes please, memory: {}}\n",
 			[]string{`f.yaml:3:16: routes[0].anonymous_uploads: want true or false, not "yes please"`}},
 	}

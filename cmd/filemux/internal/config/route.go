@@ -52,7 +52,8 @@ type Route struct {
 	// name ending in "/": HTML, or JSON with ?format=json), where the
 	// handler lists (dir, memory). The directory's own name must match the
 	// route: 'pub(/.*)?' lists pub/ and the directories under it, '.*'
-	// the root too. Without it a directory is 404 over HTTP, as a missing
+	// the root too. Refused on a write-only route, whose uploads a listing
+	// would show. Without it a directory is 404 over HTTP, as a missing
 	// file is. SFTP lists whatever the route's handler lists, as before.
 	Listing bool `yaml:"listing"`
 }
