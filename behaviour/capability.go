@@ -12,7 +12,9 @@ import (
 // them (like http.ResponseController): [RandomReader], [Stater] and
 // [Lister] are found on the first handler in the chain h, h.Unwrap(), ...
 // that implements them. A decorator that must restrict or observe one of
-// them implements it itself, which stops the search.
+// them implements it itself, which stops the search. [ContentSource] is
+// found the same way, except that a RandomReader on the way hides it
+// (see [ContentOf]).
 //
 // The capabilities that change something fail closed: [RandomWriter],
 // [Remover], [Renamer], [DirMaker], [DirRemover], [ModeChanger] and

@@ -68,7 +68,10 @@
 // [WriterAt]), an engine such as the SFTP server may move the data with
 // ReadAt or WriteAt instead of Read or Write, possibly concurrently. It then
 // ends a successful write with Write(t, nil, true) and a successful read with
-// Read(t, nil), to which the handler answers (0, io.EOF).
+// Read(t, nil), to which the handler answers (0, io.EOF). A handler that
+// offers its whole content (see [ContentOf]: an open file or bytes) lets an
+// engine send it without reading it, as the HTTP server hands a file to
+// sendfile(2); such a read ends with Read(t, nil) too.
 //
 // # Concurrency, contexts and deadlines
 //

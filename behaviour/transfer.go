@@ -13,10 +13,12 @@ const (
 	TFTP Protocol = iota + 1
 	SFTP
 	SCP
+	// HTTP is a request to daemon.HTTP, over HTTP or HTTPS.
+	HTTP
 )
 
-// String returns "tftp", "sftp" or "scp".
-func (p Protocol) String() string { return enumName(p, "tftp", "sftp", "scp") }
+// String returns "tftp", "sftp", "scp" or "http".
+func (p Protocol) String() string { return enumName(p, "tftp", "sftp", "scp", "http") }
 
 // Access says which way the data of a transfer flows, seen from the side
 // whose Handler is called: Read means the handler produces the file, Write
@@ -32,7 +34,7 @@ const (
 // String returns "read" or "write".
 func (a Access) String() string { return enumName(a, "read", "write") }
 
-// Mode is the TFTP transfer mode. SFTP and SCP transfers are always Octet.
+// Mode is the TFTP transfer mode. SFTP, SCP and HTTP transfers are always Octet.
 type Mode uint8
 
 // The transfer modes of RFC 1350 that filemux serves (mail is obsolete and refused).
@@ -95,7 +97,8 @@ type Transfer struct {
 	// Peer is the remote address; Local the local address the request arrived on.
 	Peer  netip.AddrPort
 	Local netip.AddrPort
-	// User is the authenticated SSH user name; empty for TFTP.
+	// User is the authenticated SSH or HTTP user name; empty for TFTP and
+	// for HTTP requests without credentials.
 	User string
 	// Pattern is the pattern of the route that matched, and Params its named
 	// captures, set by the registry.

@@ -76,7 +76,8 @@ func TestEnumStrings(t *testing.T) {
 		got  interface{ String() string }
 		want string
 	}{
-		{behaviour.TFTP, "tftp"}, {behaviour.SFTP, "sftp"}, {behaviour.SCP, "scp"}, {behaviour.Protocol(0), "unknown"},
+		{behaviour.TFTP, "tftp"}, {behaviour.SFTP, "sftp"}, {behaviour.SCP, "scp"}, {behaviour.HTTP, "http"},
+		{behaviour.Protocol(0), "unknown"}, {behaviour.Protocol(5), "unknown"},
 		{behaviour.Read, "read"}, {behaviour.Write, "write"}, {behaviour.Access(9), "unknown"},
 		{behaviour.Octet, "octet"}, {behaviour.Netascii, "netascii"}, {behaviour.Mode(0), "unknown"},
 	}

@@ -53,9 +53,12 @@ func remoteClass(p behaviour.Protocol, err error) error {
 	var se *ServerError
 	var st *sftp.StatusError
 	var re *scpRemoteError
+	var he *StatusError
 	switch {
 	case errors.As(err, &se):
 		return codeClass(se.Code)
+	case errors.As(err, &he):
+		return httpClass(he.Code)
 	case errors.As(err, &st):
 		return statusClass(st)
 	case errors.As(err, &re):
@@ -139,9 +142,12 @@ func serverMessage(err error) string {
 	var se *ServerError
 	var st *sftp.StatusError
 	var re *scpRemoteError
+	var he *StatusError
 	switch {
 	case errors.As(err, &se):
 		return se.Message
+	case errors.As(err, &he):
+		return he.Status
 	case errors.As(err, &st):
 		return statusMessage(st)
 	case errors.As(err, &re):

@@ -102,10 +102,11 @@ type Progress struct {
 }
 
 // Result describes a finished transfer, or as much of a failed one as took
-// place, on every protocol. SFTP and SCP fill Protocol, Access, Remote,
+// place, on every protocol. SFTP, SCP and HTTP fill Protocol, Access, Remote,
 // Server, Mode, Size (-1), Bytes and Duration; the other fields are TFTP's.
 type Result struct {
-	// Protocol is behaviour.TFTP, behaviour.SFTP or behaviour.SCP.
+	// Protocol is behaviour.TFTP, behaviour.SFTP, behaviour.SCP or
+	// behaviour.HTTP.
 	Protocol behaviour.Protocol
 	// Access is the direction: behaviour.Read downloads, behaviour.Write
 	// uploads.

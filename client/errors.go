@@ -35,10 +35,13 @@ var (
 	// ErrAuthentication: the server refused every credential offered.
 	ErrAuthentication = errors.New("authentication failed")
 	// ErrHostKeyMismatch: the known_hosts file names another key for the
-	// server. Nothing was sent to it.
+	// server; over HTTPS, the server's certificate is for another name.
+	// Nothing was sent to it.
 	ErrHostKeyMismatch = errors.New("host key mismatch")
 	// ErrHostKeyUnknown: the known_hosts file does not name the server and
-	// new keys were not to be accepted. Nothing was sent to it.
+	// new keys were not to be accepted; over HTTPS, the server's
+	// certificate does not verify (no trusted CA signed it, or it expired).
+	// Nothing was sent to it.
 	ErrHostKeyUnknown = errors.New("host key unknown")
 	// ErrConnectionRefused: nothing listens on the server's port.
 	ErrConnectionRefused = errors.New("connection refused")
@@ -52,7 +55,8 @@ var (
 // with errors.Is: errors.Is(err, behaviour.ErrNotFound) holds when a TFTP,
 // SFTP or SCP server answered that the file does not exist.
 type Error struct {
-	// Protocol is behaviour.TFTP, behaviour.SFTP or behaviour.SCP.
+	// Protocol is behaviour.TFTP, behaviour.SFTP, behaviour.SCP or
+	// behaviour.HTTP.
 	Protocol behaviour.Protocol
 	// Op is what failed, named as fs.PathError names it: "read" or
 	// "write" for a transfer; "stat", "list", "remove", "rename" or
@@ -71,11 +75,12 @@ type Error struct {
 	// cause tells [ErrProtocol], [ErrIntegrity] and [ErrTooLarge] apart.
 	Class error
 	// Message is what the server said: the text of a TFTP ERROR, an SFTP
-	// status message, or an SCP warning or error line; "" when it said
-	// nothing.
+	// status message, an SCP warning or error line, or an HTTP status
+	// line; "" when it said nothing.
 	Message string
 	// Err is the cause: a [*ServerError], [ErrTimeout], [ErrProtocol],
-	// [ErrIntegrity], [ErrTooLarge], an SFTP status, a context error, a
+	// [ErrIntegrity], [ErrTooLarge], an SFTP status, a [*StatusError], a
+	// context error, a
 	// local handler's error or a network error.
 	Err error
 }

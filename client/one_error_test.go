@@ -30,7 +30,8 @@ func (refusing) Open(_ context.Context, t *behaviour.Transfer) error {
 }
 
 // oneVocabulary is the daemon's directory with refuse/ in front of it,
-// and a client of each protocol: tftp, sftp and scp.
+// and a client of each protocol: tftp, sftp, scp and http (uploads with
+// a bearer token, which daemon.HTTP asks for).
 func oneVocabulary(t *testing.T) map[behaviour.Protocol]transferer {
 	t.Helper()
 	d, err := handlers.NewDir(t.TempDir(), handlers.DirConfig{Write: handlers.WriteAny})
@@ -47,11 +48,13 @@ func oneVocabulary(t *testing.T) map[behaviour.Protocol]transferer {
 	}
 	tftpd := daemontest.NewTFTP(t, &r)
 	sshd := daemontest.NewSSH(t, &r)
+	httpd := daemontest.NewHTTP(t, &r, httpOwnAuth(t))
 	sftpc := sshClient(sshd.Addr().String(), sshd.User, sshd.KeyFile, sshd.KnownHostsFile)
 	return map[behaviour.Protocol]transferer{
 		behaviour.TFTP: &client.TFTP{Addr: tftpd.Addr().String()},
 		behaviour.SFTP: sftpc,
 		behaviour.SCP:  &client.SCP{SSH: sftpc.SSH},
+		behaviour.HTTP: &client.HTTP{URL: httpd.URL(""), Token: httpOwnToken},
 	}
 }
 

@@ -90,7 +90,7 @@ func (s *SFTP) download(ctx context.Context, x *session, remote string, e *endpo
 	if _, err := f.Seek(r.start, io.SeekStart); err != nil {
 		return 0, err
 	}
-	m := &meter{s: s, p: Progress{Access: behaviour.Read, Remote: remote, Total: total}, verify: newVerifier(s.Verify), idle: x.idle}
+	m := &meter{progress: s.Progress, p: Progress{Access: behaviour.Read, Remote: remote, Total: total}, verify: newVerifier(s.Verify), idle: x.idle}
 	m.report()
 	w := &meteredWriter{w: e, m: m, max: s.MaxSize, left: -1}
 	if r.end >= 0 {
@@ -144,7 +144,7 @@ func (s *SFTP) upload(ctx context.Context, x *session, remote string, e *endpoin
 	if !known {
 		total = -1
 	}
-	m := &meter{s: s, p: Progress{Access: behaviour.Write, Remote: remote, Total: total}, idle: x.idle}
+	m := &meter{progress: s.Progress, p: Progress{Access: behaviour.Write, Remote: remote, Total: total}, idle: x.idle}
 	m.report()
 	// Concurrent whatever the size: pkg/sftp's ReadFrom writes a reader
 	// of unknown size one request at a time.
@@ -172,10 +172,10 @@ func size(r io.Reader) int64 {
 
 // meter counts bytes, feeds the digest and calls Progress.
 type meter struct {
-	s      *SFTP
-	p      Progress
-	verify *verifier
-	idle   *watchdog
+	progress func(Progress)
+	p        Progress
+	verify   *verifier
+	idle     *watchdog
 }
 
 func (m *meter) add(p []byte) {
@@ -188,8 +188,8 @@ func (m *meter) add(p []byte) {
 }
 
 func (m *meter) report() {
-	if m.s.Progress != nil {
-		m.s.Progress(m.p)
+	if m.progress != nil {
+		m.progress(m.p)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 const DefaultGrace = 5 * time.Second
 
 // Service is one server that Run runs: Serve serves until Shutdown stops
-// it. TFTPService and SSHService bind a daemon to its listener; any other
+// it. TFTPService, SSHService and HTTPService bind a daemon to its listener; any other
 // server with the two methods (an *http.Server for metrics, say) fits in a
 // Service literal.
 type Service struct {
@@ -33,6 +33,11 @@ func TFTPService(d *TFTP, pc net.PacketConn) Service {
 
 // SSHService returns the Service that serves d on ln.
 func SSHService(d *SSH, ln net.Listener) Service {
+	return Service{Serve: func() error { return d.Serve(ln) }, Shutdown: d.Shutdown}
+}
+
+// HTTPService returns the Service that serves d on ln.
+func HTTPService(d *HTTP, ln net.Listener) Service {
 	return Service{Serve: func() error { return d.Serve(ln) }, Shutdown: d.Shutdown}
 }
 

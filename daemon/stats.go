@@ -20,7 +20,8 @@ const (
 	// hook, by the handler's Open or during option negotiation.
 	OutcomeRefused
 	// OutcomeDeclined: the peer answered the OACK with ERROR 8, as UEFI
-	// firmware does after learning a file's size. A normal, quiet end.
+	// firmware does after learning a file's size, or an HTTP response
+	// carried no body (HEAD, 304, 412, 416). A normal, quiet end.
 	OutcomeDeclined
 	// OutcomeFailed: the handler, the peer or a limit ended the transfer
 	// with an error.
@@ -50,15 +51,16 @@ func (o Outcome) String() string {
 	return "unknown"
 }
 
-// Stats describe one transfer, over TFTP, SFTP or SCP: a running one in a
+// Stats describe one transfer, over TFTP, SFTP, SCP or HTTP: a running one in a
 // snapshot (Active), an ended one in a hook. Both servers report the same
-// type; an SFTP or SCP transfer's Mode is always behaviour.Octet and its
+// type; an SFTP, SCP or HTTP transfer's Mode is always behaviour.Octet and its
 // Requested, Accepted and Retransmits stay empty.
 type Stats struct {
 	Protocol behaviour.Protocol
 	Access   behaviour.Access
-	// User is the authenticated SSH user the transfer ran for, read from
-	// the behaviour.Transfer; empty over TFTP.
+	// User is the authenticated SSH or HTTP user the transfer ran for,
+	// read from the behaviour.Transfer; empty over TFTP and for HTTP
+	// requests without credentials.
 	User string
 	// Peer is the remote address and port; Local the local address the
 	// request arrived on.

@@ -44,8 +44,10 @@ const (
 // os.Root: no name reaches outside it, whether through "..", an absolute
 // name or a symbolic link (absolute or relative) pointing elsewhere.
 //
-// Reads serve regular files only, with their size and random access (the
-// *os.File in t.State is an io.ReaderAt). Uploads, when the write policy
+// Reads serve regular files only, with their size, random access (the
+// *os.File in t.State is an io.ReaderAt) and the open file as their whole
+// content (behaviour.ContentSource), which the HTTP server hands to
+// sendfile(2). Uploads, when the write policy
 // allows them, are atomic: the data goes to a hidden temporary file next to
 // the target (".filemux-*.tmp", a name peers cannot guess, see or open),
 // which is synced and renamed into place only when the final Write returns
@@ -197,6 +199,17 @@ func (d *Dir) Read(t *behaviour.Transfer, p []byte) (int, error) {
 	return n, fsError(err)
 }
 
+// Content offers the open file of a read as its whole content, for an
+// engine that lets the kernel send it; the ending (Read(t, nil)) or Abort
+// closes it as ever.
+func (d *Dir) Content(t *behaviour.Transfer) (behaviour.Content, bool) {
+	f, ok := t.State.(*os.File)
+	if !ok || t.Access != behaviour.Read {
+		return behaviour.Content{}, false
+	}
+	return behaviour.Content{File: f}, true
+}
+
 // Write adds p to the upload; the last call commits it.
 func (d *Dir) Write(t *behaviour.Transfer, p []byte, last bool) error {
 	u, ok := t.State.(*dirUpload)
@@ -230,12 +243,13 @@ func checkDirName(name string) error {
 
 // Dir offers what its doc says.
 var (
-	_ behaviour.Handler    = (*Dir)(nil)
-	_ behaviour.Stater     = (*Dir)(nil)
-	_ behaviour.Lister     = (*Dir)(nil)
-	_ behaviour.Remover    = (*Dir)(nil)
-	_ behaviour.Renamer    = (*Dir)(nil)
-	_ behaviour.DirMaker   = (*Dir)(nil)
-	_ behaviour.DirRemover = (*Dir)(nil)
-	_ io.WriterAt          = (*dirUpload)(nil)
+	_ behaviour.Handler       = (*Dir)(nil)
+	_ behaviour.Stater        = (*Dir)(nil)
+	_ behaviour.ContentSource = (*Dir)(nil)
+	_ behaviour.Lister        = (*Dir)(nil)
+	_ behaviour.Remover       = (*Dir)(nil)
+	_ behaviour.Renamer       = (*Dir)(nil)
+	_ behaviour.DirMaker      = (*Dir)(nil)
+	_ behaviour.DirRemover    = (*Dir)(nil)
+	_ io.WriterAt             = (*dirUpload)(nil)
 )

@@ -22,7 +22,11 @@
 // downloads, [Protocols] hides a handler from the protocols it does not
 // list, [SizeCap] bounds the size of transfers, [Observe] calls [Hooks]
 // around them, and [Actions] runs a program or posts an event once a
-// transfer ended.
+// transfer ended. The whole content of a read (behaviour.ContentOf: a
+// Dir's open file for sendfile(2), a Memory's bytes) passes ReadOnly,
+// Protocols (on the protocols it lists), Observe and Actions, which count
+// it; SizeCap and WriteOnly hide it, and so does any decorator that
+// wraps random reads without saying how contents pass.
 //
 // Every handler here is safe for concurrent use, never shows a peer an
 // internal path or cause, and passes the conformance checks of

@@ -161,6 +161,23 @@ func (o *observer) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) {
 	return countingReaderAt{r, o.state(t)}, true
 }
 
+// Content lets the whole content of h through, counting the bytes the
+// engine reports sent (behaviour.Content.Sent).
+func (o *observer) Content(t *behaviour.Transfer) (behaviour.Content, bool) {
+	c, ok := behaviour.ContentOf(o.h, t)
+	if !ok {
+		return behaviour.Content{}, false
+	}
+	s, inner := o.state(t), c.Sent
+	c.Sent = func(n int64) {
+		s.bytes.Add(n)
+		if inner != nil {
+			inner(n)
+		}
+	}
+	return c, true
+}
+
 // WriterAt counts the bytes written through the random-access writer of h.
 func (o *observer) WriterAt(t *behaviour.Transfer) (io.WriterAt, bool) {
 	w, ok := behaviour.WriterAt(o.h, t)

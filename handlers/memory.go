@@ -48,7 +48,8 @@ const (
 // that it keeps and serves back.
 //
 // A download serves a snapshot: the size is known at Open, random access is
-// offered (t.State is an io.ReaderAt), and a Put or upload that replaces the
+// offered (t.State is an io.ReaderAt), so are the snapshot's bytes as its
+// whole content (behaviour.ContentSource), and a Put or upload that replaces the
 // file meanwhile does not change the bytes a running download sends. A
 // missing name is behaviour.ErrNotFound.
 //
@@ -199,18 +200,41 @@ func (m *Memory) openRead(t *behaviour.Transfer) error {
 		return behaviour.ErrNotFound
 	}
 	t.SetSize(int64(len(f.data)))
-	t.State = bytes.NewReader(f.data)
+	t.State = newSnapshot(f.data)
 	return nil
+}
+
+// snapshot is the state of a read from a Memory or a template: bytes that
+// never change, read in turn or at random (io.ReaderAt), or handed whole
+// to an engine.
+type snapshot struct {
+	*bytes.Reader
+	data []byte
+}
+
+func newSnapshot(data []byte) *snapshot { return &snapshot{Reader: bytes.NewReader(data), data: data} }
+
+// Content offers the snapshot's bytes as the whole content of a read.
+func (m *Memory) Content(t *behaviour.Transfer) (behaviour.Content, bool) {
+	return snapshotContent(t)
+}
+
+func snapshotContent(t *behaviour.Transfer) (behaviour.Content, bool) {
+	s, ok := t.State.(*snapshot)
+	if !ok || s.data == nil {
+		return behaviour.Content{}, false
+	}
+	return behaviour.Content{Bytes: s.data}, true
 }
 
 // Read reads the next bytes of the snapshot. An empty p ends a
 // random-access read: it answers (0, io.EOF).
 func (m *Memory) Read(t *behaviour.Transfer, p []byte) (int, error) { return readSnapshot(t, p) }
 
-// readSnapshot reads the *bytes.Reader that the Open of a Memory or a
-// template left in t.State.
+// readSnapshot reads the snapshot that the Open of a Memory or a template
+// left in t.State.
 func readSnapshot(t *behaviour.Transfer, p []byte) (int, error) {
-	r, ok := t.State.(*bytes.Reader)
+	r, ok := t.State.(*snapshot)
 	if !ok {
 		return 0, errWrongAccess
 	}
@@ -238,10 +262,11 @@ func (m *Memory) Abort(t *behaviour.Transfer, _ error) {
 
 // Memory offers what its doc says.
 var (
-	_ behaviour.Handler = (*Memory)(nil)
-	_ behaviour.Stater  = (*Memory)(nil)
-	_ behaviour.Lister  = (*Memory)(nil)
-	_ behaviour.Remover = (*Memory)(nil)
-	_ behaviour.Renamer = (*Memory)(nil)
-	_ io.WriterAt       = (*memUpload)(nil)
+	_ behaviour.Handler       = (*Memory)(nil)
+	_ behaviour.Stater        = (*Memory)(nil)
+	_ behaviour.ContentSource = (*Memory)(nil)
+	_ behaviour.Lister        = (*Memory)(nil)
+	_ behaviour.Remover       = (*Memory)(nil)
+	_ behaviour.Renamer       = (*Memory)(nil)
+	_ io.WriterAt             = (*memUpload)(nil)
 )

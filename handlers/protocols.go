@@ -12,7 +12,8 @@ import (
 
 // Protocols returns a Handler that serves h on the protocols listed and
 // hides it from the others: to them its names do not exist, as if no
-// route matched, so reads and stat, list and random reads are not found,
+// route matched, so reads and stat, list, random reads and whole contents
+// are not found,
 // and writes and every capability that changes something (remove, rename,
 // mkdir, rmdir, chmod, chtimes, random writes) are access violations.
 // With no protocol listed, h is served on none. Protocols offers each
@@ -75,6 +76,13 @@ func (p protocolsHandler) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) {
 	return behaviour.ReaderAt(p.h, t)
 }
 
+func (p protocolsHandler) Content(t *behaviour.Transfer) (behaviour.Content, bool) {
+	if !p.serves(t) {
+		return behaviour.Content{}, false
+	}
+	return behaviour.ContentOf(p.h, t)
+}
+
 func (p protocolsHandler) WriterAt(t *behaviour.Transfer) (io.WriterAt, bool) {
 	if !p.serves(t) {
 		return nil, false
@@ -130,15 +138,16 @@ func (p protocolsHandler) Chtimes(ctx context.Context, t *behaviour.Transfer, at
 
 // Protocols declares every capability.
 var (
-	_ behaviour.Stater       = protocolsHandler{}
-	_ behaviour.Lister       = protocolsHandler{}
-	_ behaviour.Remover      = protocolsHandler{}
-	_ behaviour.Renamer      = protocolsHandler{}
-	_ behaviour.DirMaker     = protocolsHandler{}
-	_ behaviour.DirRemover   = protocolsHandler{}
-	_ behaviour.ModeChanger  = protocolsHandler{}
-	_ behaviour.TimesChanger = protocolsHandler{}
-	_ behaviour.RandomReader = protocolsHandler{}
-	_ behaviour.RandomWriter = protocolsHandler{}
-	_ behaviour.Wrapper      = protocolsHandler{}
+	_ behaviour.Stater        = protocolsHandler{}
+	_ behaviour.Lister        = protocolsHandler{}
+	_ behaviour.Remover       = protocolsHandler{}
+	_ behaviour.Renamer       = protocolsHandler{}
+	_ behaviour.DirMaker      = protocolsHandler{}
+	_ behaviour.DirRemover    = protocolsHandler{}
+	_ behaviour.ModeChanger   = protocolsHandler{}
+	_ behaviour.TimesChanger  = protocolsHandler{}
+	_ behaviour.RandomReader  = protocolsHandler{}
+	_ behaviour.ContentSource = protocolsHandler{}
+	_ behaviour.RandomWriter  = protocolsHandler{}
+	_ behaviour.Wrapper       = protocolsHandler{}
 )

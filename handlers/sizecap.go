@@ -18,8 +18,11 @@ import (
 //
 // Capability checks see through SizeCap (Unwrap, and remove, rename,
 // mkdir, rmdir, chmod and chtimes go to h as behaviour.PassMutations
-// hands them on), but random access is capped too: SizeCap offers behaviour.RandomReader and RandomWriter,
-// wrapping those of h.
+// hands them on), but random access is capped too: SizeCap offers
+// behaviour.RandomReader and RandomWriter, wrapping those of h. It hides
+// the whole content of h (behaviour.ContentOf), which an engine would send
+// past the cap's checks: a read through SizeCap always goes through Read
+// or ReadAt.
 func SizeCap(h behaviour.Handler, n int64) behaviour.Handler {
 	return &sizeCap{h: h, limit: max(n, 0), PassMutations: behaviour.PassMutations{Next: h}}
 }
@@ -112,6 +115,12 @@ func (c *sizeCap) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) {
 		return nil, false
 	}
 	return cappedReaderAt{r, c}, true
+}
+
+// Content offers no content to send, whatever h offers: the cap checks
+// every byte that moves.
+func (c *sizeCap) Content(*behaviour.Transfer) (behaviour.Content, bool) {
+	return behaviour.Content{}, false
 }
 
 // WriterAt caps the random-access writer of h: a write that would end past

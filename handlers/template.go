@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -156,7 +155,7 @@ func (h *templateHandler) Open(ctx context.Context, t *behaviour.Transfer) error
 		return err
 	}
 	t.SetSize(int64(len(out)))
-	t.State = bytes.NewReader(out)
+	t.State = newSnapshot(out)
 	return nil
 }
 

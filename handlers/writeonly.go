@@ -11,8 +11,9 @@ import (
 
 // WriteOnly returns a Handler that takes the uploads of h and refuses
 // every download with an access violation: read transfers at Prepare and
-// Open, and random reads. It also refuses the changes that are not
-// uploads and could undo what was collected: remove, rename and rmdir.
+// Open, random reads and whole contents (behaviour.ContentOf). It also
+// refuses the changes that are not uploads and could undo what was
+// collected: remove, rename and rmdir.
 // What an upload does to its own file passes through to h: random writes,
 // chmod and chtimes (as scp -p and sftp put -p send them), and mkdir for
 // the directories an upload goes into. Stat and list pass through, so that
@@ -38,6 +39,11 @@ func (w writeOnlyHandler) Write(t *behaviour.Transfer, p []byte, last bool) erro
 
 // ReaderAt offers no random reader, whatever h offers.
 func (w writeOnlyHandler) ReaderAt(*behaviour.Transfer) (io.ReaderAt, bool) { return nil, false }
+
+// Content offers no content to send, whatever h offers.
+func (w writeOnlyHandler) Content(*behaviour.Transfer) (behaviour.Content, bool) {
+	return behaviour.Content{}, false
+}
 
 func (w writeOnlyHandler) WriterAt(t *behaviour.Transfer) (io.WriterAt, bool) {
 	return behaviour.WriterAt(w.h, t)
@@ -65,15 +71,16 @@ func (w writeOnlyHandler) Chtimes(ctx context.Context, t *behaviour.Transfer, at
 
 // WriteOnly declares every capability.
 var (
-	_ behaviour.Stater       = writeOnlyHandler{}
-	_ behaviour.Lister       = writeOnlyHandler{}
-	_ behaviour.Remover      = writeOnlyHandler{}
-	_ behaviour.Renamer      = writeOnlyHandler{}
-	_ behaviour.DirMaker     = writeOnlyHandler{}
-	_ behaviour.DirRemover   = writeOnlyHandler{}
-	_ behaviour.ModeChanger  = writeOnlyHandler{}
-	_ behaviour.TimesChanger = writeOnlyHandler{}
-	_ behaviour.RandomReader = writeOnlyHandler{}
-	_ behaviour.RandomWriter = writeOnlyHandler{}
-	_ behaviour.Wrapper      = writeOnlyHandler{}
+	_ behaviour.Stater        = writeOnlyHandler{}
+	_ behaviour.Lister        = writeOnlyHandler{}
+	_ behaviour.Remover       = writeOnlyHandler{}
+	_ behaviour.Renamer       = writeOnlyHandler{}
+	_ behaviour.DirMaker      = writeOnlyHandler{}
+	_ behaviour.DirRemover    = writeOnlyHandler{}
+	_ behaviour.ModeChanger   = writeOnlyHandler{}
+	_ behaviour.TimesChanger  = writeOnlyHandler{}
+	_ behaviour.RandomReader  = writeOnlyHandler{}
+	_ behaviour.ContentSource = writeOnlyHandler{}
+	_ behaviour.RandomWriter  = writeOnlyHandler{}
+	_ behaviour.Wrapper       = writeOnlyHandler{}
 )

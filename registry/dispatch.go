@@ -112,6 +112,15 @@ func (r *Registry) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) {
 	return nil, false
 }
 
+// Content offers the whole content of the handler that opened t (see
+// behaviour.ContentOf).
+func (r *Registry) Content(t *behaviour.Transfer) (behaviour.Content, bool) {
+	if h := r.chosen(t); h != nil {
+		return behaviour.ContentOf(h, t)
+	}
+	return behaviour.Content{}, false
+}
+
 // WriterAt offers the random-access writer of the handler that opened t
 // (see behaviour.WriterAt).
 func (r *Registry) WriterAt(t *behaviour.Transfer) (io.WriterAt, bool) {
@@ -124,13 +133,14 @@ func (r *Registry) WriterAt(t *behaviour.Transfer) (io.WriterAt, bool) {
 // The registry is a handler with every capability, each answered by the
 // matched route's handler.
 var (
-	_ behaviour.Handler      = (*Registry)(nil)
-	_ behaviour.RandomReader = (*Registry)(nil)
-	_ behaviour.RandomWriter = (*Registry)(nil)
-	_ behaviour.Stater       = (*Registry)(nil)
-	_ behaviour.Lister       = (*Registry)(nil)
-	_ behaviour.Remover      = (*Registry)(nil)
-	_ behaviour.Renamer      = (*Registry)(nil)
-	_ behaviour.DirMaker     = (*Registry)(nil)
-	_ behaviour.DirRemover   = (*Registry)(nil)
+	_ behaviour.Handler       = (*Registry)(nil)
+	_ behaviour.RandomReader  = (*Registry)(nil)
+	_ behaviour.ContentSource = (*Registry)(nil)
+	_ behaviour.RandomWriter  = (*Registry)(nil)
+	_ behaviour.Stater        = (*Registry)(nil)
+	_ behaviour.Lister        = (*Registry)(nil)
+	_ behaviour.Remover       = (*Registry)(nil)
+	_ behaviour.Renamer       = (*Registry)(nil)
+	_ behaviour.DirMaker      = (*Registry)(nil)
+	_ behaviour.DirRemover    = (*Registry)(nil)
 )

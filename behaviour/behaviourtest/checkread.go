@@ -10,7 +10,7 @@ import (
 
 // readJobs returns the checks of one served file: one read per chunk size
 // (the first also probing for data after io.EOF), one with random access,
-// and Prepare.
+// one taking the whole content, and Prepare.
 func (k *kit) readJobs(name string, want []byte) []job {
 	var js []job
 	for i, cs := range k.spec.ChunkSizes {
@@ -21,6 +21,9 @@ func (k *kit) readJobs(name string, want []byte) []job {
 	c := k.config(randomChunk, readLimit(len(want), randomChunk))
 	c.random = true
 	js = append(js, job{behaviour.Read, name, "read, " + describe(c), func() { k.checkRead(name, want, c) }})
+	w := k.config(DefaultChunkSize, readLimit(len(want), DefaultChunkSize))
+	w.whole, w.wholeOnly = true, true
+	js = append(js, job{behaviour.Read, name, "read, " + describe(w), func() { k.checkRead(name, want, w) }})
 	js = append(js, job{behaviour.Read, name, "Prepare", func() { k.checkPrepare(behaviour.Read, name) }})
 	return js
 }

@@ -17,7 +17,8 @@ import (
 // (each a *Violation naming the transfer and the rule), sorted, or nil.
 //
 // It reads every file of spec.Reads with every chunk size and, when h offers
-// io.ReaderAt, with concurrent ReadAt calls in random order; checks the
+// io.ReaderAt, with concurrent ReadAt calls in random order, and when it
+// offers the whole content (behaviour.ContentOf), by taking that; checks the
 // refusals; uploads to every name of spec.Writes sequentially, with WriteAt
 // out of order when h offers io.WriterAt, and abandoned half-way; and calls
 // Prepare with the suggested options. Transfers run on several goroutines at
@@ -197,7 +198,7 @@ func (k *kit) within(t *behaviour.Transfer, f func()) {
 // kitError reports errors the kit made up itself after a violation it
 // already reported.
 func kitError(err error) bool {
-	for _, e := range []error{errPanicked, errBadCount, errStuck, errTooLong, errRandomEnding} {
+	for _, e := range []error{errPanicked, errBadCount, errStuck, errTooLong, errRandomEnding, errNoContent} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -210,6 +211,9 @@ func describe(c *config) string {
 	s := fmt.Sprintf("chunk %d", c.chunk)
 	if c.random {
 		s += ", random access"
+	}
+	if c.whole {
+		s += ", whole content"
 	}
 	return s
 }

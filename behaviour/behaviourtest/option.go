@@ -19,11 +19,13 @@ type config struct {
 	peer      netip.AddrPort
 	suggest   []behaviour.Option
 	random    bool
+	whole     bool
 	maxSize   int64
 	emptyLast bool
 	probeEOF  bool
 
 	// Hooks used by TestHandler only.
+	wholeOnly    bool // a read without a whole content ends at once
 	beforeCommit func()
 	abortAfter   int
 	track        *tracker
@@ -79,6 +81,13 @@ func Suggest(opts ...behaviour.Option) Option {
 // after Open (see behaviour.ReaderAt), as the SFTP server does. Without the
 // capability the transfer runs sequentially.
 func RandomAccess(on bool) Option { return func(c *config) { c.random = on } }
+
+// WholeContent makes the driver take a read's whole content when the
+// handler offers one after Open (see behaviour.ContentOf), as the HTTP
+// server does for sendfile(2): the bytes, or the file read from offset 0 to
+// the size, then the ending Read(t, nil). Without the capability the
+// transfer runs as the other options say.
+func WholeContent(on bool) Option { return func(c *config) { c.whole = on } }
 
 // MaxSize bounds how many bytes Read accepts before it aborts the transfer
 // with a RuleTooLong violation (default DefaultMaxSize).

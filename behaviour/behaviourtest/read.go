@@ -14,11 +14,30 @@ var (
 	errBadCount = errors.New("behaviourtest: Read returned a count outside 0..len(p)")
 	errStuck    = errors.New("behaviourtest: Read made no progress")
 	errTooLong  = errors.New("behaviourtest: read longer than the limit")
+	// errNoContent ends the kit's whole-content read of a handler that
+	// offers none: the other reads check it.
+	errNoContent = errors.New("behaviourtest: no whole content offered")
 )
 
 // read moves the file with Read calls, or with ReadAt when asked for and
 // offered.
 func (s *session) read() ([]byte, error) {
+	if s.c.whole {
+		if c, ok := s.d.Content(); ok {
+			return s.readWhole(c)
+		}
+		var offered behaviour.Content
+		var ok bool
+		if !s.protect("Content", func() { offered, ok = behaviour.ContentOf(s.h, s.t) }) && ok {
+			size, known := s.t.Size()
+			s.violate(RuleContent, "offered a whole content that breaks behaviour.Content's rules: file %v, %d bytes, size %d (known %v)",
+				offered.File != nil, len(offered.Bytes), size, known)
+			return nil, s.abort(errNoContent)
+		}
+		if s.c.wholeOnly {
+			return nil, s.abort(errNoContent)
+		}
+	}
 	if s.c.random {
 		if ra, ok := s.readerAt(); ok {
 			return s.readAt(ra)
@@ -27,6 +46,36 @@ func (s *session) read() ([]byte, error) {
 		}
 	}
 	return s.readSeq()
+}
+
+// readWhole takes the whole content as an engine that sends it would,
+// tells the handler it was sent, and ends the read with Read(t, nil)
+// through the driver.
+func (s *session) readWhole(c *drive.Content) ([]byte, error) {
+	size, _ := s.t.Size() // known: the driver offers no content otherwise
+	if size > s.c.maxSize {
+		s.violate(RuleTooLong, "Open set size %d, over the limit %d", size, s.c.maxSize)
+		return nil, s.abort(errTooLong)
+	}
+	out := append([]byte(nil), c.Bytes()...)
+	if f := c.File(); f != nil {
+		out = make([]byte, size)
+		n, err := f.ReadAt(out, 0)
+		if out = out[:n]; n < len(out) && err != nil && !errors.Is(err, io.EOF) {
+			return out, s.abort(err)
+		}
+	}
+	c.Sent(int64(len(out)))
+	// The driver's ending tells the handler what was sent first.
+	if err := s.d.EndRead(); err != nil {
+		if errors.Is(err, drive.ErrBadEnding) {
+			s.violate(RuleRandomAccess, "Read(t, nil) after the whole content did not answer io.EOF")
+		}
+		return out, s.abort(kitCause(err))
+	}
+	s.ended = true
+	s.checkSize(int64(len(out)))
+	return out, nil
 }
 
 func (s *session) readSeq() ([]byte, error) {

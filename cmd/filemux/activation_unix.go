@@ -52,7 +52,9 @@ func fdName(names []string, i int) string {
 }
 
 // adopt takes the socket at fd: a datagram socket for TFTP, a stream
-// socket for SFTP and SCP; anything else is refused.
+// socket for HTTP when its name says so (socketRole), else for SFTP and
+// SCP; anything else, and a name that contradicts the socket's type
+// (a UDP socket named http), is refused.
 func (s *sockets) adopt(fd int, name string) error {
 	syscall.CloseOnExec(fd)
 	kind, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TYPE)
@@ -61,6 +63,13 @@ func (s *sockets) adopt(fd int, name string) error {
 	}
 	f := os.NewFile(uintptr(fd), name)
 	defer f.Close() // the net package holds its own duplicate
+	role := socketRole(name)
+	switch {
+	case kind == syscall.SOCK_DGRAM && role != roleAny && role != roleTFTP:
+		return fmt.Errorf("inherited socket %s (fd %d) is UDP, but its name is for a TCP server", name, fd)
+	case kind == syscall.SOCK_STREAM && role == roleTFTP:
+		return fmt.Errorf("inherited socket %s (fd %d) is TCP, but TFTP runs over UDP", name, fd)
+	}
 	switch kind {
 	case syscall.SOCK_DGRAM:
 		pc, err := net.FilePacketConn(f)
@@ -73,7 +82,11 @@ func (s *sockets) adopt(fd int, name string) error {
 		if err != nil {
 			return fmt.Errorf("inherited socket %s: %w", name, err)
 		}
-		s.tcp = append(s.tcp, ln)
+		if role == roleHTTP {
+			s.http = append(s.http, ln)
+		} else {
+			s.tcp = append(s.tcp, ln)
+		}
 	default:
 		return fmt.Errorf("inherited socket %s (fd %d) is neither UDP nor TCP", name, fd)
 	}

@@ -60,6 +60,13 @@ func configSummary(f *config.File, routes int) string {
 	if f.SFTP != nil {
 		parts = append(parts, "SFTP and SCP on "+strings.Join(f.SFTP.Listen, ", "))
 	}
+	if f.HTTP != nil {
+		scheme := "HTTP"
+		if f.HTTP.TLS != nil {
+			scheme = "HTTPS"
+		}
+		parts = append(parts, scheme+" on "+strings.Join(f.HTTP.Listen, ", "))
+	}
 	if f.Metrics != nil {
 		parts = append(parts, "metrics on "+f.Metrics.Listen)
 	}

@@ -107,7 +107,7 @@ func TestExitStatuses(t *testing.T) {
 		{"integrity", []string{"get", "--sha256", sha([]byte("other")), srv.URL("f"), "checked"}, statusIntegrity, "integrity"},
 		{"too large", []string{"get", "--max-size", "1K", srv.URL("f"), "big"}, statusTooLarge, "larger"},
 		{"usage: no URL", []string{"get"}, statusUsage, "want 1 or 2 arguments"},
-		{"usage: bad URL", []string{"get", "http://x/y"}, statusUsage, "tftp://"},
+		{"usage: bad URL", []string{"get", "ftp://x/y"}, statusUsage, "tftp://"},
 		{"usage: bad flag", []string{"put", "--blksize", "x", "f", srv.URL("f")}, statusUsage, "invalid value"},
 		{"usage: bad blksize", []string{"get", "--blksize", "4", srv.URL("f")}, statusUsage, "BlockSize"},
 		{"usage: bad digest", []string{"get", "--md5", "abc", srv.URL("f")}, statusUsage, "md5"},

@@ -17,6 +17,7 @@ Downloads PATH into LOCAL (default: the base name of PATH), atomically: on
 failure LOCAL is left as it was. - writes to standard output.
 With an sftp:// URL: see 'filemux get -h sftp://'.
 With an scp:// URL (legacy SCP): see 'filemux get -h scp://'.
+With an http:// or https:// URL: see 'filemux get -h http://'.
 `)
 }
 

@@ -17,9 +17,13 @@ type sftpURL struct {
 }
 
 // byScheme is get or put: ssh for a command line that names an sftp:// or
-// scp:// URL, tftp for any other.
-func byScheme(tftp func(context.Context, []string) status, ssh func(context.Context, []string, sshScheme) status) func(context.Context, []string) status {
+// scp:// URL, web for one that names an http:// or https:// URL, tftp for
+// any other.
+func byScheme(tftp func(context.Context, []string) status, ssh func(context.Context, []string, sshScheme) status, web func(context.Context, []string) status) func(context.Context, []string) status {
 	return func(ctx context.Context, args []string) status {
+		if httpSchemeOf(args) {
+			return web(ctx, args)
+		}
 		if sc, ok := sshSchemeOf(args); ok {
 			return ssh(ctx, args, sc)
 		}

@@ -36,8 +36,8 @@ var commands []command
 func init() {
 	// Filled here rather than in the declaration: help refers to commands.
 	commands = []command{
-		{"get", "download a file (tftp://, sftp://, scp://)", byScheme(runGetTFTP, runGetSSH)},
-		{"put", "upload a file (tftp://, sftp://, scp://)", byScheme(runPutTFTP, runPutSSH)},
+		{"get", "download a file (tftp://, sftp://, scp://, http[s]://)", byScheme(runGetTFTP, runGetSSH, runGetHTTP)},
+		{"put", "upload a file (tftp://, sftp://, scp://, http[s]://)", byScheme(runPutTFTP, runPutSSH, runPutHTTP)},
 		{"serve", "serve files over TFTP, SFTP and SCP", runServe},
 		{"check", "validate a serve configuration file", runCheck},
 		{"match", "show the route a file name gets", runMatch},

@@ -76,7 +76,7 @@ func printExplanation(w io.Writer, name string, e config.Explanation) {
 	if e.URL != "" {
 		fmt.Fprintf(w, "  origin:    %s\n", e.URL)
 	}
-	protocols := "tftp, sftp, scp"
+	protocols := "tftp, sftp, scp, http"
 	if len(e.Protocols) > 0 {
 		names := make([]string, len(e.Protocols))
 		for i, p := range e.Protocols {
@@ -85,4 +85,10 @@ func printExplanation(w io.Writer, name string, e config.Explanation) {
 		protocols = strings.Join(names, ", ")
 	}
 	fmt.Fprintf(w, "  access:    %s over %s\n", e.Access, protocols)
+	if e.AnonymousUploads {
+		fmt.Fprintln(w, "  http:      uploads without a login (anonymous_uploads)")
+	}
+	if e.Listing {
+		fmt.Fprintln(w, "  http:      directories listed (listing)")
+	}
 }

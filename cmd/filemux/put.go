@@ -16,6 +16,7 @@ Uploads LOCAL (- reads standard input) as PATH; a PATH ending in / gets
 LOCAL's base name appended.
 With an sftp:// URL: see 'filemux put -h - sftp://'.
 With an scp:// URL (legacy SCP): see 'filemux put -h - scp://'.
+With an http:// or https:// URL: see 'filemux put -h - http://'.
 `)
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,19 +32,22 @@ const (
 )
 
 func serveUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: filemux serve [--tftp ADDR]... [--sftp ADDR]... [--root DIR] [--writable]")
+	fmt.Fprintln(w, "Usage: filemux serve [--tftp ADDR]... [--sftp ADDR]... [--http ADDR]... [--root DIR] [--writable]")
 	fmt.Fprintln(w, "       filemux serve --config FILE")
-	fmt.Fprintf(w, "\nServes DIR (default: the current directory) over TFTP and over SFTP and SCP on\n")
-	fmt.Fprintf(w, "each ADDR (with neither flag: TFTP on %s and SFTP on %s),\n", defaultTFTPAddr, defaultSSHAddr)
+	fmt.Fprintf(w, "\nServes DIR (default: the current directory) over TFTP, over SFTP and SCP and over\n")
+	fmt.Fprintf(w, "HTTP on each ADDR (with none of the three: TFTP on %s and SFTP on %s),\n", defaultTFTPAddr, defaultSSHAddr)
 	fmt.Fprintf(w, "read-only unless --writable, plus %s, generated in memory.\n", demoName)
 	fmt.Fprintln(w, "SFTP logs in the keys of ~/.ssh/authorized_keys (or --authorized-keys FILE), with a")
 	fmt.Fprintln(w, "host key kept in $XDG_STATE_HOME/filemux (or --host-key FILE); without keys it is off.")
+	fmt.Fprintln(w, "HTTP downloads need no login; HTTP uploads (PUT, POST) need --writable and a user of")
+	fmt.Fprintln(w, "--http-password-file or --http-token-file, unless --http-anonymous-uploads.")
 	fmt.Fprintln(w, "With --config, it serves the listeners and routes of FILE (docs/config.md).")
 	fmt.Fprintln(w, "Under systemd socket activation (LISTEN_FDS, with LISTEN_PID this process or unset),")
-	fmt.Fprintln(w, "the passed UDP sockets serve TFTP and the TCP sockets SFTP and SCP, in place of the")
+	fmt.Fprintln(w, "the passed UDP sockets serve TFTP, the TCP sockets named http or https")
+	fmt.Fprintln(w, "(LISTEN_FDNAMES) HTTP and the other TCP sockets SFTP and SCP, in place of the")
 	fmt.Fprintln(w, "addresses of the flags or the file (contrib/systemd).")
 	fmt.Fprintln(w, "SIGINT or SIGTERM stops it, letting running transfers finish for a few seconds;")
-	fmt.Fprintln(w, "SIGHUP reloads FILE.")
+	fmt.Fprintln(w, "SIGHUP reloads FILE, or without one the keys, passwords, tokens and certificate.")
 }
 
 // serveFlags are the flags of serve.
@@ -58,6 +62,7 @@ type serveFlags struct {
 	portSpan string
 	ports    daemon.PortPolicy // from single and portSpan
 	trusted  netList
+	http     serveHTTPFlags
 	opts     serveOptions
 }
 
@@ -73,11 +78,13 @@ func runServe(ctx context.Context, args []string) status {
 	fs.BoolVar(&f.single, "single-port", false, "run every TFTP transfer on the listening port (one port for firewalls, NAT and containers);\nclients outside --trusted-networks then read lock-step at 1468-byte blocks")
 	fs.StringVar(&f.portSpan, "port-range", "", "run each TFTP transfer on a port from `LO-HI`, inclusive, for firewalls that open a range")
 	fs.Var(&f.trusted, "trusted-networks", "with --single-port or --port-range, grant the TFTP clients of `NETS` (CIDRs, comma-separated) windows and large blocks;\nonly where no one can forge their addresses")
+	f.http.register(fs)
 	f.opts.register(fs)
 	if _, st, ok := parseCommand(fs, args, 0, 0); !ok {
 		return st
 	}
-	if err := f.opts.check(visited(fs, "tftp", "sftp", "host-key", "authorized-keys", "root", "writable", "single-port", "port-range", "trusted-networks")); err != nil {
+	replaced := append([]string{"tftp", "sftp", "host-key", "authorized-keys", "root", "writable", "single-port", "port-range", "trusted-networks"}, httpFlagNames...)
+	if err := f.opts.check(visited(fs, replaced...)); err != nil {
 		return usageError(fs, "serve", err)
 	}
 	if err := f.parsePorts(); err != nil {
@@ -91,7 +98,11 @@ func runServe(ctx context.Context, args []string) status {
 	if f.opts.config != "" {
 		return runConfigured(ctx, f.opts, inherited)
 	}
-	if len(f.tftp) == 0 && len(f.sftp) == 0 && !inherited.any() {
+	if err := f.http.check(len(f.http.addrs) > 0 || len(inherited.http) > 0, f.writable); err != nil {
+		inherited.close()
+		return usageError(fs, "serve", err)
+	}
+	if len(f.tftp) == 0 && len(f.sftp) == 0 && len(f.http.addrs) == 0 && !inherited.any() {
 		f.tftp, f.sftp = addrList{defaultTFTPAddr}, addrList{defaultSSHAddr}
 	}
 	if err := serve(ctx, f, inherited); err != nil {
@@ -121,9 +132,10 @@ func (f *serveFlags) parsePorts() error {
 	return nil
 }
 
-// serve runs one TFTP daemon per --tftp address and one SSH server per
-// --sftp address over the same routes until ctx is done, then shuts them
-// down gracefully. Inherited sockets of a kind (UDP, TCP) replace the
+// serve runs one TFTP daemon per --tftp address, one SSH server per
+// --sftp address and one HTTP server per --http address over the same
+// routes until ctx is done, then shuts them down gracefully. Inherited
+// sockets of a kind (UDP, TCP for SSH, TCP named http) replace the
 // addresses of that kind.
 func serve(ctx context.Context, f serveFlags, inherited *sockets) error {
 	root, err := filepath.Abs(f.root)
@@ -147,29 +159,40 @@ func serve(ctx context.Context, f serveFlags, inherited *sockets) error {
 		return err
 	}
 	s.printAdmin(os.Stdout)
-	printBanner(os.Stdout, l, root, f.writable)
+	printBanner(os.Stdout, l, s.http, root, f)
 	return s.run(ctx)
 }
 
 // listeners are the sockets of serve from flags, and the SSH keys.
 type listeners struct {
-	tftp []net.PacketConn
-	ssh  []net.Listener
-	plan sshPlan
+	tftp  []net.PacketConn
+	ssh   []net.Listener
+	http  []net.Listener
+	plan  sshPlan
+	https bool // the HTTP listeners speak TLS
 }
 
 // listenFlags opens the sockets the flags ask for, or takes the inherited
 // ones. SFTP may turn out to be off (no authorized keys); then it opens no
 // TCP socket, and fails only if nothing else would be served.
 func listenFlags(f serveFlags, inherited *sockets) (*listeners, error) {
-	l := &listeners{tftp: inherited.udp}
+	l := &listeners{tftp: inherited.udp, http: inherited.http, https: f.http.cert != ""}
+	if len(l.http) == 0 && len(f.http.addrs) > 0 {
+		lns, err := listenTCP(f.http.addrs)
+		if err != nil {
+			return nil, fmt.Errorf("http: %w", err)
+		}
+		l.http = lns
+	}
 	if len(f.sftp) > 0 || len(inherited.tcp) > 0 {
 		plan, err := planSSH(f)
 		if err != nil {
+			l.close()
 			return nil, err
 		}
 		l.plan = plan
 		if err := l.listenSSH(f.sftp, inherited.tcp); err != nil {
+			l.close()
 			return nil, err
 		}
 	}
@@ -181,7 +204,7 @@ func listenFlags(f serveFlags, inherited *sockets) (*listeners, error) {
 		}
 		l.tftp = pcs
 	}
-	if len(l.tftp) == 0 && len(l.ssh) == 0 {
+	if len(l.tftp) == 0 && len(l.ssh) == 0 && len(l.http) == 0 {
 		return nil, fmt.Errorf("SFTP is off: %s", l.plan.off)
 	}
 	return l, nil
@@ -199,15 +222,17 @@ func (l *listeners) listenSSH(addrs []string, inherited []net.Listener) error {
 		l.ssh = inherited
 	default:
 		lns, err := listenTCP(addrs)
+		if err != nil {
+			return fmt.Errorf("sftp: %w", err)
+		}
 		l.ssh = lns
-		return err
 	}
 	return nil
 }
 
 func (l *listeners) close() {
 	closeAll(l.tftp)
-	for _, ln := range l.ssh {
+	for _, ln := range slices.Concat(l.ssh, l.http) {
 		ln.Close()
 	}
 }
@@ -248,9 +273,9 @@ func closeAll(pcs []net.PacketConn) {
 	}
 }
 
-func printBanner(w io.Writer, l *listeners, root string, writable bool) {
+func printBanner(w io.Writer, l *listeners, httpd []*daemon.HTTP, root string, f serveFlags) {
 	access := "read-only"
-	if writable {
+	if f.writable {
 		access = "read-write"
 	}
 	for _, pc := range l.tftp {
@@ -259,6 +284,7 @@ func printBanner(w io.Writer, l *listeners, root string, writable bool) {
 	for _, ln := range l.ssh {
 		fmt.Fprintf(w, "filemux: serving SFTP and SCP on %s\n", ln.Addr())
 	}
+	printHTTP(w, httpd, l.http)
 	if l.plan.off != "" {
 		fmt.Fprintf(w, "filemux: SFTP and SCP are off: %s\n", l.plan.off)
 	}
@@ -266,6 +292,9 @@ func printBanner(w io.Writer, l *listeners, root string, writable bool) {
 	if len(l.ssh) > 0 {
 		fmt.Fprintf(w, "  %-18s keys of %s\n", "SFTP logins", l.plan.authFile)
 		fmt.Fprintf(w, "  %-18s %s (%s)\n", "SSH host key", ssh.FingerprintSHA256(l.plan.hostKey.PublicKey()), l.plan.keyFile)
+	}
+	if len(l.http) > 0 {
+		fmt.Fprintf(w, "  %-18s %s\n", "HTTP uploads", f.http.uploads(f.writable))
 	}
 	fmt.Fprintf(w, "Try:\n%s", fetchHints(l))
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
@@ -285,6 +314,13 @@ func fetchHints(l *listeners) string {
 			host = "[" + host + "]"
 		}
 		fmt.Fprintf(&b, "  sftp -P %s %s:%s\n", port, host, demoName)
+	}
+	if len(l.http) > 0 {
+		scheme := "http"
+		if l.https {
+			scheme = "https"
+		}
+		fmt.Fprintf(&b, "  curl %s://%s/%s\n", scheme, l.http[0].Addr(), demoName)
 	}
 	return b.String()
 }

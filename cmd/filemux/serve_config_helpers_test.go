@@ -45,6 +45,7 @@ func (l *lockedBuffer) String() string {
 type configured struct {
 	cmd                 *exec.Cmd
 	tftp, sftp, metrics string // addresses from the banner
+	http                string // "http://ADDR" or "https://ADDR" from the banner
 	logs                *lockedBuffer
 	exited              chan error
 }
@@ -97,6 +98,10 @@ func (s *configured) banner(line string, ready chan struct{}) {
 		s.tftp = strings.TrimPrefix(line, "filemux: serving TFTP on ")
 	case strings.HasPrefix(line, "filemux: serving SFTP and SCP on "):
 		s.sftp = strings.TrimPrefix(line, "filemux: serving SFTP and SCP on ")
+	case strings.HasPrefix(line, "filemux: serving HTTP on "):
+		s.http = "http://" + strings.TrimPrefix(line, "filemux: serving HTTP on ")
+	case strings.HasPrefix(line, "filemux: serving HTTPS on "):
+		s.http = "https://" + strings.TrimPrefix(line, "filemux: serving HTTPS on ")
 	case strings.HasPrefix(line, "filemux: metrics on "):
 		s.metrics = strings.TrimSuffix(strings.TrimPrefix(line, "filemux: metrics on http://"), "/metrics")
 	case strings.HasPrefix(line, "Press Ctrl-C"):

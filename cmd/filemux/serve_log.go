@@ -23,6 +23,14 @@ func (s *server) hookSSH(d *daemon.SSH) {
 	d.OnFailure = chainStats(d.OnFailure, s.logTransfer)
 }
 
+// hookHTTP does for an HTTP server what hookTFTP does for a TFTP daemon.
+func (s *server) hookHTTP(d *daemon.HTTP) {
+	s.metrics.HTTPHooks(d)
+	d.OnRequest = func(daemon.Stats) error { s.touch(); return nil }
+	d.OnSuccess = chainStats(d.OnSuccess, s.logTransfer)
+	d.OnFailure = chainStats(d.OnFailure, s.logTransfer)
+}
+
 func chainStats(first, then func(daemon.Stats)) func(daemon.Stats) {
 	return func(st daemon.Stats) {
 		first(st)
@@ -56,7 +64,7 @@ func (s *server) logTransfer(st daemon.Stats) {
 // dropTransferLines leaves out the daemons' own line per transfer.
 type dropTransferLines struct{ slog.Handler }
 
-var daemonTransferLines = map[string]bool{"tftp transfer": true, "sftp transfer": true, "scp transfer": true}
+var daemonTransferLines = map[string]bool{"tftp transfer": true, "sftp transfer": true, "scp transfer": true, "http transfer": true}
 
 func (h dropTransferLines) Handle(ctx context.Context, r slog.Record) error {
 	if daemonTransferLines[r.Message] {

@@ -30,11 +30,11 @@ func (o *serveOptions) register(fs *flag.FlagSet) {
 }
 
 // check validates the options; flagsSet reports whether the flags that a
-// configuration file replaces (--tftp, --sftp, --root and the like) were given.
+// configuration file replaces (--tftp, --sftp, --http, --root and the like) were given.
 func (o *serveOptions) check(flagsSet bool) error {
 	switch {
 	case o.config != "" && flagsSet:
-		return errors.New("--config takes the listeners and routes from the file: leave out --tftp, --sftp, --host-key, --authorized-keys, --root and --writable")
+		return errors.New("--config takes the listeners and routes from the file: leave out --tftp, --sftp, --http and their flags, --root and --writable")
 	case o.idleExit < 0 || o.shutdown < 0:
 		return errors.New("durations must not be negative")
 	}

@@ -40,6 +40,7 @@ func (s *server) printBanner(w io.Writer) {
 	for _, ln := range s.sshLn {
 		fmt.Fprintf(w, "filemux: serving SFTP and SCP on %s\n", ln.Addr())
 	}
+	printHTTP(w, s.http, s.httpLn)
 	s.printAdmin(w)
 	if set := s.set.Load(); set != nil {
 		fmt.Fprintf(w, "  %d routes from %s; SIGHUP reloads them\n", len(set.Routes()), s.path)
@@ -89,12 +90,15 @@ func (s *server) run(ctx context.Context) error {
 // serve starts every daemon and the admin server; a value on the channel
 // means one stopped by itself.
 func (s *server) serve() <-chan error {
-	errs := make(chan error, len(s.tftp)+len(s.ssh)+1)
+	errs := make(chan error, len(s.tftp)+len(s.ssh)+len(s.http)+1)
 	for i, d := range s.tftp {
 		go func() { errs <- d.Serve(s.tftpConn[i]) }()
 	}
 	for i, d := range s.ssh {
 		go func() { errs <- d.Serve(s.sshLn[i]) }()
+	}
+	for i, d := range s.http {
+		go func() { errs <- d.Serve(s.httpLn[i]) }()
 	}
 	if s.admin != nil {
 		go func() { errs <- s.admin.Serve(s.adminLn) }()
@@ -118,6 +122,11 @@ func (s *server) idle() bool {
 			return false
 		}
 	}
+	for _, d := range s.http {
+		if len(d.Active()) > 0 {
+			return false
+		}
+	}
 	return true
 }
 
@@ -134,6 +143,9 @@ func (s *server) shutdown(cause error) error {
 		wg.Go(func() { _ = d.Shutdown(ctx) })
 	}
 	for _, d := range s.ssh {
+		wg.Go(func() { _ = d.Shutdown(ctx) })
+	}
+	for _, d := range s.http {
 		wg.Go(func() { _ = d.Shutdown(ctx) })
 	}
 	wg.Wait()
@@ -171,21 +183,30 @@ func (s *server) waitActions(ctx context.Context) {
 // running transfers keep the handlers they started with, and the old
 // routes release what they opened once those end. The SSH servers read
 // their authorized_keys and password files again, closing the connections
-// of removed keys and users (reloadAuth). A file that does not load or
-// build, or keys or passwords that do not, refuse the reload, and the
-// running routes keep serving. Changes to listeners and tunables need a
-// restart; reload says so.
+// of removed keys and users, and the HTTP servers their certificate,
+// password and token files (reloadAuth). A file that does not load or
+// build, or credentials that do not, refuse the reload, and the running
+// routes keep serving. Changes to listeners and tunables need a restart;
+// reload says so. Serving from flags, there is no file: reload reads the
+// credentials only.
 func (s *server) reload() error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	switch {
-	case s.path == "":
+	case s.path == "" && len(s.ssh)+len(s.http) == 0:
 		s.logger.Warn("reload: serving from flags, there is no configuration file to read")
 		return errors.New("serving from flags: nothing to reload")
 	case s.stopping.Load():
 		return errStopping
 	}
-	err := s.swap()
+	var err error
+	if s.path == "" {
+		if err = s.reloadAuth(); err == nil {
+			s.logger.Info("credentials reloaded", "ssh_servers", len(s.ssh), "http_servers", len(s.http))
+		}
+	} else {
+		err = s.swap()
+	}
 	s.metrics.Reloaded(err)
 	if err != nil {
 		s.logger.Error("reload refused: the running configuration keeps serving", "file", s.path, "err", err)

@@ -18,7 +18,7 @@ import (
 	"github.com/filemux/filemux/registry"
 )
 
-// server is a running filemux serve: TFTP and SSH daemons over one
+// server is a running filemux serve: TFTP, SSH and HTTP daemons over one
 // registry, the admin address, the logs, and what reloads and stops them.
 type server struct {
 	opts    serveOptions
@@ -36,6 +36,8 @@ type server struct {
 	tftpConn []net.PacketConn
 	ssh      []*daemon.SSH
 	sshLn    []net.Listener
+	http     []*daemon.HTTP
+	httpLn   []net.Listener
 	admin    *http.Server
 	adminLn  net.Listener
 
@@ -83,7 +85,8 @@ func loadServer(path string, opts serveOptions, inherited *sockets, stderr io.Wr
 	}
 	g, err := withInherited(f, inherited)
 	if err == nil {
-		err = s.listen(g.TFTPDaemons(reg, s.daemonLogger()), g.SSHDaemons(reg, s.daemonLogger()), inherited, adminAddr)
+		err = s.listen(g.TFTPDaemons(reg, s.daemonLogger()), g.SSHDaemons(reg, s.daemonLogger()),
+			g.HTTPDaemons(reg, s.daemonLogger()), inherited, adminAddr)
 	}
 	if err != nil {
 		set.Retire()
@@ -109,6 +112,12 @@ func flagServer(l *listeners, reg *registry.Registry, f serveFlags, stderr io.Wr
 		s.hookSSH(d)
 		s.ssh, s.sshLn = append(s.ssh, d), append(s.sshLn, ln)
 	}
+	for _, ln := range l.http {
+		d := f.http.daemon(ln)
+		d.Handler, d.Logger = reg, s.daemonLogger()
+		s.hookHTTP(d)
+		s.http, s.httpLn = append(s.http, d), append(s.httpLn, ln)
+	}
 	if err := s.listenAdmin(opts.metrics); err != nil {
 		return nil, err
 	}
@@ -131,7 +140,7 @@ func (s *server) daemonLogger() *slog.Logger {
 // listen opens the sockets of the daemons and of the admin address,
 // closing all of them when one fails. The i-th inherited socket of a
 // kind serves the i-th daemon of that kind, which then binds nothing.
-func (s *server) listen(tftp []*daemon.TFTP, ssh []*daemon.SSH, inherited *sockets, admin string) error {
+func (s *server) listen(tftp []*daemon.TFTP, ssh []*daemon.SSH, http []*daemon.HTTP, inherited *sockets, admin string) error {
 	for i, d := range tftp {
 		pc, err := listenPacket(d.ListenAddr, i, inherited.udp)
 		if err != nil {
@@ -150,6 +159,16 @@ func (s *server) listen(tftp []*daemon.TFTP, ssh []*daemon.SSH, inherited *socke
 		s.hookSSH(d)
 		s.ssh, s.sshLn = append(s.ssh, d), append(s.sshLn, ln)
 	}
+	for i, d := range http {
+		ln, err := listenStream(d.ListenAddr, i, inherited.http)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("http: %w", err)
+		}
+		configureHTTP(d, s.reg)
+		s.hookHTTP(d)
+		s.http, s.httpLn = append(s.http, d), append(s.httpLn, ln)
+	}
 	if err := s.listenAdmin(admin); err != nil {
 		s.closeListeners()
 		return err
@@ -165,10 +184,7 @@ func (s *server) listenAdmin(addr string) error {
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	endpoints := metrics.Endpoints{Health: s.health}
-	if s.path != "" {
-		endpoints.Reload = s.reload
-	}
+	endpoints := metrics.Endpoints{Health: s.health, Reload: s.reload}
 	s.admin = &http.Server{Handler: s.metrics.Handler(endpoints), ReadHeaderTimeout: 10 * time.Second}
 	s.adminLn = ln
 	return nil
@@ -179,6 +195,9 @@ func (s *server) closeListeners() {
 		pc.Close()
 	}
 	for _, ln := range s.sshLn {
+		ln.Close()
+	}
+	for _, ln := range s.httpLn {
 		ln.Close()
 	}
 	if s.adminLn != nil {

@@ -102,7 +102,8 @@ func (p sshPlan) daemon(ln net.Listener) *daemon.SSH {
 	return &daemon.SSH{ListenAddr: ln.Addr().String(), HostKeys: []ssh.Signer{p.hostKey}, AuthorizedKeysFile: p.authFile}
 }
 
-// listenTCP listens on every address, closing them all when one fails.
+// listenTCP listens on every address, closing them all when one fails:
+// the SFTP or HTTP addresses of the flags.
 func listenTCP(addrs []string) ([]net.Listener, error) {
 	var lns []net.Listener
 	for _, a := range addrs {
@@ -111,7 +112,7 @@ func listenTCP(addrs []string) ([]net.Listener, error) {
 			for _, l := range lns {
 				l.Close()
 			}
-			return nil, fmt.Errorf("sftp: %w", err)
+			return nil, err
 		}
 		lns = append(lns, ln)
 	}

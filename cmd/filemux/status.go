@@ -65,7 +65,7 @@ var statusHelp = map[status]string{
 	statusIntegrity:   "the file's digest is not the one given (--sha256, --md5)",
 	statusTooLarge:    "the file is larger than --max-size",
 	statusAuth:        "ssh: the server refused the credentials (--identity, --password-file, --agent)",
-	statusHostKey:     "ssh: the host key is not in the known-hosts file, or differs from it",
+	statusHostKey:     "ssh: the host key is not in the known-hosts file, or differs from it; https: the server's certificate does not verify (unknown CA, expired, another name)",
 	statusInterrupted: "interrupted (SIGINT, SIGTERM); the server was told",
 }
 

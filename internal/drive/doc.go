@@ -1,6 +1,6 @@
 // Package drive is the one place that calls a behaviour.Handler's methods
 // for an engine: the TFTP daemon and client, the SFTP and SCP server and
-// clients, and behaviourtest all drive handlers through a Driver, so that
+// clients, the HTTP server, and behaviourtest all drive handlers through a Driver, so that
 // the contract's rules are enforced once and the same way everywhere:
 //
 //   - A panic in any call is recovered and becomes a transfer failure with
@@ -17,4 +17,8 @@
 //     transfer (ErrBadCount); nothing is clamped.
 //   - MaxZeroReads (0, nil) answers of Read in a row fail the transfer
 //     (ErrNoProgress).
+//   - A read whose whole content the engine sends itself (Content: a file
+//     for sendfile(2), or bytes) ends like a random-access read, with
+//     EndRead, and the handler is told the bytes sent before its ending,
+//     EndRead's or Abort's.
 package drive

@@ -38,8 +38,9 @@ type Driver struct {
 	opened, ended, aborted atomic.Bool
 	zeros                  int // (0, nil) Reads in a row
 
-	mu  sync.Mutex
-	err error // the first failure of a sequential call
+	mu      sync.Mutex
+	err     error    // the first failure of a sequential call
+	content *Content // what Content handed out, told of before the ending
 }
 
 // New returns the driver of transfer t through h.
@@ -99,6 +100,7 @@ func (d *Driver) Abort(cause error) bool {
 	if !d.opened.Load() || d.ended.Load() || !d.aborted.CompareAndSwap(false, true) {
 		return false
 	}
+	_ = d.tellSent()
 	_ = d.contain("Abort", func() error { d.h.Abort(d.t, cause); return nil })
 	return true
 }

@@ -56,14 +56,19 @@ func (d *Driver) count(n int, err error, size int) (int, error) {
 	return n, nil
 }
 
-// EndRead is the ending of a random-access read: Read(t, nil), which the
-// handler must answer with io.EOF (ErrBadEnding otherwise).
+// EndRead is the ending of a random-access read, or of one whose content
+// the engine sent whole (Content): Read(t, nil), which the handler must
+// answer with io.EOF (ErrBadEnding otherwise). The bytes sent from a
+// Content are told to the handler first.
 func (d *Driver) EndRead() error {
 	if d.ended.Load() {
 		return nil
 	}
 	if err := d.failure(); err != nil {
 		return err
+	}
+	if err := d.tellSent(); err != nil {
+		return d.fail(err)
 	}
 	var rerr error
 	err := d.Call("Read", func() error { _, rerr = d.h.Read(d.t, nil); return nil })

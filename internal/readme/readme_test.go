@@ -142,6 +142,7 @@ func TestFlagsAndExitStatuses(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "-h"}, {"get", "-h"}, {"put", "-h"}, {"check", "-h"}, {"match", "-h"},
 		{"get", "-h", "sftp://"}, {"put", "-h", "sftp://"},
+		{"get", "-h", "http://"}, {"put", "-h", "http://"},
 	} {
 		out := run(t, repoRoot, bin, args...)
 		for _, m := range flagLine.FindAllStringSubmatch(out, -1) {
@@ -198,6 +199,10 @@ func TestTourConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeAuthorizedKey(t, filepath.Join(dir, "authorized_keys"))
+	// The tour writes tokens with echo, from a random token.
+	if err := os.WriteFile(filepath.Join(dir, "tokens"), []byte("me:0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	check := exec.Command(bin, "check", "--config", "filemux.yaml")
 	check.Dir = dir

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/filemux/filemux/bench/internal/cgroup"
 	"github.com/filemux/filemux/internal/peers"
 )
 
@@ -24,7 +25,7 @@ type server struct {
 	// cg counts the CPU (and, where the memory controller is on, the
 	// memory) of the server and everything it forks; nil where the machine
 	// has no writable cgroup2, and /proc serves instead.
-	cg *cgroup
+	cg *cgroup.Cgroup
 	// sampler tracks the memory of the process group, for servers that
 	// fork per transfer (VmHWM of the leader misses them).
 	sampler *rssSampler
@@ -33,11 +34,11 @@ type server struct {
 // track puts the server in a cgroup of its own and, when it forks per
 // transfer, samples the memory of its process group.
 func (s *server) track(forks bool) {
-	if cg, err := newCgroup(s.name); err == nil {
-		if err := cg.add(s.pid); err == nil {
+	if cg, err := cgroup.New("bench", s.name); err == nil {
+		if err := cg.Add(s.pid); err == nil {
 			s.cg = cg
 		} else {
-			cg.remove()
+			cg.Remove()
 		}
 	}
 	if forks {
@@ -45,7 +46,7 @@ func (s *server) track(forks bool) {
 		// group's members walks all of /proc.
 		members := func() []int { return groupMembers(s.pid) }
 		if s.cg != nil {
-			members = s.cg.procs
+			members = s.cg.Procs
 		}
 		s.sampler = sampleRSS(members, 20*time.Millisecond)
 	}
@@ -54,7 +55,7 @@ func (s *server) track(forks bool) {
 // cpu returns the CPU time the server has used so far.
 func (s *server) cpu() time.Duration {
 	if s.cg != nil {
-		return s.cg.cpu()
+		return s.cg.CPU()
 	}
 	return cpuOf(s.pid)
 }
@@ -66,7 +67,7 @@ func (s *server) methods() string {
 		cpu = "CPU from /proc/PID/stat (waited-for children only)"
 	}
 	switch {
-	case s.cg != nil && s.cg.peakKiB() >= 0:
+	case s.cg != nil && s.cg.PeakKiB() >= 0:
 		return cpu + ", memory from the cgroup's memory.peak"
 	case s.sampler != nil:
 		return cpu + ", memory sampled (sum of PSS over the process group every 20 ms)"
@@ -81,7 +82,7 @@ func (s *server) close() error {
 	}
 	err := s.stop()
 	if s.cg != nil {
-		s.cg.remove()
+		s.cg.Remove()
 	}
 	return err
 }
@@ -150,7 +151,7 @@ func startFilemux(bin, root string, maxTransfers int) (*server, error) {
 // sampled peak of the whole group when it forks.
 func (s *server) peakRSS() int64 {
 	if s.cg != nil {
-		if p := s.cg.peakKiB(); p >= 0 {
+		if p := s.cg.PeakKiB(); p >= 0 {
 			return p
 		}
 	}

@@ -35,6 +35,8 @@ type routeInfo struct {
 	handler     string
 	access      Access
 	protocols   []Protocol
+	anonymous   bool
+	listing     bool
 	http        *handlers.HTTP
 }
 
@@ -64,7 +66,7 @@ func (f *File) Build(opts BuildOptions) (*RouteSet, error) {
 }
 
 func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.Actions, g *generation) (behaviour.Handler, routeInfo) {
-	info := routeInfo{name: rt.Name, match: rt.Match, access: rt.Access, protocols: rt.Protocols}
+	info := routeInfo{name: rt.Name, match: rt.Match, access: rt.Access, protocols: rt.Protocols, anonymous: rt.AnonymousUploads, listing: rt.Listing}
 	if info.name == "" {
 		info.name = rt.Match
 	}
@@ -90,7 +92,7 @@ func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.A
 	}
 	h = wrapActions(r, path+".actions", h, rt.Actions, actions, f.dir)
 	h = restrictProtocols(restrictAccess(h, rt.Access), rt.Protocols)
-	return track(h, g), info
+	return gateHTTP(track(h, g), rt), info
 }
 
 func (f *File) buildDir(r *report, path string, d *Dir, g *generation) (behaviour.Handler, string) {

@@ -33,6 +33,19 @@ func (f *File) SSHDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.SS
 	})
 }
 
+// HTTPDaemons returns one HTTP server per http.listen address, configured
+// from the file, serving h and logging to logger; none without an http
+// section. Their hooks, AnonymousUploads among them (see
+// AnonymousUploads), are left for the caller.
+func (f *File) HTTPDaemons(h behaviour.Handler, logger *slog.Logger) []*daemon.HTTP {
+	if f.HTTP == nil {
+		return nil
+	}
+	return daemons(f, f.HTTP.Listen, f.HTTP, func(addr string) *daemon.HTTP {
+		return &daemon.HTTP{ListenAddr: addr, Handler: h, Logger: logger}
+	})
+}
+
 // daemons returns one daemon per listen address, made by newDaemon and
 // given the settings of section, the file's section it listens for.
 func daemons[D any](f *File, listen []string, section any, newDaemon func(addr string) *D) []*D {
@@ -57,6 +70,6 @@ func (l Log) NewHandler(w io.Writer) slog.Handler {
 // SameServers reports whether g configures the listeners, tunables,
 // metrics and logs as f does: what a reload cannot change.
 func (f *File) SameServers(g *File) bool {
-	return reflect.DeepEqual(f.TFTP, g.TFTP) && reflect.DeepEqual(f.SFTP, g.SFTP) &&
+	return reflect.DeepEqual(f.TFTP, g.TFTP) && reflect.DeepEqual(f.SFTP, g.SFTP) && reflect.DeepEqual(f.HTTP, g.HTTP) &&
 		reflect.DeepEqual(f.Metrics, g.Metrics) && f.Log == g.Log && f.ShutdownTimeout == g.ShutdownTimeout
 }

@@ -156,3 +156,43 @@ routes: [{match: '.*', memory: {}}]
 	// 0.0.0.0:69 50000-50100 true
 	// [::]:69 50000-50100 true
 }
+
+// The http section makes one daemon.HTTP per address; which names may be
+// uploaded without a login, and which directories listed, come from the
+// routes the registry dispatches them to.
+func ExampleFile_HTTPDaemons() {
+	f, err := config.Parse("filemux.yaml", "", []byte(`
+http:
+  listen: ["0.0.0.0:80"]
+  idle_timeout: off
+routes:
+  - {match: 'ztp/logs/.*', access: write, anonymous_uploads: true, memory: {write: create}}
+  - {match: 'pub(/.*)?', listing: true, memory: {}}
+  - {match: '.*', memory: {write: any}}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	set, err := f.Build(config.BuildOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer set.Retire()
+	var reg registry.Registry
+	if err := reg.SetRoutes(set.Routes()); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range f.HTTPDaemons(&reg, nil) {
+		d.AnonymousUploads, d.Listings = config.AnonymousUploads(&reg), config.Listings(&reg)
+		fmt.Println(d.ListenAddr, d.IdleTimeout < 0, d.TLSCertFile == "")
+		fmt.Println(d.AnonymousUploads("ztp/logs/SN1.log"), d.AnonymousUploads("other.cfg"))
+		fmt.Println(d.Listings("pub"), d.Listings("."))
+	}
+	// Output:
+	// 0.0.0.0:80 true true
+	// true false
+	// true false
+}

@@ -26,6 +26,9 @@ type Explanation struct {
 	// Access and Protocols are the route's filters.
 	Access    Access
 	Protocols []Protocol
+	// AnonymousUploads and Listing are the route's anonymous_uploads and
+	// listing.
+	AnonymousUploads, Listing bool
 	// URL is the origin URL of an http route for the name, rendered for a
 	// client at 0.0.0.0 (templates that use the peer differ per client).
 	URL string
@@ -51,6 +54,7 @@ func (s *RouteSet) Explain(name string) (Explanation, error) {
 	e := Explanation{
 		Name: clean, Index: m.Index, Route: info.name, Pattern: info.match, Where: m.Where,
 		Params: m.Params, Handler: info.handler, Access: info.access, Protocols: info.protocols,
+		AnonymousUploads: info.anonymous, Listing: info.listing,
 	}
 	if info.http != nil {
 		t := &behaviour.Transfer{Protocol: behaviour.TFTP, Access: behaviour.Read, Name: clean, Params: m.Params,

@@ -15,6 +15,9 @@ type File struct {
 	// SFTP configures the SSH server, which serves SFTP and SCP; without
 	// it, neither is served.
 	SFTP *SFTP `yaml:"sftp"`
+	// HTTP configures the HTTP server (HTTP or HTTPS); without it, HTTP is
+	// not served.
+	HTTP *HTTPServer `yaml:"http"`
 	// Metrics configures the admin address: Prometheus metrics, health
 	// and reload; without it, there is none.
 	Metrics *Metrics `yaml:"metrics"`

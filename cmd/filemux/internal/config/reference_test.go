@@ -50,7 +50,12 @@ func TestReferenceExampleParses(t *testing.T) {
 	if err := os.WriteFile(keys, []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGvmz8lDT6sDWbDXHwMlBUgYc/RwfV9Es2HEWGTWHkLS ops\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	tokens := filepath.Join(t.TempDir(), "http_tokens")
+	if err := os.WriteFile(tokens, []byte("switch-42:0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	example := strings.Replace(referenceExample, "/etc/filemux/authorized_keys", keys, 1)
+	example = strings.Replace(example, "/etc/filemux/http_tokens", tokens, 1)
 	if _, err := Parse("example.yaml", t.TempDir(), []byte(example)); err != nil {
 		t.Errorf("the example of the reference does not parse:\n%v", err)
 	}
@@ -71,10 +76,13 @@ line, column and key, such as
 ` + "`filemux.yaml:14:5: routes[1].match: invalid pattern: ...`" + `. Unknown keys
 are errors. Relative paths are taken from the directory of the file.
 SIGHUP (or ` + "`POST /reload`" + ` on the metrics address) re-reads the file and swaps
-the routes without disturbing running transfers, and reads the SFTP
+the routes without disturbing running transfers, reads the SFTP
 authorized_keys and password files again (the connections of removed keys
-and users are closed); a file that does not validate, or keys or passwords
-that do not load, are refused and the running configuration keeps serving.
+and users are closed), and the HTTP certificate, password and token files
+(new connections get the new certificate; a removed user or token is
+refused from the next request on); a file that does not validate, or
+keys, passwords, tokens or a certificate that do not load, are refused and
+the running configuration keeps serving.
 
 Values: a *duration* is written as Go writes it (` + "`1.5s`, `500ms`, `2m`" + `); a
 *size* is a number of bytes, with an optional binary suffix (` + "`1468`, `64K`,\n`256MiB`, `2G`" + `); a *permission* is octal (` + "`0644`" + `).
@@ -98,6 +106,9 @@ sftp:
   listen: ["0.0.0.0:2222"]
   host_key: /var/lib/filemux/ssh_host_ed25519_key
   authorized_keys: /etc/filemux/authorized_keys
+http:
+  listen: ["0.0.0.0:80"]
+  token_file: /etc/filemux/http_tokens
 metrics:
   listen: "127.0.0.1:9469"
 routes:
@@ -109,6 +120,11 @@ routes:
     actions:
       - on: success
         run: [/usr/local/bin/archive-config, "{{.Params.host}}"]
+  - match: 'ztp/logs/(?<serial>[A-Z0-9]+)\.log'
+    access: write
+    protocols: [http]
+    anonymous_uploads: true
+    dir: {root: /srv/ztp-logs, write: create}
   - match: 'boot/.*'
     http: {url: "http://artifacts.internal/boot/{{.Name}}"}
 `
@@ -211,7 +227,7 @@ func typeName(t reflect.Type) string {
 	case reflect.TypeFor[handlers.ActionTrigger]():
 		return "success, failure or always"
 	case reflect.TypeFor[[]Protocol]():
-		return "list of tftp, sftp, scp"
+		return "list of tftp, sftp, scp, http"
 	case reflect.TypeFor[[]Network]():
 		return "list of networks"
 	}

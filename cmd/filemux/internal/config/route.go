@@ -22,8 +22,9 @@ type Route struct {
 	// write route also refuses SFTP remove, rename and rmdir, so that
 	// clients cannot undo what was collected.
 	Access Access `yaml:"access"`
-	// Protocols limits the route to some of tftp, sftp and scp; empty
-	// means all. On the others the route's names do not exist.
+	// Protocols limits the route to some of tftp, sftp, scp and http;
+	// empty means all. On the others the route's names do not exist (an
+	// HTTP client gets 404).
 	Protocols []Protocol `yaml:"protocols"`
 	// MaxSize bounds every transfer of the route, both ways; 0 means no
 	// limit beyond the handler's and the daemon's own.
@@ -39,6 +40,22 @@ type Route struct {
 	// Actions run once a transfer of the route ended, such as "a config
 	// was uploaded".
 	Actions []Action `yaml:"actions"`
+	// AnonymousUploads lets HTTP uploads (PUT, POST) to the route through
+	// without a login, for devices that cannot authenticate; without it an
+	// HTTP upload needs a user of http.password_file or http.token_file.
+	// Anyone who reaches the HTTP listener may then write what the route's
+	// access and handler allow: keep such a route narrow (access: write,
+	// write: create). It changes nothing for TFTP, which has no logins, nor
+	// for SFTP and SCP, which always have one.
+	AnonymousUploads bool `yaml:"anonymous_uploads"`
+	// Listing lets HTTP clients list the route's directories (a GET of a
+	// name ending in "/": HTML, or JSON with ?format=json), where the
+	// handler lists (dir, memory). The directory's own name must match the
+	// route: 'pub(/.*)?' lists pub/ and the directories under it, '.*'
+	// the root too. Refused on a write-only route, whose uploads a listing
+	// would show. Without it a directory is 404 over HTTP, as a missing
+	// file is. SFTP lists whatever the route's handler lists, as before.
+	Listing bool `yaml:"listing"`
 }
 
 // Dir serves the files under a directory, confined to it: the whole

@@ -6,18 +6,20 @@ import (
 	"strings"
 )
 
-// The sections tftp and sftp are the table of the daemon's settings: each
-// field goes to the field of the same name of daemon.TFTP or daemon.SSH,
-// unless its daemon tag names another; "-" keeps it out (listen makes one
-// daemon per address), and ",path" resolves a path from the file's
-// directory. A field's value converts as its type reads: a Duration or
-// Interval is a time.Duration, a Size a byte count, a Count an int, and a
-// type wrapping a daemon type (PortPolicy, Startups, Network) is that
-// type. TestSettingsTable keeps the table and the daemon in step.
+// The sections tftp, sftp and http are the table of the daemon's
+// settings: each field goes to the field of the same name of daemon.TFTP,
+// daemon.SSH or daemon.HTTP, unless its daemon tag names another; "-"
+// keeps it out (listen makes one daemon per address), ",path" resolves a
+// path from the file's directory, and ",section" takes the fields of a
+// subsection (http.tls) as fields of the daemon, left zero when the
+// subsection is absent. A field's value converts as its type reads: a
+// Duration or Interval is a time.Duration, a Size a byte count, a Count an
+// int, and a type wrapping a daemon type (PortPolicy, Startups, Network)
+// is that type. TestSettingsTable keeps the table and the daemon in step.
 
 // daemonField is where one field of a section goes.
 type daemonField struct {
-	index int    // of the section's field
+	index []int  // of the section's field, through its subsections
 	name  string // of the daemon's field
 	path  bool   // resolved from the file's directory
 }
@@ -29,13 +31,19 @@ func daemonFields(st reflect.Type) []daemonField {
 	for i := range st.NumField() {
 		f := st.Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("daemon"), ",")
-		if name == "-" {
+		switch {
+		case name == "-":
 			continue
-		}
-		if name == "" {
+		case opts == "section":
+			for _, df := range daemonFields(f.Type.Elem()) {
+				df.index = append([]int{i}, df.index...)
+				out = append(out, df)
+			}
+			continue
+		case name == "":
 			name = f.Name
 		}
-		out = append(out, daemonField{index: i, name: name, path: opts == "path"})
+		out = append(out, daemonField{index: []int{i}, name: name, path: opts == "path"})
 	}
 	return out
 }
@@ -45,7 +53,10 @@ func daemonFields(st reflect.Type) []daemonField {
 func (f *File) copySettings(dst, src any) {
 	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
 	for _, df := range daemonFields(s.Type()) {
-		v := s.Field(df.index)
+		v, err := s.FieldByIndexErr(df.index)
+		if err != nil {
+			continue // an absent subsection
+		}
 		if df.path {
 			v = reflect.ValueOf(f.resolve(v.String()))
 		}

@@ -20,22 +20,23 @@ func TestSettingsTable(t *testing.T) {
 		{reflect.TypeFor[TFTP](), reflect.TypeFor[daemon.TFTP](), []string{"ListenAddr", "Handler", "Logger", "IdleTimeout"}},
 		{reflect.TypeFor[SFTP](), reflect.TypeFor[daemon.SSH](), []string{"ListenAddr", "Handler", "HandlerFor", "Logger",
 			"HostKeys", "AuthorizedKeys", "UserKeys", "Passwords", "MaxNameLen", "MaxBuffered"}},
+		{reflect.TypeFor[HTTPServer](), reflect.TypeFor[daemon.HTTP](), []string{"ListenAddr", "Handler", "Logger", "MaxNameLen"}},
 	} {
 		set := map[string]bool{}
 		for _, df := range daemonFields(tt.section) {
 			out, ok := tt.daemon.FieldByName(df.name)
 			if !ok {
-				t.Errorf("%s.%s goes to %s.%s, which does not exist", tt.section.Name(), tt.section.Field(df.index).Name, tt.daemon, df.name)
+				t.Errorf("%s.%s goes to %s.%s, which does not exist", tt.section.Name(), tt.section.FieldByIndex(df.index).Name, tt.daemon, df.name)
 				continue
 			}
 			set[df.name] = true
 			func() {
 				defer func() {
 					if r := recover(); r != nil {
-						t.Errorf("%s.%s: %v", tt.section.Name(), tt.section.Field(df.index).Name, r)
+						t.Errorf("%s.%s: %v", tt.section.Name(), tt.section.FieldByIndex(df.index).Name, r)
 					}
 				}()
-				convert(reflect.New(tt.section.Field(df.index).Type).Elem(), out.Type)
+				convert(reflect.New(tt.section.FieldByIndex(df.index).Type).Elem(), out.Type)
 			}()
 		}
 		for i := range tt.daemon.NumField() {

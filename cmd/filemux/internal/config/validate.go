@@ -23,14 +23,17 @@ import (
 // validate checks what the types alone cannot: required keys, ranges,
 // patterns, and how the keys of a route fit together.
 func (f *File) validate(r *report) {
-	if f.TFTP == nil && f.SFTP == nil {
-		r.at("", "nothing to serve: configure tftp, sftp or both")
+	if f.TFTP == nil && f.SFTP == nil && f.HTTP == nil {
+		r.at("", "nothing to serve: configure tftp, sftp, http or several")
 	}
 	if f.TFTP != nil {
 		f.TFTP.validate(r, "tftp")
 	}
 	if f.SFTP != nil {
 		f.SFTP.validate(r, "sftp", f)
+	}
+	if f.HTTP != nil {
+		f.HTTP.validate(r, "http", f)
 	}
 	if f.Metrics != nil {
 		checkAddr(r, "metrics.listen", f.Metrics.Listen)
@@ -163,6 +166,7 @@ func (rt *Route) validate(r *report, path string, f *File) {
 		seen[p] = true
 	}
 	rt.validateAccess(r, path)
+	rt.validateHTTP(r, path, f)
 	if !ok {
 		return // captures are unknown: checking references would mislead
 	}

@@ -137,15 +137,16 @@ func (a Access) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 // Protocol is a protocol a route can be limited to.
 type Protocol behaviour.Protocol
 
-// UnmarshalText parses "tftp", "sftp" or "scp".
+// UnmarshalText parses "tftp", "sftp", "scp" or "http" (which covers
+// HTTPS).
 func (p *Protocol) UnmarshalText(text []byte) error {
-	for _, b := range []behaviour.Protocol{behaviour.TFTP, behaviour.SFTP, behaviour.SCP} {
+	for _, b := range []behaviour.Protocol{behaviour.TFTP, behaviour.SFTP, behaviour.SCP, behaviour.HTTP} {
 		if string(text) == b.String() {
 			*p = Protocol(b)
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown protocol %q (want tftp, sftp or scp)", text)
+	return fmt.Errorf("unknown protocol %q (want tftp, sftp, scp or http)", text)
 }
 
 // MarshalText returns the protocol's name.

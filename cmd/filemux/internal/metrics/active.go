@@ -18,7 +18,7 @@ func (c activeCollector) Collect(ch chan<- prometheus.Metric) {
 	// Every series exists from the start, at zero, so that dashboards and
 	// alerts see a value rather than no data.
 	counts := map[key]int{}
-	for _, p := range []behaviour.Protocol{behaviour.TFTP, behaviour.SFTP, behaviour.SCP} {
+	for _, p := range []behaviour.Protocol{behaviour.TFTP, behaviour.SFTP, behaviour.SCP, behaviour.HTTP} {
 		for _, a := range []behaviour.Access{behaviour.Read, behaviour.Write} {
 			counts[key{p.String(), a.String()}] = 0
 		}

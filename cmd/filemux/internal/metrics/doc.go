@@ -2,7 +2,8 @@
 // (github.com/prometheus/client_golang), fed from the daemons' hooks, and
 // serves them on an admin address with /healthz and a reload endpoint.
 //
-// The metrics, all prefixed filemux_:
+// The protocol label is tftp, sftp, scp or http (HTTPS included). The
+// metrics, all prefixed filemux_:
 //
 //   - transfers_total{protocol, access, route, outcome}: ended transfers;
 //     outcome is success, refused, declined, failed, timed_out or shutdown.
@@ -19,8 +20,9 @@
 //   - retransmissions_total{protocol, route}: packets sent again.
 //   - refused_requests_total{protocol, reason}: requests refused, by the
 //     daemon before any handler saw them (limits, bad names, the rate
-//     limit) or by a hook or handler; reason is a short slug such as
-//     not_found, access_violation, too_many_transfers or rate_limit.
+//     limit, missing or wrong HTTP credentials) or by a hook or handler;
+//     reason is a short slug such as not_found, access_violation,
+//     too_many_transfers, rate_limit or authentication_required.
 //   - config_reloads_total{result} and config_last_reload_successful.
 //
 // plus the Go runtime's and the process's standard collectors. Route

@@ -37,6 +37,7 @@ type Metrics struct {
 	sources    []func() []daemon.Stats
 	sshGuards  []func() daemon.SSHGuard
 	tftpGuards []func() daemon.TFTPGuard
+	httpGuards []func() daemon.HTTPGuard
 }
 
 // New returns the metrics, registered with the Go and process collectors.
@@ -56,7 +57,7 @@ func New(opts Options) *Metrics {
 	})
 	m.reloadOK.Set(1)
 	m.reg.MustRegister(m.transfers, m.bytes, m.retransmits, m.refused, m.reloads, m.duration, m.reloadOK,
-		activeCollector{m}, tftpGuardCollector{m}, sshGuardCollector{m},
+		activeCollector{m}, tftpGuardCollector{m}, sshGuardCollector{m}, httpGuardCollector{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -136,6 +137,26 @@ func (m *Metrics) SSHHooks(d *daemon.SSH) {
 	d.OnFailure = chain(d.OnFailure, m.Record)
 	m.watchGuard(d.Guard)
 	m.Watch(d.Active)
+}
+
+// HTTPHooks makes the HTTP server d report its transfers to m, as
+// TFTPHooks does for a TFTP daemon, with the protocol label http (HTTPS
+// included), and the requests it refuses before a transfer starts (a
+// method it does not serve, a bad name, missing or wrong credentials, a
+// banned address, the connection limits, a shutdown) to
+// refused_requests_total, by reason, and its defences against password
+// guessing (HTTP.Guard: the failed-login, ban and banned-request counters,
+// the banned-addresses gauge). Call it before d serves.
+func (m *Metrics) HTTPHooks(d *daemon.HTTP) {
+	d.OnSuccess = chain(d.OnSuccess, m.Record)
+	d.OnFailure = chain(d.OnFailure, m.Record)
+	if first := d.OnRefuse; first != nil {
+		d.OnRefuse = func(peer netip.AddrPort, err error) { first(peer, err); m.httpRefusal(peer, err) }
+	} else {
+		d.OnRefuse = m.httpRefusal
+	}
+	m.Watch(d.Active)
+	m.watchHTTPGuard(d.Guard)
 }
 
 func chain(first, then func(daemon.Stats)) func(daemon.Stats) {

@@ -22,6 +22,22 @@ func (m *Metrics) tftpRefusal(_ netip.AddrPort, err error) {
 	m.Refused(behaviour.TFTP, reason)
 }
 
+// httpRefusal counts a request the HTTP server refused before its
+// transfer started. The reason is a slug of the refusal: the peer message
+// of a *behaviour.Error (illegal_file_name), else the daemon's own text,
+// one of a fixed set (method_not_allowed, authentication_required,
+// authentication_required_wrong_credentials, banned_after_failed_logins,
+// too_many_connections, too_many_connections_from_this_address,
+// shutting_down, ...), never a file name.
+func (m *Metrics) httpRefusal(_ netip.AddrPort, err error) {
+	var be *behaviour.Error
+	reason := strings.TrimPrefix(err.Error(), "http: ")
+	if errors.As(err, &be) {
+		reason = be.PeerMessage()
+	}
+	m.Refused(behaviour.HTTP, slug(reason))
+}
+
 // slug turns a message into a label value: lower case, words joined by
 // underscores, at most 48 bytes.
 func slug(msg string) string {

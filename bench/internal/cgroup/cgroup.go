@@ -1,4 +1,9 @@
-package main
+// Package cgroup gives a benchmarked server a cgroup v2 of its own, so
+// that the CPU time of every process it forks is counted (in microseconds,
+// where /proc/PID/stat counts ticks of 10 ms), including processes that
+// ended without being waited for: tftpd-hpa ignores SIGCHLD, so its
+// per-transfer children never reach its children's CPU time in /proc.
+package cgroup
 
 import (
 	"bufio"
@@ -11,24 +16,21 @@ import (
 	"time"
 )
 
-// cgroup is a cgroup v2 of its own for one server, so that the CPU time of
-// every process it forks is counted, including processes that ended without
-// being waited for (tftpd-hpa ignores SIGCHLD, so its per-transfer children
-// never reach its children's CPU time in /proc).
-type cgroup struct{ dir string }
+// Cgroup is a cgroup v2 of its own for one server.
+type Cgroup struct{ dir string }
 
-// newCgroup creates a cgroup v2 named after the server, or fails when the
-// machine has no writable cgroup2 hierarchy.
-func newCgroup(name string) (*cgroup, error) {
+// New creates a cgroup v2 named after the benchmark and the server, or
+// fails when the machine has no writable cgroup2 hierarchy.
+func New(bench, name string) (*Cgroup, error) {
 	mount, err := cgroup2Mount()
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(mount, fmt.Sprintf("filemux-bench-%d-%s", os.Getpid(), name))
+	dir := filepath.Join(mount, fmt.Sprintf("filemux-%s-%d-%s", bench, os.Getpid(), name))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &cgroup{dir: dir}, nil
+	return &Cgroup{dir: dir}, nil
 }
 
 // cgroup2Mount finds where the cgroup2 hierarchy is mounted: /sys/fs/cgroup
@@ -51,14 +53,14 @@ func cgroup2Mount() (string, error) {
 	return "", errors.New("no cgroup2 hierarchy is mounted")
 }
 
-// add moves a process (with all its threads) into the cgroup; the
+// Add moves a process (with all its threads) into the cgroup; the
 // processes it forks afterwards are born there.
-func (c *cgroup) add(pid int) error {
+func (c *Cgroup) Add(pid int) error {
 	return os.WriteFile(filepath.Join(c.dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644)
 }
 
-// procs returns the processes in the cgroup now.
-func (c *cgroup) procs() []int {
+// Procs returns the processes in the cgroup now.
+func (c *Cgroup) Procs() []int {
 	b, err := os.ReadFile(filepath.Join(c.dir, "cgroup.procs"))
 	if err != nil {
 		return nil
@@ -72,15 +74,15 @@ func (c *cgroup) procs() []int {
 	return pids
 }
 
-// cpu returns the CPU time used by every process that ever ran in the
+// CPU returns the CPU time used by every process that ever ran in the
 // cgroup.
-func (c *cgroup) cpu() time.Duration {
+func (c *Cgroup) CPU() time.Duration {
 	return time.Duration(c.stat("cpu.stat", "usage_usec")) * time.Microsecond
 }
 
-// peakKiB returns the cgroup's peak memory (memory.peak), or -1 where the
+// PeakKiB returns the cgroup's peak memory (memory.peak), or -1 where the
 // memory controller is not enabled for it.
-func (c *cgroup) peakKiB() int64 {
+func (c *Cgroup) PeakKiB() int64 {
 	b, err := os.ReadFile(filepath.Join(c.dir, "memory.peak"))
 	if err != nil {
 		return -1
@@ -92,7 +94,7 @@ func (c *cgroup) peakKiB() int64 {
 	return n / 1024
 }
 
-func (c *cgroup) stat(file, key string) int64 {
+func (c *Cgroup) stat(file, key string) int64 {
 	b, err := os.ReadFile(filepath.Join(c.dir, file))
 	if err != nil {
 		return 0
@@ -106,8 +108,8 @@ func (c *cgroup) stat(file, key string) int64 {
 	return 0
 }
 
-// remove deletes the cgroup once its processes are gone.
-func (c *cgroup) remove() {
+// Remove deletes the cgroup once its processes are gone.
+func (c *Cgroup) Remove() {
 	deadline := time.Now().Add(2 * time.Second)
 	for os.Remove(c.dir) != nil && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
