@@ -200,6 +200,8 @@ func typeName(t reflect.Type) string {
 	switch t {
 	case reflect.TypeFor[Duration]():
 		return "duration"
+	case reflect.TypeFor[*Data]():
+		return "path or section"
 	case reflect.TypeFor[Count]():
 		return "integer or off"
 	case reflect.TypeFor[Interval]():

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/filemux/filemux/client"
+	"github.com/filemux/filemux/internal/peers"
+	"github.com/jackc/pgx/v5"
+)
+
+// pgConnect opens a session on dsn for the test's own SQL.
+func pgConnect(t *testing.T, dsn string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
+func pgExec(t *testing.T, c *pgx.Conn, sql string, args ...any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Exec(ctx, sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func tftpGet(addr, name string) (string, error) {
+	c := &client.TFTP{Addr: addr, Timeout: time.Second, Retries: 2}
+	b, _, err := c.ReadBytes(context.Background(), name)
+	return string(b), err
+}
+
+func httpGet(base, name string) (string, int, error) {
+	resp, err := http.Get(base + "/" + name)
+	if err != nil {
+		return "", 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode, err
+}
+
+const inventoryConfig = `tftp: {listen: ["127.0.0.1:0"]}
+http: {listen: ["127.0.0.1:0"]}
+metrics: {listen: "127.0.0.1:0"}
+state: {postgres: "%s", instance: %s}
+routes:
+  - name: configs
+    match: '(?<host>[a-z0-9-]+)-confg'
+    template:
+      text: "hostname {{.Data.name}}\nip address {{.Data.mgmt_ip}}\n"
+      key: host
+      data: {postgres: {query: "select name, mac, mgmt_ip from devices", key_column: name, watch: [devices]}}
+  - name: by-mac
+    match: 'mac/(?<mac>[0-9a-f-]+)\.cfg'
+    template:
+      text: "device {{.Data.name}}\n"
+      key: mac
+      data: {postgres: {query: "select name, mac from devices", key_column: mac}}
+`
+
+// TestStateInventoryNotify: two instances render templates from one
+// table, by host name and by MAC address; a row inserted (and one
+// changed) is served by both, over TFTP and HTTP, within a second,
+// through the trigger filemux created and LISTEN/NOTIFY. The delay from
+// the INSERT's commit to the first download that renders it is logged.
+func TestStateInventoryNotify(t *testing.T) {
+	_, dsn := peers.PostgresDB(t)
+	db := pgConnect(t, dsn)
+	pgExec(t, db, "create table devices (name text primary key, mac text unique, mgmt_ip inet)")
+	pgExec(t, db, "insert into devices values ('sw-core-01', '52-54-00-12-34-56', '10.0.0.11')")
+	a := startConfigured(t, writeConfig(t, map[string]string{"filemux.yaml": fmt.Sprintf(inventoryConfig, dsn, "a")}))
+	b := startConfigured(t, writeConfig(t, map[string]string{"filemux.yaml": fmt.Sprintf(inventoryConfig, dsn, "b")}))
+	if got, err := tftpGet(a.tftp, "sw-core-01-confg"); err != nil || got != "hostname sw-core-01\nip address 10.0.0.11\n" {
+		t.Fatalf("by host name over TFTP: %q, %v", got, err)
+	}
+	if got, _, err := httpGet(b.http, "mac/52-54-00-12-34-56.cfg"); err != nil || got != "device sw-core-01\n" {
+		t.Fatalf("by MAC over HTTP: %q, %v", got, err)
+	}
+	if _, err := tftpGet(b.tftp, "sw-new-07-confg"); err == nil {
+		t.Fatal("a device not in the table got a file")
+	}
+
+	pgExec(t, db, "insert into devices values ('sw-new-07', '52-54-00-00-00-07', '10.0.0.77')")
+	inserted := time.Now()
+	want := "hostname sw-new-07\nip address 10.0.0.77\n"
+	d := pollServed(t, inserted, func() bool { got, _ := tftpGet(b.tftp, "sw-new-07-confg"); return got == want })
+	t.Logf("INSERT to a served file over TFTP from instance b: %v", d)
+	dh := pollServed(t, inserted, func() bool { got, _, _ := httpGet(a.http, "sw-new-07-confg"); return got == want })
+	t.Logf("INSERT to a served file over HTTP from instance a: %v", dh)
+	if got, _, err := httpGet(a.http, "mac/52-54-00-00-00-07.cfg"); err != nil || got != "device sw-new-07\n" {
+		t.Errorf("the MAC-keyed route, which watches nothing, reloads on the same notification: %q, %v", got, err)
+	}
+
+	pgExec(t, db, "update devices set mgmt_ip = '10.0.0.78' where name = 'sw-new-07'")
+	updated := time.Now()
+	d = pollServed(t, updated, func() bool {
+		got, _, _ := httpGet(b.http, "sw-new-07-confg")
+		return strings.HasSuffix(got, "10.0.0.78\n")
+	})
+	t.Logf("UPDATE to a served file over HTTP from instance b: %v", d)
+	if r := metric(t, b.metrics, `filemux_inventory_reloads_total{result="success"}`); r < 4 {
+		t.Errorf("instance b counted %v inventory reloads, want at least 4 (two routes, at start and twice after)", r)
+	}
+}
+
+// pollServed polls served until it reports true, and fails the test
+// when that takes a second or more after since.
+func pollServed(t *testing.T, since time.Time, served func() bool) time.Duration {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if served() {
+			d := time.Since(since)
+			if d >= time.Second {
+				t.Errorf("served %v after the change, want under 1s", d)
+			}
+			return d
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("still not served %v after the change", time.Since(since))
+	return 0
+}
