@@ -133,3 +133,117 @@ func pollServed(t *testing.T, since time.Time, served func() bool) time.Duration
 	t.Fatalf("still not served %v after the change", time.Since(since))
 	return 0
 }
+
+const historyConfig = `tftp: {listen: ["127.0.0.1:0"]}
+http: {listen: ["127.0.0.1:0"]}
+metrics: {listen: "127.0.0.1:0"}
+state: {postgres: "%s", instance: hist-a}
+routes:
+  - name: images
+    match: 'img/.*'
+    memory: {files: {img/a.bin: "0123456789", img/b.bin: "abcdef"}}
+`
+
+// TestStateHistory: every transfer through filemux serve --config, over
+// TFTP and HTTP, succeeded or refused, is one row of filemux_transfers.
+// With PostgreSQL stopped (pg_ctl stop -m immediate) transfers still
+// succeed and their rows are counted as dropped; once it is back, rows
+// flow again.
+func TestStateHistory(t *testing.T) {
+	srv, dsn := peers.PostgresDB(t)
+	// The server trusts loopback and ignores the password, which must
+	// not reach the logs, even when connections fail.
+	const password = "pw-7Hq2xZ"
+	withPassword := strings.Replace(dsn, "postgres@", "postgres:"+password+"@", 1)
+	s := startConfigured(t, writeConfig(t, map[string]string{"filemux.yaml": fmt.Sprintf(historyConfig, withPassword)}), "--log-format", "json")
+	fetch := func(n int) {
+		t.Helper()
+		for i := range n {
+			if got, err := tftpGet(s.tftp, "img/a.bin"); err != nil || got != "0123456789" {
+				t.Fatalf("TFTP download %d: %q, %v", i, got, err)
+			}
+			if got, code, err := httpGet(s.http, "img/b.bin"); err != nil || code != 200 || got != "abcdef" {
+				t.Fatalf("HTTP download %d: %d %q, %v", i, code, got, err)
+			}
+		}
+	}
+	fetch(3)
+	if _, err := tftpGet(s.tftp, "img/missing.bin"); err == nil {
+		t.Fatal("a missing file was served")
+	}
+	waitMetric(t, s.metrics, `filemux_history_rows_total{result="written"}`, 7)
+	db := pgConnect(t, dsn)
+	rows := historyRows(t, db)
+	want := map[string]int{
+		"hist-a tftp 127.0.0.1 img/a.bin images read 10 success 0":      3,
+		"hist-a http 127.0.0.1 img/b.bin images read 6 success 0":       3,
+		"hist-a tftp 127.0.0.1 img/missing.bin images read 0 refused 1": 1,
+	}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("filemux_transfers holds\n%v\nwant\n%v", rows, want)
+	}
+
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	fetch(5) // the database is down: every transfer still succeeds
+	t.Logf("10 transfers with the database down took %v", time.Since(started))
+	waitMetric(t, s.metrics, `filemux_history_rows_total{result="dropped"}`, 10)
+	s.waitLog(t, "transfer history rows dropped")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The first write after the restart may find the pool's connections
+	// dead; transfers keep going until rows reach the table again.
+	for i := 0; ; i++ {
+		fetch(1)
+		if metric(t, s.metrics, `filemux_history_rows_total{result="written"}`) > 7 {
+			break
+		}
+		if i == 50 {
+			t.Fatal("no history row was written after PostgreSQL came back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	written := metric(t, s.metrics, `filemux_history_rows_total{result="written"}`)
+	dropped := metric(t, s.metrics, `filemux_history_rows_total{result="dropped"}`)
+	var n float64
+	if err := db.QueryRow(context.Background(), "select count(*) from filemux_transfers").Scan(&n); err == nil {
+		t.Fatal("the test's own session survived the restart")
+	}
+	db = pgConnect(t, dsn)
+	if err := db.QueryRow(context.Background(), "select count(*) from filemux_transfers").Scan(&n); err != nil || n != written {
+		t.Errorf("the table holds %v rows (%v), the metric says %v written", n, err, written)
+	}
+	t.Logf("rows written %v, dropped %v", written, dropped)
+	if strings.Contains(s.logs.String(), password) {
+		t.Error("the logs hold the DSN's password")
+	}
+}
+
+// historyRows counts the rows of filemux_transfers by their fields.
+func historyRows(t *testing.T, db *pgx.Conn) map[string]int {
+	t.Helper()
+	rows, err := db.Query(context.Background(), `select instance, protocol, host(peer), file, route, access, bytes, outcome, code,
+		username, time > now() - interval '1 minute', peer_port > 0 from filemux_transfers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var inst, proto, peer, file, route, access, outcome, user string
+		var bytes int64
+		var code int32
+		var recent, port bool
+		if err := rows.Scan(&inst, &proto, &peer, &file, &route, &access, &bytes, &outcome, &code, &user, &recent, &port); err != nil {
+			t.Fatal(err)
+		}
+		if !recent || !port || user != "" {
+			t.Errorf("row %s %s: recent %v, port %v, user %q", proto, file, recent, port, user)
+		}
+		out[fmt.Sprintf("%s %s %s %s %s %s %d %s %d", inst, proto, peer, file, route, access, bytes, outcome, code)]++
+	}
+	return out
+}
