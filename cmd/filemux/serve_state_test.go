@@ -247,3 +247,105 @@ func historyRows(t *testing.T, db *pgx.Conn) map[string]int {
 	}
 	return out
 }
+
+const reloadConfig = `tftp: {listen: ["127.0.0.1:0"]}
+state: {postgres: "%s", instance: %s, history: false}
+routes:
+  - match: 'motd'
+    memory: {files: {motd: "%s"}}
+`
+
+// TestStateClusterReload: filemux reload --all makes two running
+// instances that share one database reload their configuration files,
+// as SIGHUP would.
+func TestStateClusterReload(t *testing.T) {
+	_, dsn := peers.PostgresDB(t)
+	var paths []string
+	var servers []*configured
+	for _, name := range []string{"a", "b"} {
+		p := writeConfig(t, map[string]string{"filemux.yaml": fmt.Sprintf(reloadConfig, dsn, name, "old "+name)})
+		paths, servers = append(paths, p), append(servers, startConfigured(t, p))
+	}
+	for i, s := range servers {
+		if got, err := tftpGet(s.tftp, "motd"); err != nil || got != "old "+[]string{"a", "b"}[i] {
+			t.Fatalf("before: %q, %v", got, err)
+		}
+		s.waitLog(t, "shared state in PostgreSQL")
+	}
+	for i, p := range paths {
+		writeFile(t, p, []byte(fmt.Sprintf(reloadConfig, dsn, []string{"a", "b"}[i], "new")))
+	}
+	o := filemux(t, t.TempDir(), nil, "reload", "--all", "--config", paths[0]).expect(t, statusOK)
+	if !strings.Contains(o.stdout, "asked every instance") {
+		t.Errorf("reload said %q", o.stdout)
+	}
+	for _, s := range servers {
+		for i := 0; ; i++ {
+			if got, _ := tftpGet(s.tftp, "motd"); got == "new" {
+				break
+			}
+			if i == 100 {
+				t.Fatalf("an instance still serves the old file:\n%s", s.logs.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		s.waitLog(t, "reload asked through the database")
+	}
+	filemux(t, t.TempDir(), nil, "reload", "--config", paths[0]).expect(t, statusUsage)
+}
+
+// TestStateCheck: filemux check validates state and postgres inventories
+// without connecting (the DSN here names a port nothing listens on), and
+// names each wrong key.
+func TestStateCheck(t *testing.T) {
+	good := writeConfig(t, map[string]string{"filemux.yaml": `tftp: {listen: ["127.0.0.1:0"]}
+state: {postgres: "postgres://filemux@127.0.0.1:1/fleet"}
+routes:
+  - match: '(?<host>[a-z0-9-]+)-confg'
+    template:
+      text: "hostname {{.Data.name}}\n"
+      key: host
+      data: {postgres: {query: "select name from devices", key_column: name, watch: [devices]}}
+`})
+	filemux(t, t.TempDir(), nil, "check", "--config", good).expect(t, statusOK)
+	o := filemux(t, t.TempDir(), nil, "match", "--config", good, "sw1-confg").expect(t, statusOK)
+	if !strings.Contains(o.stdout, "data postgres: not queried") {
+		t.Errorf("match output: %s", o.stdout)
+	}
+	if o := filemux(t, t.TempDir(), nil, "serve", "--config", good).expect(t, statusFailure); !strings.Contains(o.stderr, "127.0.0.1:1/fleet") {
+		t.Errorf("serve without its database: %s", o.stderr)
+	}
+	bad := writeConfig(t, map[string]string{"filemux.yaml": `tftp: {listen: ["127.0.0.1:0"]}
+state: {postgres: "postgres://u:secret@[::1", history_queue: 0}
+routes:
+  - match: '(?<host>[a-z0-9-]+)-confg'
+    template:
+      text: "x"
+      key: host
+      data: {postgres: {query: "", ttl: 0s}, file: inv.yaml}
+  - match: 'other'
+    template: {text: "y", key: host, data: {postgres: {query: "select 1", key_column: a}}}
+`})
+	o = filemux(t, t.TempDir(), nil, "check", "--config", bad).expect(t, statusFailure)
+	for _, want := range []string{"state.postgres: not a DSN", "state.history_queue: must be more than 0",
+		"routes[0].template.data: set exactly one of file and postgres", "routes[1].template.key"} {
+		if !strings.Contains(o.stderr, want) {
+			t.Errorf("check lacks %q:\n%s", want, o.stderr)
+		}
+	}
+	if strings.Contains(o.stderr, "secret") {
+		t.Errorf("check repeats the DSN's password:\n%s", o.stderr)
+	}
+	bad2 := writeConfig(t, map[string]string{"filemux.yaml": `tftp: {listen: ["127.0.0.1:0"]}
+routes:
+  - match: '(?<host>[a-z0-9-]+)-confg'
+    template: {text: "x", key: host, data: {postgres: {query: "", ttl: 0s}}}
+`})
+	o = filemux(t, t.TempDir(), nil, "check", "--config", bad2).expect(t, statusFailure)
+	for _, want := range []string{"routes[0].template.data.postgres: needs state.postgres", "data.postgres.query: required",
+		"data.postgres.key_column: required", "data.postgres.ttl: must be more than 0"} {
+		if !strings.Contains(o.stderr, want) {
+			t.Errorf("check lacks %q:\n%s", want, o.stderr)
+		}
+	}
+}

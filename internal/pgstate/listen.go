@@ -48,11 +48,11 @@ func (s *State) deliver(channel, payload string, reconnected bool) {
 
 // listen keeps one connection LISTENing on the channels until ctx ends,
 // opening it again a second after it was lost.
-func (s *State) listen(ctx context.Context, cfg *pgx.ConnConfig) {
+func (s *State) listen(ctx context.Context, cfg *pgx.ConnConfig, ready chan struct{}) {
 	defer close(s.done)
 	lost := false
 	for ctx.Err() == nil {
-		err := s.listenOnce(ctx, cfg, lost)
+		err := s.listenOnce(ctx, cfg, lost, ready)
 		if ctx.Err() != nil {
 			return
 		}
@@ -67,7 +67,9 @@ func (s *State) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 	}
 }
 
-func (s *State) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, lost bool) error {
+// listenOnce listens on one connection until it fails, closing ready (the
+// first time) once the LISTENs are in place.
+func (s *State) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, lost bool, ready chan struct{}) error {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
@@ -81,6 +83,11 @@ func (s *State) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, lost bool) 
 		if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{ch}.Sanitize()); err != nil {
 			return err
 		}
+	}
+	select {
+	case <-ready:
+	default:
+		close(ready)
 	}
 	if lost {
 		s.logger.Info("state: notification connection back", "db", s.target)

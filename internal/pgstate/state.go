@@ -62,7 +62,8 @@ type State struct {
 
 // Open connects to the database: it checks the DSN, opens the pool and
 // makes one round trip, so that a wrong address or login fails here, and
-// starts listening for notifications.
+// listens for notifications: those sent after Open returned are
+// received.
 func Open(ctx context.Context, cfg Config) (*State, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
@@ -86,8 +87,15 @@ func Open(ctx context.Context, cfg Config) (*State, error) {
 	}
 	lctx, stop := context.WithCancel(context.Background())
 	s.stop, s.done = stop, make(chan struct{})
-	go s.listen(lctx, pc.ConnConfig.Copy())
-	return s, nil
+	ready := make(chan struct{})
+	go s.listen(lctx, pc.ConnConfig.Copy(), ready)
+	select {
+	case <-ready:
+		return s, nil
+	case <-ctx.Done():
+		s.Close()
+		return nil, fmt.Errorf("pgstate: %s: listening for notifications: %w", s.target, ctx.Err())
+	}
 }
 
 // Pool returns the connection pool, shared by everything of the process.
