@@ -136,6 +136,7 @@ func pollServed(t *testing.T, since time.Time, served func() bool) time.Duration
 
 const historyConfig = `tftp: {listen: ["127.0.0.1:0"]}
 http: {listen: ["127.0.0.1:0"]}
+sftp: {listen: ["127.0.0.1:0"], host_key: host_key, authorized_keys: authorized_keys}
 metrics: {listen: "127.0.0.1:0"}
 state: {postgres: "%s", instance: hist-a}
 routes:
@@ -145,7 +146,7 @@ routes:
 `
 
 // TestStateHistory: every transfer through filemux serve --config, over
-// TFTP and HTTP, succeeded or refused, is one row of filemux_transfers.
+// TFTP, HTTP and SFTP, succeeded or refused, is one row of filemux_transfers.
 // With PostgreSQL stopped (pg_ctl stop -m immediate) transfers still
 // succeed and their rows are counted as dropped; once it is back, rows
 // flow again.
@@ -155,7 +156,9 @@ func TestStateHistory(t *testing.T) {
 	// not reach the logs, even when connections fail.
 	const password = "pw-7Hq2xZ"
 	withPassword := strings.Replace(dsn, "postgres@", "postgres:"+password+"@", 1)
-	s := startConfigured(t, writeConfig(t, map[string]string{"filemux.yaml": fmt.Sprintf(historyConfig, withPassword)}), "--log-format", "json")
+	needCurl(t)
+	key, pub := sshKey(t)
+	s := startConfigured(t, writeConfig(t, map[string]string{"filemux.yaml": fmt.Sprintf(historyConfig, withPassword), "authorized_keys": pub}), "--log-format", "json")
 	fetch := func(n int) {
 		t.Helper()
 		for i := range n {
@@ -171,13 +174,17 @@ func TestStateHistory(t *testing.T) {
 	if _, err := tftpGet(s.tftp, "img/missing.bin"); err == nil {
 		t.Fatal("a missing file was served")
 	}
-	waitMetric(t, s.metrics, `filemux_history_rows_total{result="written"}`, 7)
+	if got, err := curl(t, "--insecure", "--key", key, "--pubkey", key+".pub", "sftp://ops@"+s.sftp+"/img/a.bin"); err != nil || string(got) != "0123456789" {
+		t.Fatalf("SFTP download: %q, %v", got, err)
+	}
+	waitMetric(t, s.metrics, `filemux_history_rows_total{result="written"}`, 8)
 	db := pgConnect(t, dsn)
 	rows := historyRows(t, db)
 	want := map[string]int{
 		"hist-a tftp 127.0.0.1 img/a.bin images read 10 success 0":      3,
 		"hist-a http 127.0.0.1 img/b.bin images read 6 success 0":       3,
 		"hist-a tftp 127.0.0.1 img/missing.bin images read 0 refused 1": 1,
+		"hist-a sftp 127.0.0.1 img/a.bin images read 10 success 0 ops":  1,
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
 		t.Fatalf("filemux_transfers holds\n%v\nwant\n%v", rows, want)
@@ -196,11 +203,11 @@ func TestStateHistory(t *testing.T) {
 	}
 	// The first write after the restart may find the pool's connections
 	// dead; transfers keep going until rows reach the table again.
-	transfers := 7 + 10
+	transfers := 8 + 10
 	for i := 0; ; i++ {
 		fetch(1)
 		transfers += 2
-		if metric(t, s.metrics, `filemux_history_rows_total{result="written"}`) > 7 {
+		if metric(t, s.metrics, `filemux_history_rows_total{result="written"}`) > 8 {
 			break
 		}
 		if i == 50 {
@@ -252,10 +259,14 @@ func historyRows(t *testing.T, db *pgx.Conn) map[string]int {
 		if err := rows.Scan(&inst, &proto, &peer, &file, &route, &access, &bytes, &outcome, &code, &user, &recent, &port); err != nil {
 			t.Fatal(err)
 		}
-		if !recent || !port || user != "" {
-			t.Errorf("row %s %s: recent %v, port %v, user %q", proto, file, recent, port, user)
+		if !recent || !port {
+			t.Errorf("row %s %s: recent %v, port %v", proto, file, recent, port)
 		}
-		out[fmt.Sprintf("%s %s %s %s %s %s %d %s %d", inst, proto, peer, file, route, access, bytes, outcome, code)]++
+		k := fmt.Sprintf("%s %s %s %s %s %s %d %s %d", inst, proto, peer, file, route, access, bytes, outcome, code)
+		if user != "" {
+			k += " " + user
+		}
+		out[k]++
 	}
 	return out
 }
