@@ -30,7 +30,8 @@ const defaultPostgresBin = "/usr/lib/postgresql/15/bin"
 // starts it, the cleanup of the last stops it and removes its files.
 // The server runs as a child of the test process (postgres in the
 // foreground, as the postgres user when the tests run as root), so that it
-// dies with the test binary even when that is killed.
+// dies with the test binary even when that is killed (its directory under
+// os.TempDir, filemux-pg-*, is then left behind).
 type Postgres struct {
 	// Port is the TCP port on 127.0.0.1.
 	Port int
@@ -87,7 +88,11 @@ func releasePostgres() {
 	}
 	srv := pgShared.srv
 	pgShared.srv = nil
-	_ = srv.kill()
+	// Stop, not a kill: a postmaster killed with SIGKILL leaves its shared
+	// memory segments behind. Stop kills it by its id when it must.
+	if srv.Stop() != nil {
+		_ = srv.kill()
+	}
 	_ = os.RemoveAll(srv.Dir)
 }
 

@@ -217,3 +217,31 @@ func TestHistoryNeverBlocks(t *testing.T) {
 		t.Errorf("peer %s port %s, want 10.0.0.9 and 4000", peer, port)
 	}
 }
+
+// TestInventoryLarge measures the delay from an INSERT to its record
+// being served when the inventory holds 20,000 rows: each reload reads
+// the whole query again.
+func TestInventoryLarge(t *testing.T) {
+	_, dsn := peers.PostgresDB(t)
+	st := open(t, dsn)
+	exec(t, st, `create table devices (name text primary key, mac text, mgmt_ip inet, site text)`)
+	exec(t, st, `insert into devices select 'sw-' || i, 'mac-' || i, '10.0.0.0'::inet + i, 'site-' || (i % 40) from generate_series(1, 20000) i`)
+	inv, err := st.Inventory(context.Background(), InventoryConfig{Query: "select * from devices", KeyColumn: "name", Watch: []string{"devices"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inv.Close()
+	if inv.Len() != 20000 {
+		t.Fatalf("%d records", inv.Len())
+	}
+	var worst time.Duration
+	for i := range 5 {
+		exec(t, st, fmt.Sprintf("insert into devices values ('new-%d', 'm', '10.9.0.1', 's')", i))
+		d := waitFor(t, 2*time.Second, "the new row", func() bool { _, ok := inv.Lookup(fmt.Sprintf("new-%d", i)); return ok })
+		worst = max(worst, d)
+	}
+	t.Logf("20,000 rows: INSERT to a served record in at most %v over 5 inserts", worst)
+	if worst >= time.Second {
+		t.Errorf("a new row took %v to be served", worst)
+	}
+}
