@@ -242,7 +242,7 @@ func (s *server) swap() error {
 	}
 	s.logger.Info("configuration reloaded", "file", s.path, "routes", len(set.Routes()))
 	if !s.file.SameServers(f) {
-		s.logger.Warn("reload: listeners, tunables, metrics and logs keep their settings until a restart", "file", s.path)
+		s.logger.Warn("reload: listeners, tunables, metrics, state and logs keep their settings until a restart", "file", s.path)
 	}
 	s.file = f
 	return nil

@@ -330,8 +330,11 @@ routes:
       key: host
       data: {postgres: {query: "select name from devices", key_column: name, watch: [devices]}}
 `})
-	filemux(t, t.TempDir(), nil, "check", "--config", good).expect(t, statusOK)
-	o := filemux(t, t.TempDir(), nil, "match", "--config", good, "sw1-confg").expect(t, statusOK)
+	o := filemux(t, t.TempDir(), nil, "check", "--config", good).expect(t, statusOK)
+	if !strings.Contains(o.stdout, "state in PostgreSQL (check does not connect)") {
+		t.Errorf("check said %q", o.stdout)
+	}
+	o = filemux(t, t.TempDir(), nil, "match", "--config", good, "sw1-confg").expect(t, statusOK)
 	if !strings.Contains(o.stdout, "data postgres: not queried") {
 		t.Errorf("match output: %s", o.stdout)
 	}
