@@ -185,7 +185,10 @@ begin
 	return null;
 end $$`
 
-// watch creates the notification triggers on tables.
+// watch creates the notification triggers on tables, those missing only:
+// creating a trigger locks its table against writes, and needs its
+// owner's rights, which an instance that finds the trigger in place then
+// does not need.
 func (s *State) watch(ctx context.Context, tables []string) error {
 	if len(tables) == 0 {
 		return nil
@@ -196,20 +199,56 @@ func (s *State) watch(ctx context.Context, tables []string) error {
 		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock(hashtext('filemux_notify_inventory'))"); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, notifyFunction); err != nil {
-			return fmt.Errorf("pgstate: creating the function filemux_notify_inventory: %w", err)
+		var n int
+		if err := tx.QueryRow(ctx, "select count(*) from pg_proc where proname = 'filemux_notify_inventory'").Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := tx.Exec(ctx, notifyFunction); err != nil {
+				return fmt.Errorf("pgstate: creating the function filemux_notify_inventory: %w", err)
+			}
 		}
 		for _, t := range tables {
-			ident := pgx.Identifier(strings.Split(t, ".")).Sanitize()
-			sql := "create or replace trigger filemux_inventory_notify after insert or update or delete or truncate on " +
-				ident + " for each statement execute function filemux_notify_inventory()"
-			if _, err := tx.Exec(ctx, sql); err != nil {
-				return fmt.Errorf("pgstate: creating the trigger on %s: %w", t, err)
+			if err := createTrigger(ctx, tx, t); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 }
+
+func createTrigger(ctx context.Context, tx pgx.Tx, table string) error {
+	ident := pgx.Identifier(strings.Split(table, ".")).Sanitize()
+	var n int
+	err := tx.QueryRow(ctx, "select count(*) from pg_trigger where tgrelid = $1::regclass and tgname = 'filemux_inventory_notify'", ident).Scan(&n)
+	if err != nil {
+		return &WatchError{Table: table, Err: err}
+	}
+	if n > 0 {
+		return nil
+	}
+	sql := "create trigger filemux_inventory_notify after insert or update or delete or truncate on " +
+		ident + " for each statement execute function filemux_notify_inventory()"
+	if _, err := tx.Exec(ctx, sql); err != nil {
+		return &WatchError{Table: table, Err: err}
+	}
+	return nil
+}
+
+// WatchError is why the notification trigger of a watched table could not
+// be made: the table is missing, or the role may not create triggers on
+// it.
+type WatchError struct {
+	Table string
+	Err   error
+}
+
+func (e *WatchError) Error() string {
+	return fmt.Sprintf("pgstate: cannot watch %s: %v", e.Table, e.Err)
+}
+
+// Unwrap returns the database's error.
+func (e *WatchError) Unwrap() error { return e.Err }
 
 // plain turns the values pgx decodes into what a template prints as the
 // database shows them: an inet of one address as the address (10.0.0.11,

@@ -2,6 +2,7 @@ package pgstate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -77,6 +78,10 @@ func TestInventoryValues(t *testing.T) {
 		if _, err := st.Inventory(ctx, InventoryConfig{Query: c.query, KeyColumn: "id"}); err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s: %v, want an error with %q", c.query, err, c.err)
 		}
+	}
+	_, err = st.Inventory(ctx, InventoryConfig{Query: "select * from d", KeyColumn: "name", Watch: []string{"d", "nosuch"}})
+	if we, ok := errors.AsType[*WatchError](err); !ok || we.Table != "nosuch" || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("watching a missing table: %v", err)
 	}
 	// A duplicate makes the reload fail: r1 keeps serving.
 	before := st.Counts().InventoryReloadFailures

@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -189,7 +190,11 @@ func buildPostgresData(r *report, path string, p *PostgresData, st *pgstate.Stat
 	defer cancel()
 	inv, err := st.Inventory(ctx, pgstate.InventoryConfig{Query: p.Query, KeyColumn: p.KeyColumn, Watch: p.Watch, TTL: time.Duration(p.TTL)})
 	if err != nil {
-		r.at(path+".query", "%s", strings.TrimPrefix(err.Error(), "pgstate: "))
+		key := path + ".query"
+		if we, ok := errors.AsType[*pgstate.WatchError](err); ok {
+			key, err = path+".watch", we
+		}
+		r.at(key, "%s", strings.TrimPrefix(err.Error(), "pgstate: "))
 		return nil, "", false
 	}
 	g.own(inv)
