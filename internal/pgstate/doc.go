@@ -14,8 +14,10 @@
 // Every State holds one connection of its own (outside the pool) that
 // LISTENs on the channels [InventoryChannel] and [ReloadChannel]. A
 // NOTIFY on filemux_inventory, from any session, makes every instance
-// reload all its inventories; filemux creates a statement trigger that
-// sends it on the tables an inventory names in Watch. Inventories also
+// reload its inventories; filemux creates a statement trigger that sends
+// it, with the table's name as payload, on the tables an inventory names
+// in Watch. A payload naming a table reloads the inventories that watch
+// it and those that watch nothing; an empty payload reloads them all. Inventories also
 // reload every TTL, and at once after the listening connection was lost
 // and came back, since notifications sent meanwhile are lost. Reloads of
 // one inventory never overlap: one goroutine runs them, and requests that

@@ -74,9 +74,29 @@ func (s *State) Inventory(ctx context.Context, cfg InventoryConfig) (*Inventory,
 	}
 	lctx, stop := context.WithCancel(context.Background())
 	inv.stop = stop
-	inv.unsub = s.subscribe(InventoryChannel, func(string, bool) { inv.Reload() })
+	inv.unsub = s.subscribe(InventoryChannel, func(payload string, reconnected bool) {
+		if reconnected || inv.concerns(payload) {
+			inv.Reload()
+		}
+	})
 	go inv.run(lctx)
 	return inv, nil
+}
+
+// concerns reports whether a notification's payload may change the
+// records: an empty payload, or any payload for an inventory that
+// watches nothing, does; a table name (what the triggers send) does when
+// the inventory watches that table.
+func (inv *Inventory) concerns(payload string) bool {
+	if payload == "" || len(inv.cfg.Watch) == 0 {
+		return true
+	}
+	for _, t := range inv.cfg.Watch {
+		if t == payload || strings.HasSuffix(t, "."+payload) {
+			return true
+		}
+	}
+	return false
 }
 
 // Lookup returns the record of key, from the last successful query.

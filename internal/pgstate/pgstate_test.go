@@ -250,3 +250,39 @@ func TestInventoryLarge(t *testing.T) {
 		t.Errorf("a new row took %v to be served", worst)
 	}
 }
+
+// TestInventoryNotifyByTable: a trigger's notification reloads the
+// inventories that watch its table, and those that watch nothing, not
+// the others; an empty payload reloads them all.
+func TestInventoryNotifyByTable(t *testing.T) {
+	_, dsn := peers.PostgresDB(t)
+	st := open(t, dsn)
+	exec(t, st, "create table a (name text); create table b (name text)")
+	ctx := context.Background()
+	mk := func(query string, watch ...string) *Inventory {
+		inv, err := st.Inventory(ctx, InventoryConfig{Query: query, KeyColumn: "name", Watch: watch, TTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { inv.Close() })
+		return inv
+	}
+	invA, invB, invAll := mk("select name from a", "a"), mk("select name from b", "public.b"), mk("select name from a union all select name || '-b' from b")
+	exec(t, st, "insert into b values ('x')")
+	waitFor(t, 2*time.Second, "b's inventory", func() bool { _, ok := invB.Lookup("x"); return ok })
+	waitFor(t, 2*time.Second, "the unwatching inventory", func() bool { _, ok := invAll.Lookup("x-b"); return ok })
+	exec(t, st, "insert into a values ('y')")
+	waitFor(t, 2*time.Second, "a's inventory", func() bool { _, ok := invA.Lookup("y"); return ok })
+	time.Sleep(100 * time.Millisecond)
+	before := st.Counts().InventoryReloads
+	exec(t, st, "insert into b values ('z')")
+	waitFor(t, 2*time.Second, "b's inventory", func() bool { _, ok := invB.Lookup("z"); return ok })
+	waitFor(t, 2*time.Second, "the unwatching inventory", func() bool { _, ok := invAll.Lookup("z-b"); return ok })
+	time.Sleep(200 * time.Millisecond)
+	if n := st.Counts().InventoryReloads - before; n != 2 {
+		t.Errorf("a notification for b made %d reloads, want 2 (b's and the one that watches nothing)", n)
+	}
+	before = st.Counts().InventoryReloads
+	exec(t, st, "notify filemux_inventory")
+	waitFor(t, 2*time.Second, "an empty payload", func() bool { return st.Counts().InventoryReloads-before == 3 })
+}

@@ -92,7 +92,10 @@ type PostgresData struct {
 	// notifies filemux_inventory after every change, so that a changed
 	// row is served within a second. It needs the owner's right to create
 	// triggers. Without it, changes are served after ttl, or at once
-	// after a NOTIFY filemux_inventory of your own.
+	// after a NOTIFY filemux_inventory of your own. With it, a
+	// notification whose payload names another table (as other
+	// inventories' triggers send) does not reload this one; an empty
+	// payload reloads every inventory.
 	Watch []string `yaml:"watch"`
 	// TTL is how often the query runs when no notification came.
 	TTL Duration `yaml:"ttl"`
