@@ -1,7 +1,8 @@
 // Package peers finds, starts and drives the real TFTP programs that filemux
 // is tested against: servers (tftpd-hpa, atftpd, dnsmasq, Erlang's tftp, the
 // node tftp package, pin/tftp) and clients (curl, tftp-hpa, atftp, busybox,
-// Erlang, node, pin/tftp). Every server runs on loopback on a port chosen at
+// Erlang, node, pin/tftp), and the PostgreSQL server the shared state is
+// tested against (PostgresDB). Every server runs on loopback on a port chosen at
 // start, as a process of its own that is stopped by its process id, and
 // every transfer is checked by content, not by exit status alone.
 //

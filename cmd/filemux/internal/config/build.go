@@ -1,14 +1,18 @@
 package config
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/pgstate"
 	"github.com/filemux/filemux/registry"
 )
 
@@ -17,6 +21,10 @@ type BuildOptions struct {
 	// Actions runs the routes' completion actions; nil means a runner of
 	// the route set's own, without a logger.
 	Actions *handlers.Actions
+	// State is the database the routes' postgres inventories query; nil
+	// (filemux check) builds them without records, checking their keys
+	// only.
+	State *pgstate.State
 }
 
 // RouteSet is the routes of a File built into handlers, ready for
@@ -54,7 +62,7 @@ func (f *File) Build(opts BuildOptions) (*RouteSet, error) {
 	s := &RouteSet{matchTimeout: time.Duration(f.MatchTimeout), gen: &generation{}}
 	for i := range f.Routes {
 		path := indexPath("routes", i)
-		h, info := f.buildRoute(r, path, &f.Routes[i], actions, s.gen)
+		h, info := f.buildRoute(r, path, &f.Routes[i], opts, actions, s.gen)
 		s.routes = append(s.routes, registry.Route{Pattern: f.Routes[i].Match, Handler: h, Where: r.where(path + ".match")})
 		s.infos = append(s.infos, info)
 	}
@@ -65,7 +73,7 @@ func (f *File) Build(opts BuildOptions) (*RouteSet, error) {
 	return s, nil
 }
 
-func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.Actions, g *generation) (behaviour.Handler, routeInfo) {
+func (f *File) buildRoute(r *report, path string, rt *Route, opts BuildOptions, actions *handlers.Actions, g *generation) (behaviour.Handler, routeInfo) {
 	info := routeInfo{name: rt.Name, match: rt.Match, access: rt.Access, protocols: rt.Protocols, anonymous: rt.AnonymousUploads, listing: rt.Listing}
 	if info.name == "" {
 		info.name = rt.Match
@@ -77,7 +85,7 @@ func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.A
 	case rt.Memory != nil:
 		h, info.handler = f.buildMemory(r, path+".memory", rt.Memory)
 	case rt.Template != nil:
-		h, info.handler = f.buildTemplate(r, path+".template", rt)
+		h, info.handler = f.buildTemplate(r, path+".template", rt, opts.State, g)
 	case rt.HTTP != nil:
 		info.http, info.handler = buildHTTP(r, path+".http", rt.HTTP)
 		if info.http != nil {
@@ -131,7 +139,7 @@ func (f *File) buildMemory(r *report, path string, m *Memory) (behaviour.Handler
 	return mem, fmt.Sprintf("memory (write: %s, %d files)", m.Write, len(m.Files))
 }
 
-func (f *File) buildTemplate(r *report, path string, rt *Route) (behaviour.Handler, string) {
+func (f *File) buildTemplate(r *report, path string, rt *Route, st *pgstate.State, g *generation) (behaviour.Handler, string) {
 	t := rt.Template
 	cfg := handlers.TemplateConfig{Text: t.Text, File: f.resolve(t.File), Key: t.Key, MaxSize: int64(t.MaxSize)}
 	desc := "template (inline)"
@@ -142,14 +150,22 @@ func (f *File) buildTemplate(r *report, path string, rt *Route) (behaviour.Handl
 			checkParams(r, path+".file", string(b), groups)
 		}
 	}
-	if t.Data != "" {
-		inv, err := handlers.LoadInventory(f.resolve(t.Data), t.Format, t.KeyField)
+	switch {
+	case t.Data != nil && t.Data.File != "":
+		inv, err := handlers.LoadInventory(f.resolve(t.Data.File), t.Format, t.KeyField)
 		if err != nil {
 			r.at(path+".data", "%s", trimPackage(err))
 			return nil, ""
 		}
 		cfg.Inventory = inv
-		desc += fmt.Sprintf(" (data %s: %d records, key %s)", f.resolve(t.Data), inv.Len(), t.Key)
+		desc += fmt.Sprintf(" (data %s: %d records, key %s)", f.resolve(t.Data.File), inv.Len(), t.Key)
+	case t.Data != nil && t.Data.Postgres != nil:
+		records, d, ok := buildPostgresData(r, path+".data.postgres", t.Data.Postgres, st, g)
+		if !ok {
+			return nil, ""
+		}
+		cfg.Records = records
+		desc += fmt.Sprintf(" (data postgres: %s, key %s)", d, t.Key)
 	}
 	h, err := handlers.NewTemplate(cfg)
 	if err != nil {
@@ -161,6 +177,28 @@ func (f *File) buildTemplate(r *report, path string, rt *Route) (behaviour.Handl
 		return nil, ""
 	}
 	return h, desc
+}
+
+// buildPostgresData runs the query of an inventory on st and keeps it
+// up to date until the routes retire. Without st (check), it checks the
+// keys only and gives no records.
+func buildPostgresData(r *report, path string, p *PostgresData, st *pgstate.State, g *generation) (handlers.Records, string, bool) {
+	if st == nil {
+		return &handlers.Inventory{}, "not queried", true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pgstate.DefaultQueryTimeout)
+	defer cancel()
+	inv, err := st.Inventory(ctx, pgstate.InventoryConfig{Query: p.Query, KeyColumn: p.KeyColumn, Watch: p.Watch, TTL: time.Duration(p.TTL)})
+	if err != nil {
+		key := path + ".query"
+		if we, ok := errors.AsType[*pgstate.WatchError](err); ok {
+			key, err = path+".watch", we
+		}
+		r.at(key, "%s", strings.TrimPrefix(err.Error(), "pgstate: "))
+		return nil, "", false
+	}
+	g.own(inv)
+	return inv, fmt.Sprintf("%d rows from %s", inv.Len(), st.Target()), true
 }
 
 func buildHTTP(r *report, path string, c *HTTP) (*handlers.HTTP, string) {

@@ -34,6 +34,10 @@ func (r *report) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		return
 	}
+	if s, ok := v.Addr().Interface().(scalarShorthand); ok && n.Kind == yaml.ScalarNode {
+		s.setScalar(n.Value)
+		return
+	}
 	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
 		r.decodeText(n, u, path)
 		return
@@ -54,6 +58,10 @@ func (r *report) decode(n *yaml.Node, v reflect.Value, path string) {
 		r.decodeScalar(n, v, path)
 	}
 }
+
+// scalarShorthand is implemented by the sections that a single value
+// stands for (data: PATH is data: {file: PATH}).
+type scalarShorthand interface{ setScalar(string) }
 
 // newWithDefaults returns a pointer to a new T with its defaults set.
 func newWithDefaults(t reflect.Type) reflect.Value {

@@ -115,15 +115,15 @@ type Template struct {
 	File string `yaml:"file"`
 	// Text is the template itself, inline.
 	Text string `yaml:"text"`
-	// Data is an inventory of records (YAML, JSON or CSV), one per
-	// device, that the template renders from.
-	Data string `yaml:"data"`
+	// Data is where the records the template renders from come from: an
+	// inventory file (YAML, JSON or CSV), or a PostgreSQL query.
+	Data *Data `yaml:"data"`
 	// Key selects the record of a transfer: the name of a capture of
 	// match whose value is the record's key, or peer for the client's IP
 	// address. Required with data.
 	Key string `yaml:"key"`
-	// Format is the inventory's format, yaml, json or csv; empty means
-	// the extension of data says.
+	// Format is the inventory file's format, yaml, json or csv; empty
+	// means the extension of data says.
 	Format handlers.InventoryFormat `yaml:"format"`
 	// KeyField names the field that holds each record's key in a list or
 	// CSV inventory.

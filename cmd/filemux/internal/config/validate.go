@@ -38,6 +38,9 @@ func (f *File) validate(r *report) {
 	if f.Metrics != nil {
 		checkAddr(r, "metrics.listen", f.Metrics.Listen)
 	}
+	if f.State != nil {
+		f.State.validate(r, "state")
+	}
 	if len(f.Routes) == 0 {
 		r.at("routes", "at least one route is required")
 	}
@@ -171,7 +174,7 @@ func (rt *Route) validate(r *report, path string, f *File) {
 		return // captures are unknown: checking references would mislead
 	}
 	if rt.Template != nil {
-		rt.Template.validate(r, path+".template", groups)
+		rt.Template.validate(r, path+".template", groups, f)
 	}
 	if rt.HTTP != nil {
 		rt.HTTP.validate(r, path+".http", groups, rt.budget(f))
@@ -251,17 +254,20 @@ func (rt *Route) budget(f *File) time.Duration {
 	return f.TFTP.handlerBudget()
 }
 
-func (t *Template) validate(r *report, path string, groups []string) {
+func (t *Template) validate(r *report, path string, groups []string, f *File) {
 	if (t.File == "") == (t.Text == "") {
 		r.at(path, "set exactly one of file and text")
 	}
 	switch {
-	case t.Data != "" && t.Key == "":
+	case t.Data != nil && t.Key == "":
 		r.at(path+".key", "required with data: the capture of match that names a record, or peer")
-	case t.Data == "" && t.Key != "":
+	case t.Data == nil && t.Key != "":
 		r.at(path+".key", "set, but there is no data to look %s up in", t.Key)
 	case t.Key != "" && t.Key != handlers.KeyPeer && !slices.Contains(groups, t.Key):
 		r.at(path+".key", "%q is neither peer nor a named group of match (%s)", t.Key, groupList(groups))
+	}
+	if t.Data != nil {
+		t.Data.validate(r, path+".data", f)
 	}
 	if t.Text != "" {
 		checkParams(r, path+".text", t.Text, groups)
