@@ -249,9 +249,14 @@ func TestHTTPOwnDaemon(t *testing.T) {
 		if after := httpOwnFiles(t, root); strings.Join(after, "\n") != strings.Join(before, "\n") {
 			t.Errorf("failed uploads left files:\nbefore %q\nafter  %q", before, after)
 		}
-		// The uploads did reach the handler before they failed.
+		// The uploads did reach the handler before they failed. The
+		// server may end a transfer whose client broke off after the
+		// client has moved on, so its report is waited for.
 		for _, name := range []string{"atomic/new0.bin", "atomic/new1.bin", "atomic/keep.bin", "atomic/huge.bin"} {
 			fs := failed.of(name)
+			for deadline := time.Now().Add(5 * time.Second); len(fs) == 0 && time.Now().Before(deadline); fs = failed.of(name) {
+				time.Sleep(time.Millisecond)
+			}
 			if len(fs) == 0 {
 				t.Errorf("%s: the daemon saw no failed upload", name)
 			}
