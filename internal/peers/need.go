@@ -53,6 +53,8 @@ func Lookup(name string) (string, error) {
 		return lookupFile(os.Getenv("FILEMUX_ATFTPD"), filepath.Join(peersDir(), "atftpd/usr/sbin/atftpd"), "atftpd")
 	case ProgNodeTFTP:
 		return lookupNodeTFTP()
+	case ProgVersitygw:
+		return lookupFile(os.Getenv("FILEMUX_VERSITYGW"), filepath.Join(peersDir(), "versitygw/versitygw"), "versitygw")
 	case ProgRoot:
 		if os.Geteuid() != 0 {
 			return "", errors.New("not running as root")
