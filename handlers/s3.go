@@ -89,6 +89,13 @@ type S3Config struct {
 	// Timeout bounds each request without file data; 0 means
 	// DefaultS3Timeout. Data requests run under the transfer's context.
 	Timeout time.Duration
+	// CacheSize bounds the objects kept in memory, in bytes; 0 turns the
+	// cache off. Objects larger than CacheSize are read from the store.
+	CacheSize int64
+	// CacheTTL is how long a cached object is served before a read asks
+	// the store (one HEAD) whether its ETag changed; 0 means
+	// DefaultS3CacheTTL.
+	CacheTTL time.Duration
 }
 
 // S3Secret is a secret key: it formats as "[redacted]", so that a
@@ -152,6 +159,7 @@ type S3 struct {
 	maxSize   int64
 	readAhead int64
 	timeout   time.Duration
+	cache     *s3Cache // nil without one
 }
 
 var instanceName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -185,11 +193,15 @@ func NewS3(cfg S3Config) (*S3, error) {
 			return nil, fmt.Errorf("handlers: s3: no Instance, and the host name %q cannot be one", instance)
 		}
 	}
-	return &S3{
+	h := &S3{
 		core: core, bucket: cfg.Bucket, prefix: cleanPrefix(cfg.Prefix), instance: instance,
 		policy: cfg.Write, partSize: int64OrDefault(cfg.PartSize, DefaultS3PartSize), maxSize: cfg.MaxSize,
 		readAhead: int64OrDefault(cfg.ReadAhead, DefaultS3ReadAhead), timeout: cmpOrDuration(cfg.Timeout, DefaultS3Timeout),
-	}, nil
+	}
+	if cfg.CacheSize > 0 {
+		h.cache = newS3Cache(cfg.CacheSize, cmpOrDuration(cfg.CacheTTL, DefaultS3CacheTTL))
+	}
+	return h, nil
 }
 
 func parseS3Endpoint(endpoint string) (*url.URL, error) {
@@ -214,8 +226,8 @@ func (c S3Config) validate() error {
 		return fmt.Errorf("handlers: s3: Instance %q: use 1 to 64 letters, digits, '.', '_' or '-'", c.Instance)
 	case c.PartSize != 0 && c.PartSize < MinS3PartSize:
 		return fmt.Errorf("handlers: s3: PartSize %d is below the %d bytes S3 accepts", c.PartSize, MinS3PartSize)
-	case c.MaxSize < 0, c.ReadAhead < 0, c.Timeout < 0:
-		return errors.New("handlers: s3: negative MaxSize, ReadAhead or Timeout")
+	case c.MaxSize < 0, c.ReadAhead < 0, c.Timeout < 0, c.CacheSize < 0, c.CacheTTL < 0:
+		return errors.New("handlers: s3: negative MaxSize, ReadAhead, Timeout, CacheSize or CacheTTL")
 	case c.Transport != nil && c.CAFile != "":
 		return errors.New("handlers: s3: set CAFile or Transport, not both")
 	}
@@ -353,11 +365,13 @@ func (h *S3) Open(ctx context.Context, t *behaviour.Transfer) error {
 // Read returns the next bytes of the object. An empty p is the ending of
 // a random-access read: it answers (0, io.EOF).
 func (h *S3) Read(t *behaviour.Transfer, p []byte) (int, error) {
-	r, ok := t.State.(*s3Reader)
-	if !ok {
-		return 0, errWrongAccess
+	switch r := t.State.(type) {
+	case *s3Reader:
+		return r.read(p)
+	case *httpEntryReader:
+		return r.read(p)
 	}
-	return r.read(p)
+	return 0, errWrongAccess
 }
 
 // Write adds p to the upload; the last call commits it.
@@ -381,11 +395,13 @@ func (h *S3) Abort(t *behaviour.Transfer, err error) {
 
 // ReaderAt offers random access to an open read, through ranged GETs.
 func (h *S3) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) {
-	r, ok := t.State.(*s3Reader)
-	if !ok {
-		return nil, false
+	switch r := t.State.(type) {
+	case *s3Reader:
+		return r, true
+	case *httpEntryReader:
+		return r, true
 	}
-	return r, true
+	return nil, false
 }
 
 // S3 offers what its doc says.

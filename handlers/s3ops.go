@@ -84,6 +84,7 @@ func (h *S3) Remove(ctx context.Context, t *behaviour.Transfer) error {
 	}
 	rctx, cancel := h.requestContext(ctx)
 	defer cancel()
+	defer h.cache.forget(key)
 	return storeError(rctx, h.core.RemoveObject(rctx, h.bucket, key, minio.RemoveObjectOptions{}))
 }
 
@@ -115,6 +116,8 @@ func (h *S3) Rename(ctx context.Context, t *behaviour.Transfer, newName string) 
 	}
 	rctx, cancel := h.requestContext(ctx)
 	defer cancel()
+	defer h.cache.forget(src)
+	defer h.cache.forget(dst)
 	_, err = h.core.CopyObject(rctx, h.bucket, src, h.bucket, dst, nil,
 		minio.CopySrcOptions{Bucket: h.bucket, Object: src, MatchETag: info.ETag}, minio.PutObjectOptions{})
 	if err != nil {

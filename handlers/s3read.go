@@ -17,10 +17,18 @@ import (
 // openRead learns the object's size and version, for the transfer's size
 // and for the GETs that follow.
 func (h *S3) openRead(ctx context.Context, t *behaviour.Transfer, key string) error {
+	if h.cache != nil {
+		return h.openCached(ctx, t, key)
+	}
 	info, err := h.stat(ctx, key)
 	if err != nil {
 		return err
 	}
+	return h.openInfo(t, key, info)
+}
+
+// openInfo opens a read of the version info describes.
+func (h *S3) openInfo(t *behaviour.Transfer, key string, info minio.ObjectInfo) error {
 	t.SetSize(info.Size)
 	rctx, cancel := context.WithCancel(t.Context())
 	t.State = &s3Reader{h: h, key: key, etag: info.ETag, size: info.Size, ctx: rctx, cancel: cancel}
@@ -192,6 +200,9 @@ func (h *S3) Stat(ctx context.Context, t *behaviour.Transfer) (fs.FileInfo, erro
 	}
 	if t.Name == "." {
 		return h.dirInfo("."), nil
+	}
+	if e := h.cache.fresh(key); e != nil {
+		return h.fileInfo(path.Base(t.Name), e.data.size, e.data.modTime), nil
 	}
 	info, err := h.stat(ctx, key)
 	if err == nil {

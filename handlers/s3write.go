@@ -110,6 +110,7 @@ func (u *s3Upload) write(p []byte, last bool) error {
 	if err != nil {
 		u.discard()
 	}
+	u.h.cache.forget(u.key)
 	u.cancel()
 	return err
 }
