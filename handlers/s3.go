@@ -25,8 +25,11 @@ import (
 // Defaults of S3Config.
 const (
 	// DefaultS3Timeout bounds each store request that carries no file
-	// data (stat, list, create, complete, abort, copy, delete).
-	DefaultS3Timeout = 10 * time.Second
+	// data (stat, list, create, abort, copy, delete). Like
+	// DefaultHTTPTimeout it is shorter than the TFTP daemon's budget for
+	// one handler call at its default timeout (twice one second), so that
+	// a silent store reaches the peer as the handler's clean error.
+	DefaultS3Timeout = 1500 * time.Millisecond
 	// DefaultS3PartSize is the part size of multipart uploads: an upload
 	// of up to this size is one PUT, a larger one a multipart upload of
 	// parts this large (at most 10,000 of them, so 80 GiB).
@@ -87,7 +90,9 @@ type S3Config struct {
 	// ahead; 0 means DefaultS3ReadAhead.
 	ReadAhead int64
 	// Timeout bounds each request without file data; 0 means
-	// DefaultS3Timeout. Data requests run under the transfer's context.
+	// DefaultS3Timeout. Data requests, and the completion of a multipart
+	// upload (the store joins the parts then), run under the transfer's
+	// context.
 	Timeout time.Duration
 	// CacheSize bounds the objects kept in memory, in bytes; 0 turns the
 	// cache off. Objects larger than CacheSize are read from the store.

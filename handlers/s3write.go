@@ -206,9 +206,7 @@ func (u *s3Upload) commit() error {
 	if err := u.failed(); err != nil {
 		return err
 	}
-	ctx, cancel := u.h.requestContext(u.ctx)
-	defer cancel()
-	_, err := u.h.core.CompleteMultipartUpload(ctx, u.h.bucket, u.key, u.uploadID, u.done, opts)
+	_, err := u.h.core.CompleteMultipartUpload(u.ctx, u.h.bucket, u.key, u.uploadID, u.done, opts)
 	if err != nil {
 		return u.commitError(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -79,6 +80,9 @@ func loadServer(path string, opts serveOptions, inherited *sockets, stderr io.Wr
 		return nil, err
 	}
 	s.set.Store(set)
+	abortCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	set.AbortStale(abortCtx, s.logger)
+	cancel()
 	adminAddr := opts.metrics
 	if adminAddr == "" && f.Metrics != nil {
 		adminAddr = f.Metrics.Listen

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"sort"
@@ -38,6 +40,8 @@ type routeInfo struct {
 	anonymous   bool
 	listing     bool
 	http        *handlers.HTTP
+	s3          *handlers.S3
+	s3Write     handlers.WritePolicy
 }
 
 // Build opens what the routes name (directories, template files,
@@ -82,6 +86,12 @@ func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.A
 		info.http, info.handler = buildHTTP(r, path+".http", rt.HTTP)
 		if info.http != nil {
 			h = info.http
+		}
+	case rt.S3 != nil:
+		info.s3, info.handler = f.buildS3(r, path+".s3", rt.S3)
+		info.s3Write = rt.S3.Write
+		if info.s3 != nil {
+			h = info.s3
 		}
 	}
 	if h == nil {
@@ -185,6 +195,27 @@ func buildHTTP(r *report, path string, c *HTTP) (*handlers.HTTP, string) {
 	return h, fmt.Sprintf("http %s (%s)", c.URL, cache)
 }
 
+func (f *File) buildS3(r *report, path string, c *S3) (*handlers.S3, string) {
+	cfg := handlers.S3Config{
+		Endpoint: c.Endpoint, Bucket: c.Bucket, Prefix: c.Prefix, Region: c.Region,
+		CAFile: f.resolve(c.CAFile), AccessKeyFile: f.resolve(c.AccessKeyFile), SecretKeyFile: f.resolve(c.SecretKeyFile),
+		Write: c.Write, Instance: c.Instance, MaxSize: int64(c.MaxSize), PartSize: int64(c.PartSize),
+		Timeout: time.Duration(c.Timeout), CacheSize: int64(c.Cache.Size), CacheTTL: time.Duration(c.Cache.TTL),
+	}
+	h, err := handlers.NewS3(cfg)
+	if err != nil {
+		r.at(path, "%s", trimPackage(err))
+		return nil, ""
+	}
+	cache := "no cache"
+	if c.Cache.Size > 0 {
+		size, _ := c.Cache.Size.MarshalText()
+		ttl, _ := c.Cache.TTL.MarshalText()
+		cache = fmt.Sprintf("cache %s for %s", size, ttl)
+	}
+	return h, fmt.Sprintf("s3 %s bucket %s prefix %q (write: %s, %s)", c.Endpoint, c.Bucket, c.Prefix, c.Write, cache)
+}
+
 // wrapActions adds the completion actions of a route; each one is
 // checked alone first, so that an error names the action at fault.
 func wrapActions(r *report, path string, h behaviour.Handler, list []Action, actions *handlers.Actions, dir string) behaviour.Handler {
@@ -230,3 +261,23 @@ func (s *RouteSet) Name(pattern string) string {
 // have ended; it returns at once. Call it once, when the set no longer
 // serves.
 func (s *RouteSet) Retire() { s.gen.retire() }
+
+// AbortStale aborts, on every s3 route that takes uploads, the incomplete
+// multipart uploads an earlier run of this instance left (a crash, kill
+// -9), logging what it did. Call it at start, before serving: it would
+// abort this run's own uploads too. A store that does not answer is
+// logged and left for the next start.
+func (s *RouteSet) AbortStale(ctx context.Context, logger *slog.Logger) {
+	for _, info := range s.infos {
+		if info.s3 == nil || info.s3Write == handlers.WriteNone {
+			continue
+		}
+		n, err := info.s3.AbortStale(ctx)
+		switch {
+		case err != nil:
+			logger.Warn("s3: incomplete uploads of an earlier run not all aborted", "route", info.name, "aborted", n, "err", err)
+		case n > 0:
+			logger.Info("s3: aborted the incomplete uploads of an earlier run", "route", info.name, "aborted", n)
+		}
+	}
+}
