@@ -132,7 +132,10 @@ func (s S3Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 // replaced object fails the read rather than mixing two versions). Random
 // access (SFTP, HTTP ranges) uses ranged GETs of its own per transfer,
 // never one shared connection, with a read-ahead window once the reads
-// come in sequence.
+// come in sequence. With a cache (S3Config.CacheSize), objects are kept
+// in memory by key and ETag: concurrent reads of one key share one HEAD
+// and one GET and read its body as it arrives, later ones read memory
+// until CacheTTL passes, and then one HEAD revalidates the ETag.
 //
 // An upload, when the write policy allows it, goes straight to its key and
 // is visible only when its final Write returns nil: up to PartSize it is
@@ -290,7 +293,7 @@ func (c S3Config) transport() (http.RoundTripper, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	if c.CAFile == "" {
-		return tr, nil
+		return certErrors{tr}, nil
 	}
 	pem, err := os.ReadFile(c.CAFile)
 	if err != nil {
@@ -304,7 +307,7 @@ func (c S3Config) transport() (http.RoundTripper, error) {
 		return nil, fmt.Errorf("handlers: s3: CAFile %s holds no PEM certificate", c.CAFile)
 	}
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return tr, nil
+	return certErrors{tr}, nil
 }
 
 func cleanPrefix(p string) string {

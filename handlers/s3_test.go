@@ -372,3 +372,30 @@ func cmpErr(a, b error) error {
 }
 
 func fmtConfig(c handlers.S3Config) string { return fmt.Sprintf("%v %+v %#v", c, c, c) }
+
+// TestS3TLSCustomCA reads over HTTPS from a versitygw whose certificate a
+// CA of the test's own signed: trusted through CAFile, refused without.
+func TestS3TLSCustomCA(t *testing.T) {
+	v := peers.ServeVersitygwTLS(t)
+	cfg := handlers.S3Config{Endpoint: v.URL, Bucket: v.Bucket, Region: "us-east-1", Write: handlers.WriteAny,
+		AccessKeyID: v.AccessKey, SecretAccessKey: handlers.S3Secret(v.Secret), Instance: "tls"}
+	untrusted, err := handlers.NewS3(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.CAFile = v.CAFile
+	h, err := handlers.NewS3(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = behaviourtest.TestHandler(h, behaviourtest.Spec{Writes: []string{"tls.bin"}, WriteReadBack: true,
+		ChunkSizes: []int{65464}, IgnoreGoroutines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := untrusted.Open(context.Background(), readTransfer("tls.bin")); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("a read without the CA: %v, want a certificate error", err)
+	} else if msg := behaviour.PeerMessage(err); strings.Contains(msg, "127.0.0.1") || strings.Contains(msg, "certificate") {
+		t.Errorf("the peer message %q shows the cause", msg)
+	}
+}

@@ -26,7 +26,8 @@ const VersitygwBucket = "filemux"
 // there from the start), with one access key and its secret. It runs as a
 // process of the test and is killed by its process id when the test ends.
 type Versitygw struct {
-	// URL is the endpoint, http://127.0.0.1:PORT.
+	// URL is the endpoint, http://127.0.0.1:PORT (https with
+	// ServeVersitygwTLS).
 	URL string
 	// AccessKey and Secret are the credentials it accepts; each run makes
 	// new ones.
@@ -37,11 +38,26 @@ type Versitygw struct {
 	Root string
 	// AccessLog is the file of its access log, one line per request.
 	AccessLog string
-	proc      *process
+	// CAFile, with ServeVersitygwTLS, is the PEM certificate of the CA
+	// that signed the server's certificate for 127.0.0.1.
+	CAFile string
+	proc   *process
 }
 
 // ServeVersitygw starts versitygw (see Need) and stops it when the test ends.
 func ServeVersitygw(t testing.TB) *Versitygw {
+	t.Helper()
+	return serveVersitygw(t, false)
+}
+
+// ServeVersitygwTLS starts versitygw serving HTTPS, with a certificate
+// signed by a CA of the test's own (CAFile); URL is https://127.0.0.1:PORT.
+func ServeVersitygwTLS(t testing.TB) *Versitygw {
+	t.Helper()
+	return serveVersitygw(t, true)
+}
+
+func serveVersitygw(t testing.TB, tls bool) *Versitygw {
 	t.Helper()
 	Need(t, ProgVersitygw)
 	path, _ := Lookup(ProgVersitygw)
@@ -55,14 +71,20 @@ func ServeVersitygw(t testing.TB) *Versitygw {
 	// The secret is passed in the environment, not on the command line
 	// that ps shows.
 	env := []string{"ROOT_ACCESS_KEY_ID=" + v.AccessKey, "ROOT_SECRET_ACCESS_KEY=" + v.Secret}
-	p, err := startProcess(env, path, "--port", "127.0.0.1:"+strconv.Itoa(port),
-		"--access-log", v.AccessLog, "posix", v.Root)
+	args := []string{"--port", "127.0.0.1:" + strconv.Itoa(port), "--access-log", v.AccessLog}
+	scheme := "http://"
+	if tls {
+		ca, cert, key := TLSFiles(t, dir)
+		v.CAFile, scheme = ca, "https://"
+		args = append(args, "--cert", cert, "--key", key)
+	}
+	p, err := startProcess(env, path, append(args, "posix", v.Root)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v.proc = p
 	t.Cleanup(func() { _ = p.stop() })
-	v.URL = "http://127.0.0.1:" + strconv.Itoa(port)
+	v.URL = scheme + "127.0.0.1:" + strconv.Itoa(port)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := waitTCP(ctx, p, port); err != nil {
