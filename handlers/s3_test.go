@@ -29,7 +29,7 @@ type s3Store struct {
 	client *minio.Client
 }
 
-func newS3Store(t *testing.T) *s3Store {
+func newS3Store(t testing.TB) *s3Store {
 	t.Helper()
 	v := peers.ServeVersitygw(t)
 	c, err := minio.New(strings.TrimPrefix(v.URL, "http://"), &minio.Options{
@@ -41,7 +41,7 @@ func newS3Store(t *testing.T) *s3Store {
 }
 
 // handler returns an S3 handler on the store, with cfg's other fields.
-func (s *s3Store) handler(t *testing.T, cfg handlers.S3Config) *handlers.S3 {
+func (s *s3Store) handler(t testing.TB, cfg handlers.S3Config) *handlers.S3 {
 	t.Helper()
 	cfg.Endpoint, cfg.Bucket = s.URL, s.Bucket
 	cfg.AccessKeyID, cfg.SecretAccessKey = s.AccessKey, handlers.S3Secret(s.Secret)
@@ -58,7 +58,7 @@ func (s *s3Store) handler(t *testing.T, cfg handlers.S3Config) *handlers.S3 {
 	return h
 }
 
-func (s *s3Store) put(t *testing.T, key string, data []byte) {
+func (s *s3Store) put(t testing.TB, key string, data []byte) {
 	t.Helper()
 	_, err := s.client.PutObject(context.Background(), s.Bucket, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{})
 	if err != nil {

@@ -28,11 +28,12 @@ type readWindow struct {
 
 	mu     sync.Mutex
 	cond   *sync.Cond
-	start  int64  // offset of buf[0]
-	buf    []byte // the bytes fetched from start on
-	served int64  // the end of the furthest read served
-	want   int64  // the end of the furthest read waiting
-	err    error  // why fetching stopped: io.EOF at the end
+	start  int64    // offset of the first piece
+	end    int64    // the end of the bytes fetched
+	pieces [][]byte // the bytes from start to end, s3Piece each but the last
+	served int64    // the end of the furthest read served
+	want   int64    // the end of the furthest read waiting
+	err    error    // why fetching stopped: io.EOF at the end
 	closed bool
 }
 
@@ -43,7 +44,7 @@ type pendingRead struct{ end int64 }
 func newReadWindow(r *s3Reader, off int64) *readWindow {
 	ctx, cancel := context.WithCancel(r.ctx)
 	w := &readWindow{r: r, ahead: r.h.readAhead, ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		start: off, served: off, want: off}
+		start: off, end: off, served: off, want: off}
 	w.cond = sync.NewCond(&w.mu)
 	go w.fetch(off)
 	return w
@@ -54,8 +55,7 @@ func newReadWindow(r *s3Reader, off int64) *readWindow {
 func (w *readWindow) serves(off int64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	end := w.start + int64(len(w.buf))
-	return !w.closed && (w.err == nil || w.err == io.EOF) && off >= w.start && off <= end+w.ahead
+	return !w.closed && (w.err == nil || w.err == io.EOF) && off >= w.start && off <= w.end+w.ahead
 }
 
 func (w *readWindow) fetch(off int64) {
@@ -66,11 +66,17 @@ func (w *readWindow) fetch(off int64) {
 		return
 	}
 	defer body.Close()
-	piece := make([]byte, s3Piece)
 	for w.wait() {
-		n, err := body.Read(piece)
+		piece := make([]byte, s3Piece)
+		n, err := io.ReadFull(body, piece)
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
 		w.mu.Lock()
-		w.buf = append(w.buf, piece[:n]...)
+		if n > 0 {
+			w.pieces = append(w.pieces, piece[:n])
+			w.end += int64(n)
+		}
 		w.trim()
 		w.mu.Unlock()
 		w.cond.Broadcast()
@@ -86,25 +92,37 @@ func (w *readWindow) fetch(off int64) {
 func (w *readWindow) wait() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for !w.closed && w.start+int64(len(w.buf)) >= max(w.served+w.ahead, w.want) {
+	for !w.closed && w.end >= max(w.served+w.ahead, w.want) {
 		w.cond.Wait()
 	}
 	return !w.closed
 }
 
-// trim drops what lies more than ahead behind the furthest read.
+// trim drops the pieces that lie wholly more than ahead behind the
+// furthest read.
 func (w *readWindow) trim() {
-	drop := w.served - w.ahead - w.start
-	if drop < 1<<20 || drop > int64(len(w.buf)) {
-		return
+	for len(w.pieces) > 1 && w.start+int64(len(w.pieces[0])) <= w.served-w.ahead {
+		w.start += int64(len(w.pieces[0]))
+		w.pieces[0] = nil
+		w.pieces = w.pieces[1:]
 	}
-	w.buf = append([]byte(nil), w.buf[drop:]...)
-	w.start += drop
+}
+
+// copyAt copies the bytes at off, which the window holds, into p.
+func (w *readWindow) copyAt(p []byte, off int64) int {
+	i := int((off - w.start) / s3Piece) // every piece but the last is full
+	at := int((off - w.start) % s3Piece)
+	n := 0
+	for n < len(p) && i < len(w.pieces) {
+		n += copy(p[n:], w.pieces[i][at:])
+		i, at = i+1, 0
+	}
+	return n
 }
 
 func (w *readWindow) stop(err error) {
 	w.mu.Lock()
-	if w.start+int64(len(w.buf)) < w.r.size && err == io.EOF {
+	if w.end < w.r.size && err == io.EOF {
 		err = errStoreShort
 	}
 	if w.err == nil {
@@ -123,12 +141,11 @@ func (w *readWindow) readAt(p []byte, off int64) (int, error) {
 	w.want = max(w.want, need)
 	w.cond.Broadcast()
 	for {
-		end := w.start + int64(len(w.buf))
 		switch {
 		case w.closed || off < w.start:
 			return 0, errWindowMoved
-		case end >= need:
-			n := copy(p, w.buf[off-w.start:])
+		case w.end >= need:
+			n := w.copyAt(p, off)
 			w.served = max(w.served, need)
 			w.cond.Broadcast()
 			return n, nil
