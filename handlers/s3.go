@@ -168,6 +168,7 @@ type S3 struct {
 	readAhead int64
 	timeout   time.Duration
 	cache     *s3Cache // nil without one
+	counter   *requestCounter
 }
 
 var instanceName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -191,7 +192,8 @@ func NewS3(cfg S3Config) (*S3, error) {
 	if err != nil {
 		return nil, err
 	}
-	core, err := minio.NewCore(u.Host, &minio.Options{Creds: creds, Secure: u.Scheme == "https", Region: cfg.Region, Transport: tr})
+	counter := &requestCounter{next: tr, bucket: cfg.Bucket, counts: make(map[S3Request]int64)}
+	core, err := minio.NewCore(u.Host, &minio.Options{Creds: creds, Secure: u.Scheme == "https", Region: cfg.Region, Transport: counter})
 	if err != nil {
 		return nil, fmt.Errorf("handlers: s3: %w", err)
 	}
@@ -202,7 +204,7 @@ func NewS3(cfg S3Config) (*S3, error) {
 		}
 	}
 	h := &S3{
-		core: core, bucket: cfg.Bucket, prefix: cleanPrefix(cfg.Prefix), instance: instance,
+		core: core, counter: counter, bucket: cfg.Bucket, prefix: cleanPrefix(cfg.Prefix), instance: instance,
 		policy: cfg.Write, partSize: int64OrDefault(cfg.PartSize, DefaultS3PartSize), maxSize: cfg.MaxSize,
 		readAhead: int64OrDefault(cfg.ReadAhead, DefaultS3ReadAhead), timeout: cmpOrDuration(cfg.Timeout, DefaultS3Timeout),
 	}

@@ -273,6 +273,15 @@ func TestS3AbortMultipart(t *testing.T) {
 	}
 	h.Abort(tr, context.Canceled)
 	s.clean(t)
+	st := h.Stats()
+	for _, op := range []string{"CreateMultipartUpload", "AbortMultipartUpload"} {
+		if n := st.Requests[handlers.S3Request{Op: op, Outcome: "ok"}]; n != 3 {
+			t.Errorf("stats: %d %s ok, want 3 (%v)", n, op, st.Requests)
+		}
+	}
+	if n := st.Requests[handlers.S3Request{Op: "CompleteMultipartUpload", Outcome: "ok"}]; n != 0 {
+		t.Errorf("stats: %d CompleteMultipartUpload, want none", n)
+	}
 }
 
 // TestS3ReadErrors checks the refusals a peer sees: not found, and access

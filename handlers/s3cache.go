@@ -32,6 +32,7 @@ type s3Cache struct {
 	entries map[string]*list.Element // of *s3Entry, front = most recent
 	lru     list.List
 	flights map[string]*s3Flight
+	cacheCounters
 }
 
 // s3Entry is one cached version of an object.
@@ -166,7 +167,9 @@ func (c *s3Cache) drop(e *s3Entry) {
 // than the cache is read from the store directly.
 func (h *S3) openCached(ctx context.Context, t *behaviour.Transfer, key string) error {
 	e, f, leader, stale := h.cache.join(key)
-	if e == nil {
+	if e != nil {
+		h.cache.hits.Add(1)
+	} else {
 		if leader {
 			go h.fly(key, f, stale)
 		}
@@ -199,10 +202,12 @@ func (h *S3) fly(key string, f *s3Flight, stale *s3Entry) {
 		f.err = storeError(ctx, err)
 	case stale != nil && stale.etag == info.ETag:
 		h.cache.touch(stale)
+		h.cache.revalidations.Add(1)
 		f.entry = stale
 	case info.Size > h.cache.max:
 		f.info = info
 	default:
+		h.cache.misses.Add(1)
 		f.entry, f.err = h.fetchEntry(key, info)
 	}
 	h.cache.land(key, f)

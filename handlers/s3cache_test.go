@@ -87,6 +87,10 @@ func TestS3CacheBootStorm(t *testing.T) {
 	if heads != 1 || gets != 1 {
 		t.Fatalf("%d HEADs and %d GETs at the store, want 1 and 1", heads, gets)
 	}
+	st := h.Stats()
+	if n := st.Requests[handlers.S3Request{Op: "GetObject", Outcome: "ok"}]; n != 1 || st.CacheMisses != 1 || st.CacheBytes != int64(len(image)) {
+		t.Fatalf("the handler's stats: %d GetObject, %d misses, %d bytes cached; want 1, 1, %d", n, st.CacheMisses, st.CacheBytes, len(image))
+	}
 	if time.Since(start) >= ttl {
 		t.Fatalf("the downloads took %v, longer than the %v TTL the rest of the test needs", time.Since(start), ttl)
 	}
@@ -108,5 +112,9 @@ func TestS3CacheBootStorm(t *testing.T) {
 	}
 	if heads, gets := len(s.Requests(t, "HeadObject")), len(s.Requests(t, "GetObject")); heads != 2 || gets != 2 {
 		t.Fatalf("revalidation made %d HEADs and %d GETs in all, want 2 and 2", heads, gets)
+	}
+	st = h.Stats()
+	if st.CacheHits < 1 || st.CacheMisses != 2 || st.Requests[handlers.S3Request{Op: "HeadObject", Outcome: "ok"}] != 2 {
+		t.Fatalf("the handler's stats after revalidation: %+v", st)
 	}
 }
