@@ -262,6 +262,17 @@ func (s *RouteSet) Name(pattern string) string {
 // serves.
 func (s *RouteSet) Retire() { s.gen.retire() }
 
+// S3Stats returns the stats of the s3 routes, by route name.
+func (s *RouteSet) S3Stats() map[string]handlers.S3Stats {
+	stats := map[string]handlers.S3Stats{}
+	for _, info := range s.infos {
+		if info.s3 != nil {
+			stats[info.name] = info.s3.Stats()
+		}
+	}
+	return stats
+}
+
 // AbortStale aborts, on every s3 route that takes uploads, the incomplete
 // multipart uploads an earlier run of this instance left (a crash, kill
 // -9), logging what it did. Call it at start, before serving: it would
