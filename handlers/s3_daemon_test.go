@@ -324,3 +324,39 @@ func TestS3RemoveRename(t *testing.T) {
 	}
 	s.clean(t)
 }
+
+// TestS3UploadShutdown shuts the SSH server down, with a short grace,
+// while an SFTP upload past its first part is open: the daemon aborts it,
+// and nothing of it stays in the bucket.
+func TestS3UploadShutdown(t *testing.T) {
+	s := newS3Store(t)
+	h := s.handler(t, handlers.S3Config{Write: handlers.WriteAny, PartSize: handlers.MinS3PartSize})
+	srv := daemontest.NewSSH(t, h)
+	conn, err := srv.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sc, err := sftp.NewClient(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := sc.Create("shutdown.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(randomBytes(t, 2*handlers.MinS3PartSize)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.incomplete(t)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the upload never became a multipart upload")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = srv.SSH.Shutdown(ctx) // the grace ends with the upload still open
+	s.clean(t)
+}

@@ -54,10 +54,10 @@ type s3Reader struct {
 
 	body io.ReadCloser // Read's GET
 	got  int64
-	done bool
 
 	ahead struct {
 		sync.Mutex
+		done    bool // the reader is closed
 		w       *readWindow
 		outside pendingRead // the last read outside the window
 	}
@@ -85,7 +85,7 @@ func (r *s3Reader) getContext(ctx context.Context, off, end int64) (io.ReadClose
 }
 
 func (r *s3Reader) read(p []byte) (int, error) {
-	if r.done || len(p) == 0 || r.got >= r.size {
+	if r.body == nil && r.got > 0 || len(p) == 0 || r.got >= r.size {
 		r.close()
 		return 0, io.EOF
 	}
@@ -151,7 +151,7 @@ func (r *s3Reader) window(off, n int64) *readWindow {
 		r.ahead.outside = pendingRead{end: off + n}
 		return nil
 	}
-	if r.done || r.ctx.Err() != nil {
+	if r.ahead.done || r.ctx.Err() != nil {
 		return nil
 	}
 	if w != nil {
@@ -176,13 +176,13 @@ func (r *s3Reader) rangedRead(p []byte, off int64) (int, error) {
 
 // close ends the reader's requests and waits for its read-ahead to stop.
 func (r *s3Reader) close() {
-	r.done = true
 	r.cancel()
 	if r.body != nil {
 		_ = r.body.Close()
 		r.body = nil
 	}
 	r.ahead.Lock()
+	r.ahead.done = true
 	w := r.ahead.w
 	r.ahead.w = nil
 	r.ahead.Unlock()
