@@ -202,6 +202,10 @@ func (f *File) buildS3(r *report, path string, c *S3) (*handlers.S3, string) {
 		Write: c.Write, Instance: c.Instance, MaxSize: int64(c.MaxSize), PartSize: int64(c.PartSize),
 		Timeout: time.Duration(c.Timeout), CacheSize: int64(c.Cache.Size), CacheTTL: time.Duration(c.Cache.TTL),
 	}
+	if c.AccessKeyFile == "" && (os.Getenv("AWS_ACCESS_KEY_ID") == "" || os.Getenv("AWS_SECRET_ACCESS_KEY") == "") {
+		r.at(path, "no credentials: set access_key_file and secret_key_file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in filemux's environment")
+		return nil, ""
+	}
 	h, err := handlers.NewS3(cfg)
 	if err != nil {
 		r.at(path, "%s", trimPackage(err))
