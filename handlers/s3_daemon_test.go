@@ -93,6 +93,14 @@ func TestS3ThroughDaemons(t *testing.T) {
 	if sha256.Sum256(out) != want {
 		t.Fatalf("HTTP download: %d bytes, not the upload", len(out))
 	}
+	part, err := exec.CommandContext(ctx, "curl", "-sS", "--fail", "-r", "6000000-6999999", httpSrv.URL("backups/r1.bin")).Output()
+	if err != nil || !bytes.Equal(part, data[6000000:7000000]) {
+		t.Fatalf("HTTP range: %d bytes, %v; want bytes 6000000-6999999", len(part), err)
+	}
+	head, err := exec.CommandContext(ctx, "curl", "-sS", "--fail", "-I", httpSrv.URL("backups/r1.bin")).Output()
+	if err != nil || !strings.Contains(string(head), "Content-Length: "+strconv.Itoa(len(data))) || !strings.Contains(string(head), "Etag: ") {
+		t.Fatalf("HTTP HEAD: %v\n%s", err, head)
+	}
 	// Again over TFTP, now refused by WriteCreate.
 	rf, err = c.Send("backups/r1.bin", "octet")
 	if err == nil {
