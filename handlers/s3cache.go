@@ -200,6 +200,9 @@ func (h *S3) fly(key string, f *s3Flight, stale *s3Entry) {
 	switch {
 	case err != nil:
 		f.err = storeError(ctx, err)
+		if stale != nil && isNotFound(f.err) {
+			h.cache.drop(stale) // deleted from the store
+		}
 	case stale != nil && stale.etag == info.ETag:
 		h.cache.touch(stale)
 		h.cache.revalidations.Add(1)

@@ -2,12 +2,14 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
 	pin "github.com/pin/tftp/v3"
 
 	"github.com/filemux/filemux/behaviour/behaviourtest"
@@ -42,7 +44,7 @@ func TestS3CacheBootStorm(t *testing.T) {
 	s := newS3Store(t)
 	image := randomBytes(t, 256<<10)
 	s.put(t, "boot/image.bin", image)
-	const ttl = 3 * time.Second
+	const ttl = 4 * time.Second
 	h := s.handler(t, handlers.S3Config{CacheSize: 8 << 20, CacheTTL: ttl})
 	srv := daemontest.NewTFTP(t, h)
 	download := func() ([]byte, error) {
@@ -113,6 +115,19 @@ func TestS3CacheBootStorm(t *testing.T) {
 	if heads, gets := len(s.Requests(t, "HeadObject")), len(s.Requests(t, "GetObject")); heads != 2 || gets != 2 {
 		t.Fatalf("revalidation made %d HEADs and %d GETs in all, want 2 and 2", heads, gets)
 	}
+	defer func(start time.Time) {
+		// Deleted from the store: after the TTL the cache stops serving it.
+		if err := s.client.RemoveObject(context.Background(), s.Bucket, "boot/image.bin", minio.RemoveObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Until(start.Add(ttl + 100*time.Millisecond)))
+		if _, err := download(); err == nil {
+			t.Fatal("a deleted object was still served after the TTL")
+		}
+		if st := h.Stats(); st.CacheBytes != 0 {
+			t.Fatalf("the cache still holds %d bytes of a deleted object", st.CacheBytes)
+		}
+	}(time.Now())
 	st = h.Stats()
 	if st.CacheHits < 1 || st.CacheMisses != 2 || st.Requests[handlers.S3Request{Op: "HeadObject", Outcome: "ok"}] != 2 {
 		t.Fatalf("the handler's stats after revalidation: %+v", st)
