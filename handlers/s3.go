@@ -97,6 +97,12 @@ type S3Config struct {
 	// CacheSize bounds the objects kept in memory, in bytes; 0 turns the
 	// cache off. Objects larger than CacheSize are read from the store.
 	CacheSize int64
+	// CacheDir, when set, keeps the cached objects in files under it
+	// instead of memory, CacheSize bounding their bytes on disk. The files
+	// are unlinked as soon as they are created, so that nothing is left
+	// after a crash and no other program sees them; the space of an
+	// evicted object returns once its last read ended.
+	CacheDir string
 	// CacheTTL is how long a cached object is served before a read asks
 	// the store (one HEAD) whether its ETag changed; 0 means
 	// DefaultS3CacheTTL.
@@ -168,6 +174,7 @@ type S3 struct {
 	readAhead int64
 	timeout   time.Duration
 	cache     *s3Cache // nil without one
+	cacheDir  string
 	counter   *requestCounter
 }
 
@@ -210,6 +217,7 @@ func NewS3(cfg S3Config) (*S3, error) {
 	}
 	if cfg.CacheSize > 0 {
 		h.cache = newS3Cache(cfg.CacheSize, cmpOrDuration(cfg.CacheTTL, DefaultS3CacheTTL))
+		h.cacheDir = cfg.CacheDir
 	}
 	return h, nil
 }
@@ -240,6 +248,13 @@ func (c S3Config) validate() error {
 		return errors.New("handlers: s3: negative MaxSize, ReadAhead, Timeout, CacheSize or CacheTTL")
 	case c.Transport != nil && c.CAFile != "":
 		return errors.New("handlers: s3: set CAFile or Transport, not both")
+	case c.CacheDir != "" && c.CacheSize == 0:
+		return errors.New("handlers: s3: CacheDir without a CacheSize to bound it")
+	}
+	if c.CacheDir != "" {
+		if fi, err := os.Stat(c.CacheDir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("handlers: s3: CacheDir %s is not a directory", c.CacheDir)
+		}
 	}
 	return nil
 }

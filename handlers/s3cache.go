@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -230,8 +231,14 @@ func (h *S3) fetchEntry(key string, info minio.ObjectInfo) (*s3Entry, error) {
 		cancel()
 		return nil, storeError(ctx, err)
 	}
-	e := &s3Entry{key: key, etag: info.ETag, checked: time.Now(),
-		data: newHTTPEntry(info.Size, info.LastModified, time.Time{})}
+	data, err := h.newCacheData(info)
+	if err != nil {
+		idle.Stop()
+		cancel()
+		body.Close()
+		return nil, err
+	}
+	e := &s3Entry{key: key, etag: info.ETag, checked: time.Now(), data: data}
 	go func() {
 		defer cancel()
 		defer idle.Stop()
@@ -242,13 +249,43 @@ func (h *S3) fetchEntry(key string, info minio.ObjectInfo) (*s3Entry, error) {
 	return e, nil
 }
 
+// newCacheData makes the entry that holds one object: in memory, or in
+// a file of CacheDir unlinked at once, so that a crash leaves nothing.
+func (h *S3) newCacheData(info minio.ObjectInfo) (*httpEntry, error) {
+	if h.cacheDir == "" {
+		return newHTTPEntry(info.Size, info.LastModified, time.Time{}), nil
+	}
+	f, err := os.CreateTemp(h.cacheDir, ".filemux-cache-*")
+	if err != nil {
+		return nil, errStore.With(err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, errStore.With(err)
+	}
+	return &httpEntry{size: info.Size, modTime: info.LastModified, file: f, progress: make(chan struct{})}, nil
+}
+
 // fillEntry copies body into e, checking that it ends at e's size; alive
 // is called after each piece.
 func fillEntry(e *httpEntry, body io.ReadCloser, alive func()) error {
 	defer body.Close()
+	var piece []byte
+	if e.file != nil {
+		piece = make([]byte, s3Piece)
+	}
 	for e.filled < e.size {
-		n, err := body.Read(e.buf[e.filled:min(e.size, e.filled+s3Piece)])
+		dst := piece
+		if e.file == nil {
+			dst = e.buf[e.filled:]
+		}
+		n, err := body.Read(dst[:min(int64(len(dst)), s3Piece, e.size-e.filled)])
 		alive()
+		if e.file != nil && n > 0 {
+			if _, werr := e.file.WriteAt(dst[:n], e.filled); werr != nil {
+				return e.fail(errStore.With(werr))
+			}
+		}
 		e.grow(int64(n))
 		switch {
 		case err == io.EOF && e.filled < e.size:

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"os"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/peers"
 )
 
 // TestS3CacheConformance runs the conformance kit on a cached S3 handler:
@@ -131,5 +134,58 @@ func TestS3CacheBootStorm(t *testing.T) {
 	st = h.Stats()
 	if st.CacheHits < 1 || st.CacheMisses != 2 || st.Requests[handlers.S3Request{Op: "HeadObject", Outcome: "ok"}] != 2 {
 		t.Fatalf("the handler's stats after revalidation: %+v", st)
+	}
+}
+
+// TestS3DiskCache keeps the cache in files of a directory: the kit's
+// reads (every chunk size, concurrent ReadAt) pass, 20 concurrent HTTP
+// downloads cost one GET, and the directory stays empty (the files are
+// unlinked at once).
+func TestS3DiskCache(t *testing.T) {
+	peers.Need(t, "curl")
+	s := newS3Store(t)
+	image := randomBytes(t, 3<<20+17)
+	s.put(t, "disk.img", image)
+	dir := t.TempDir()
+	h := s.handler(t, handlers.S3Config{CacheSize: 16 << 20, CacheDir: dir, CacheTTL: time.Minute})
+	if err := behaviourtest.TestHandler(h, behaviourtest.Spec{Reads: map[string][]byte{"disk.img": image},
+		ChunkSizes: []int{1468, 65464}, IgnoreGoroutines: true}); err != nil {
+		t.Fatal(err)
+	}
+	srv := daemontest.NewHTTP(t, h)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, "curl", "-sS", "--fail", srv.URL("disk.img")).Output()
+			if err == nil && !bytes.Equal(out, image) {
+				err = fmt.Errorf("got %d bytes, not the image", len(out))
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if gets := len(s.Requests(t, "GetObject")); gets != 1 {
+		t.Errorf("%d GETs at the store, want 1", gets)
+	}
+	if st := h.Stats(); st.CacheBytes != int64(len(image)) {
+		t.Errorf("the cache holds %d bytes, want the image's %d", st.CacheBytes, len(image))
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("the cache directory holds %v (%v), want nothing: the files are unlinked", entries, err)
+	}
+	if _, err := handlers.NewS3(handlers.S3Config{Endpoint: s.URL, Bucket: s.Bucket, AccessKeyID: "a", SecretAccessKey: "b",
+		Instance: "x", CacheSize: 1, CacheDir: dir + "/missing"}); err == nil {
+		t.Error("NewS3 took a CacheDir that does not exist")
 	}
 }

@@ -201,6 +201,7 @@ func (f *File) buildS3(r *report, path string, c *S3) (*handlers.S3, string) {
 		CAFile: f.resolve(c.CAFile), AccessKeyFile: f.resolve(c.AccessKeyFile), SecretKeyFile: f.resolve(c.SecretKeyFile),
 		Write: c.Write, Instance: c.Instance, MaxSize: int64(c.MaxSize), PartSize: int64(c.PartSize),
 		Timeout: time.Duration(c.Timeout), CacheSize: int64(c.Cache.Size), CacheTTL: time.Duration(c.Cache.TTL),
+		CacheDir: f.resolve(c.Cache.Dir),
 	}
 	if c.AccessKeyFile == "" && (os.Getenv("AWS_ACCESS_KEY_ID") == "" || os.Getenv("AWS_SECRET_ACCESS_KEY") == "") {
 		r.at(path, "no credentials: set access_key_file and secret_key_file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in filemux's environment")
@@ -216,6 +217,9 @@ func (f *File) buildS3(r *report, path string, c *S3) (*handlers.S3, string) {
 		size, _ := c.Cache.Size.MarshalText()
 		ttl, _ := c.Cache.TTL.MarshalText()
 		cache = fmt.Sprintf("cache %s for %s", size, ttl)
+		if c.Cache.Dir != "" {
+			cache += " in " + cfg.CacheDir
+		}
 	}
 	return h, fmt.Sprintf("s3 %s bucket %s prefix %q (write: %s, %s)", c.Endpoint, c.Bucket, c.Prefix, c.Write, cache)
 }

@@ -219,6 +219,10 @@ type S3Cache struct {
 	// TTL is how long a cached object is served before the store is asked
 	// (one HEAD) whether it changed.
 	TTL Duration `yaml:"ttl"`
+	// Dir keeps the cached objects in files of this directory instead of
+	// memory, size bounding them on disk; the files are unlinked at once,
+	// so nothing is left after a crash.
+	Dir string `yaml:"dir"`
 }
 
 func (s *S3) defaults() {

@@ -78,8 +78,8 @@ func TestS3Route(t *testing.T) {
 	v := peers.ServeVersitygw(t)
 	yaml := "tftp: {listen: ['127.0.0.1:0']}\nroutes:\n  - match: 'backup/.*'\n    s3:\n      endpoint: " + v.URL + "\n      bucket: " + v.Bucket +
 		"\n      prefix: fleet\n      region: us-east-1\n      write: create\n      instance: cfg-test\n" +
-		"      access_key_file: keys/id\n      secret_key_file: keys/secret\n      cache: {size: 1MiB, ttl: 5s}\n"
-	path := setup(t, yaml, map[string]string{"keys/id": v.AccessKey + "\n", "keys/secret": v.Secret + "\n"})
+		"      access_key_file: keys/id\n      secret_key_file: keys/secret\n      cache: {size: 1MiB, ttl: 5s, dir: cache}\n"
+	path := setup(t, yaml, map[string]string{"keys/id": v.AccessKey + "\n", "keys/secret": v.Secret + "\n", "cache/.keep": ""})
 	_, set, reg := serve(t, path, config.BuildOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
