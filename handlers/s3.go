@@ -59,10 +59,14 @@ type S3Config struct {
 	// space trimmed), else the environment's AWS_ACCESS_KEY_ID,
 	// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. The secret never
 	// appears in errors or logs ([S3Secret] prints redacted).
-	AccessKeyID     string
+	AccessKeyID string
+	// SecretAccessKey goes with AccessKeyID.
 	SecretAccessKey S3Secret
-	AccessKeyFile   string
-	SecretKeyFile   string
+	// AccessKeyFile names a file holding the access key id.
+	AccessKeyFile string
+	// SecretKeyFile names a file holding the secret key; it goes with
+	// AccessKeyFile.
+	SecretKeyFile string
 	// CAFile is a PEM file of certificate authorities trusted for an
 	// https Endpoint besides the system's.
 	CAFile string
