@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -91,6 +92,10 @@ func loadServer(path string, opts serveOptions, inherited *sockets, stderr io.Wr
 		return nil, err
 	}
 	s.set.Store(set)
+	s.metrics.WatchS3(func() map[string]handlers.S3Stats { return s.set.Load().S3Stats() })
+	abortCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	set.AbortStale(abortCtx, s.logger)
+	cancel()
 	adminAddr := opts.metrics
 	if adminAddr == "" && f.Metrics != nil {
 		adminAddr = f.Metrics.Listen

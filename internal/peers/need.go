@@ -55,6 +55,8 @@ func Lookup(name string) (string, error) {
 		return lookupNodeTFTP()
 	case ProgPostgres:
 		return lookupFile(postgresBin(os.Getenv("FILEMUX_POSTGRES_BIN")), filepath.Join(defaultPostgresBin, "postgres"), "postgres")
+	case ProgVersitygw:
+		return lookupFile(os.Getenv("FILEMUX_VERSITYGW"), filepath.Join(peersDir(), "versitygw/versitygw"), "versitygw")
 	case ProgRoot:
 		if os.Geteuid() != 0 {
 			return "", errors.New("not running as root")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"sort"
@@ -46,6 +47,8 @@ type routeInfo struct {
 	anonymous   bool
 	listing     bool
 	http        *handlers.HTTP
+	s3          *handlers.S3
+	s3Write     handlers.WritePolicy
 }
 
 // Build opens what the routes name (directories, template files,
@@ -90,6 +93,12 @@ func (f *File) buildRoute(r *report, path string, rt *Route, opts BuildOptions, 
 		info.http, info.handler = buildHTTP(r, path+".http", rt.HTTP)
 		if info.http != nil {
 			h = info.http
+		}
+	case rt.S3 != nil:
+		info.s3, info.handler = f.buildS3(r, path+".s3", rt.S3)
+		info.s3Write = rt.S3.Write
+		if info.s3 != nil {
+			h = info.s3
 		}
 	}
 	if h == nil {
@@ -223,6 +232,35 @@ func buildHTTP(r *report, path string, c *HTTP) (*handlers.HTTP, string) {
 	return h, fmt.Sprintf("http %s (%s)", c.URL, cache)
 }
 
+func (f *File) buildS3(r *report, path string, c *S3) (*handlers.S3, string) {
+	cfg := handlers.S3Config{
+		Endpoint: c.Endpoint, Bucket: c.Bucket, Prefix: c.Prefix, Region: c.Region,
+		CAFile: f.resolve(c.CAFile), AccessKeyFile: f.resolve(c.AccessKeyFile), SecretKeyFile: f.resolve(c.SecretKeyFile),
+		Write: c.Write, Instance: c.Instance, MaxSize: int64(c.MaxSize), PartSize: int64(c.PartSize),
+		Timeout: time.Duration(c.Timeout), CacheSize: int64(c.Cache.Size), CacheTTL: time.Duration(c.Cache.TTL),
+		CacheDir: f.resolve(c.Cache.Dir),
+	}
+	if c.AccessKeyFile == "" && (os.Getenv("AWS_ACCESS_KEY_ID") == "" || os.Getenv("AWS_SECRET_ACCESS_KEY") == "") {
+		r.at(path, "no credentials: set access_key_file and secret_key_file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in filemux's environment")
+		return nil, ""
+	}
+	h, err := handlers.NewS3(cfg)
+	if err != nil {
+		r.at(path, "%s", trimPackage(err))
+		return nil, ""
+	}
+	cache := "no cache"
+	if c.Cache.Size > 0 {
+		size, _ := c.Cache.Size.MarshalText()
+		ttl, _ := c.Cache.TTL.MarshalText()
+		cache = fmt.Sprintf("cache %s for %s", size, ttl)
+		if c.Cache.Dir != "" {
+			cache += " in " + cfg.CacheDir
+		}
+	}
+	return h, fmt.Sprintf("s3 %s bucket %s prefix %q (write: %s, %s)", c.Endpoint, c.Bucket, c.Prefix, c.Write, cache)
+}
+
 // wrapActions adds the completion actions of a route; each one is
 // checked alone first, so that an error names the action at fault.
 func wrapActions(r *report, path string, h behaviour.Handler, list []Action, actions *handlers.Actions, dir string) behaviour.Handler {
@@ -268,3 +306,34 @@ func (s *RouteSet) Name(pattern string) string {
 // have ended; it returns at once. Call it once, when the set no longer
 // serves.
 func (s *RouteSet) Retire() { s.gen.retire() }
+
+// S3Stats returns the stats of the s3 routes, by route name.
+func (s *RouteSet) S3Stats() map[string]handlers.S3Stats {
+	stats := map[string]handlers.S3Stats{}
+	for _, info := range s.infos {
+		if info.s3 != nil {
+			stats[info.name] = info.s3.Stats()
+		}
+	}
+	return stats
+}
+
+// AbortStale aborts, on every s3 route that takes uploads, the incomplete
+// multipart uploads an earlier run of this instance left (a crash, kill
+// -9), logging what it did. Call it at start, before serving: it would
+// abort this run's own uploads too. A store that does not answer is
+// logged and left for the next start.
+func (s *RouteSet) AbortStale(ctx context.Context, logger *slog.Logger) {
+	for _, info := range s.infos {
+		if info.s3 == nil || info.s3Write == handlers.WriteNone {
+			continue
+		}
+		n, err := info.s3.AbortStale(ctx)
+		switch {
+		case err != nil:
+			logger.Warn("s3: incomplete uploads of an earlier run not all aborted", "route", info.name, "aborted", n, "err", err)
+		case n > 0:
+			logger.Info("s3: aborted the incomplete uploads of an earlier run", "route", info.name, "aborted", n)
+		}
+	}
+}

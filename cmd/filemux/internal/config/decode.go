@@ -84,7 +84,7 @@ func (r *report) decodeText(n *yaml.Node, u encoding.TextUnmarshaler, path strin
 
 // packagePrefixes are the prefixes of other packages' errors that a
 // configuration error drops: its key already says where the value belongs.
-var packagePrefixes = []string{"handlers: http: ", "handlers: action: ", "handlers: template: ", "handlers: ", "slog: "}
+var packagePrefixes = []string{"handlers: http: ", "handlers: s3: ", "handlers: action: ", "handlers: template: ", "handlers: ", "slog: "}
 
 func trimPackage(err error) string {
 	msg := err.Error()

@@ -140,11 +140,11 @@ func checkRangeOrDefault(r *report, path string, v, lo, hi int) {
 }
 
 // handlerKeys are the keys that choose a route's handler.
-var handlerKeys = []string{"dir", "memory", "template", "http"}
+var handlerKeys = []string{"dir", "memory", "template", "http", "s3"}
 
 func (rt *Route) handlers() []string {
 	var set []string
-	for i, on := range []bool{rt.Dir != nil, rt.Memory != nil, rt.Template != nil, rt.HTTP != nil} {
+	for i, on := range []bool{rt.Dir != nil, rt.Memory != nil, rt.Template != nil, rt.HTTP != nil, rt.S3 != nil} {
 		if on {
 			set = append(set, handlerKeys[i])
 		}
@@ -184,6 +184,27 @@ func (rt *Route) validate(r *report, path string, f *File) {
 	}
 	if rt.Dir != nil && rt.Dir.Root == "" {
 		r.at(path+".dir.root", "required: the directory to serve")
+	}
+	if rt.S3 != nil {
+		rt.S3.validate(r, path+".s3", rt.budget(f))
+	}
+}
+
+func (s *S3) validate(r *report, path string, budget time.Duration) {
+	if s.Endpoint == "" {
+		r.at(path+".endpoint", "required: the store's URL, such as \"https://s3.eu-west-1.amazonaws.com\"")
+	}
+	if s.Bucket == "" {
+		r.at(path+".bucket", "required: the bucket of the files")
+	}
+	if (s.AccessKeyFile == "") != (s.SecretKeyFile == "") {
+		r.at(path, "set both access_key_file and secret_key_file, or neither (then AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+	}
+	switch {
+	case s.Timeout <= 0:
+		r.at(path+".timeout", "must be more than 0")
+	case budget > 0 && time.Duration(s.Timeout) >= budget:
+		r.at(path+".timeout", "%v is not shorter than the TFTP daemon's budget for one handler call, %v (twice tftp.timeout): the daemon would give up first", time.Duration(s.Timeout), budget)
 	}
 }
 
@@ -238,6 +259,8 @@ func (rt *Route) validateAccess(r *report, path string) {
 	switch {
 	case rt.Template != nil:
 		r.at(path+".access", "write, but a template is read-only")
+	case rt.S3 != nil && rt.S3.Write == handlers.WriteNone:
+		r.at(path+".s3.write", "none, so every upload of this write route is refused: set create, overwrite or any")
 	case rt.HTTP == nil && rt.Dir != nil && rt.Dir.Write == handlers.WriteNone:
 		r.at(path+".dir.write", "none, so every upload of this write route is refused: set create, overwrite or any")
 	case rt.Memory != nil && rt.Memory.Write == handlers.WriteNone:
