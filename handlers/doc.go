@@ -13,6 +13,10 @@
 //     from YAML, JSON or CSV: zero-touch provisioning configs, iPXE scripts.
 //   - [HTTP] fronts an HTTP origin: GET for reads, PUT for writes, with a
 //     byte-bounded cache whose concurrent misses share one request.
+//   - [S3] serves the objects of an S3 bucket (AWS, MinIO, Ceph RGW,
+//     versitygw): ranged reads with read-ahead, a cache by key and ETag
+//     whose concurrent misses share one GET, and uploads as multipart
+//     uploads visible only once complete and aborted on every failure.
 //
 // Decorators wrap any handler and keep its capabilities reachable: stat,
 // list and random reads through Unwrap, and the changes (remove, rename,

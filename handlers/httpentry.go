@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -19,6 +20,10 @@ type httpEntry struct {
 	modTime time.Time
 	expires time.Time
 	buf     []byte
+	// file, when set, holds the bytes instead of buf: an unlinked file
+	// of S3's disk cache, closed by its finalizer once no entry or reader
+	// refers to it.
+	file *os.File
 
 	mu       sync.Mutex
 	filled   int64
@@ -105,6 +110,20 @@ func (e *httpEntry) wait(ctx context.Context, off int64) (int64, error) {
 	}
 }
 
+// copyAt copies into p the bytes from off to end (at most len(p)), which
+// the entry holds.
+func (e *httpEntry) copyAt(p []byte, off, end int64) (int, error) {
+	if e.file == nil {
+		return copy(p, e.buf[off:end]), nil
+	}
+	want := min(int64(len(p)), end-off)
+	n, err := e.file.ReadAt(p[:want], off)
+	if int64(n) == want {
+		return n, nil
+	}
+	return n, errStore.With(err)
+}
+
 // httpEntryReader is one transfer's read of a cached download. It offers
 // random access, waiting for the bytes asked for to arrive.
 type httpEntryReader struct {
@@ -121,7 +140,10 @@ func (r *httpEntryReader) read(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := copy(p, r.e.buf[r.off:filled])
+	n, err := r.e.copyAt(p, r.off, filled)
+	if err != nil {
+		return n, err
+	}
 	r.off += int64(n)
 	if r.off == r.e.size {
 		return n, io.EOF
@@ -146,7 +168,10 @@ func (r *httpEntryReader) ReadAt(p []byte, off int64) (int, error) {
 			return 0, err
 		}
 		if filled >= end {
-			n := copy(p, r.e.buf[off:end])
+			n, err := r.e.copyAt(p, off, end)
+			if err != nil {
+				return n, err
+			}
 			if end == r.e.size && n < len(p) {
 				return n, io.EOF
 			}

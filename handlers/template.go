@@ -32,8 +32,13 @@ type TemplateConfig struct {
 	// Inventory holds the records the template renders from; nil means
 	// none, and .Data is then nil.
 	Inventory *Inventory
+	// Records, in place of Inventory, is a source of records that may
+	// change while serving, such as the rows of a database query reloaded
+	// when they change: each transfer looks its record up at Open. Set at
+	// most one of Inventory and Records.
+	Records Records
 	// Key selects the record of a transfer, and is required with an
-	// Inventory: KeyPeer ("peer") looks up the peer's IP address, written
+	// Inventory or Records: KeyPeer ("peer") looks up the peer's IP address, written
 	// as netip.Addr writes it (10.0.0.1, 2001:db8::1; IPv4-mapped IPv6
 	// addresses as IPv4, zones dropped); any other value names the route's
 	// capture whose value is looked up, as "host" for a route
@@ -44,6 +49,14 @@ type TemplateConfig struct {
 	// MaxSize bounds one render, in bytes; a render that grows past it
 	// fails with disk full. 0 means DefaultTemplateMaxSize.
 	MaxSize int64
+}
+
+// Records finds the records of a template by key. [*Inventory] is one.
+// Lookup is called at every Open and Stat, concurrently: it must be safe
+// for concurrent use and must not wait on I/O. The record it returns is
+// shared; callers do not modify it.
+type Records interface {
+	Lookup(key string) (map[string]any, bool)
 }
 
 // TemplateData is what the template of a transfer is executed with.
@@ -66,7 +79,7 @@ type TemplateData struct {
 // templateHandler renders one parsed template per read transfer.
 type templateHandler struct {
 	tmpl    *template.Template
-	inv     *Inventory
+	inv     Records // nil without records
 	key     string
 	maxSize int64
 	modTime time.Time // what Stat reports: when the template was loaded
@@ -120,16 +133,22 @@ func NewTemplate(cfg TemplateConfig) (behaviour.Handler, error) {
 	if maxSize == 0 {
 		maxSize = DefaultTemplateMaxSize
 	}
-	return &templateHandler{tmpl: tmpl, inv: cfg.Inventory, key: cfg.Key, maxSize: maxSize, modTime: time.Now()}, nil
+	h := &templateHandler{tmpl: tmpl, inv: cfg.Records, key: cfg.Key, maxSize: maxSize, modTime: time.Now()}
+	if cfg.Inventory != nil {
+		h.inv = cfg.Inventory
+	}
+	return h, nil
 }
 
 func (c TemplateConfig) validate() error {
 	switch {
 	case (c.Text == "") == (c.File == ""):
 		return errors.New("handlers: template: set exactly one of Text and File")
-	case c.Inventory != nil && c.Key == "":
+	case c.Inventory != nil && c.Records != nil:
+		return errors.New("handlers: template: set at most one of Inventory and Records")
+	case (c.Inventory != nil || c.Records != nil) && c.Key == "":
 		return errors.New("handlers: template: an Inventory needs a Key (a capture name or \"peer\")")
-	case c.Inventory == nil && c.Key != "":
+	case c.Inventory == nil && c.Records == nil && c.Key != "":
 		return fmt.Errorf("handlers: template: Key %q without an Inventory", c.Key)
 	case c.MaxSize < 0:
 		return fmt.Errorf("handlers: template: negative MaxSize %d", c.MaxSize)

@@ -14,8 +14,10 @@ func checkUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: filemux check --config FILE
 
 Validates FILE as serve --config would, opening what its routes name
-(directories, templates, inventories), and reports every problem with its
-file, line and key. Exits 0 when FILE is valid, 1 when it is not.
+(directories, templates, inventory files), and reports every problem with
+its file, line and key. It does not connect to state.postgres: the DSN and
+the postgres inventories' keys are checked, not the database, which serve
+reaches at start. Exits 0 when FILE is valid, 1 when it is not.
 `)
 }
 
@@ -69,6 +71,9 @@ func configSummary(f *config.File, routes int) string {
 	}
 	if f.Metrics != nil {
 		parts = append(parts, "metrics on "+f.Metrics.Listen)
+	}
+	if f.State != nil {
+		parts = append(parts, "state in PostgreSQL (check does not connect)")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -41,6 +41,7 @@ func init() {
 		{"serve", "serve files over TFTP, SFTP and SCP", runServe},
 		{"check", "validate a serve configuration file", runCheck},
 		{"match", "show the route a file name gets", runMatch},
+		{"reload", "make every instance sharing a database reload", runReload},
 		{"help", "show this help", runHelp},
 	}
 }

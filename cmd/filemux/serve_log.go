@@ -11,24 +11,24 @@ import (
 func (s *server) hookTFTP(d *daemon.TFTP) {
 	s.metrics.TFTPHooks(d)
 	d.OnRequest = func(daemon.Stats) error { s.touch(); return nil }
-	d.OnSuccess = chainStats(d.OnSuccess, s.logTransfer)
-	d.OnFailure = chainStats(d.OnFailure, s.logTransfer)
+	d.OnSuccess = chainStats(chainStats(d.OnSuccess, s.logTransfer), s.recordHistory)
+	d.OnFailure = chainStats(chainStats(d.OnFailure, s.logTransfer), s.recordHistory)
 }
 
 // hookSSH does for an SSH server what hookTFTP does for a TFTP daemon.
 func (s *server) hookSSH(d *daemon.SSH) {
 	s.metrics.SSHHooks(d)
 	d.OnRequest = func(daemon.Stats) error { s.touch(); return nil }
-	d.OnSuccess = chainStats(d.OnSuccess, s.logTransfer)
-	d.OnFailure = chainStats(d.OnFailure, s.logTransfer)
+	d.OnSuccess = chainStats(chainStats(d.OnSuccess, s.logTransfer), s.recordHistory)
+	d.OnFailure = chainStats(chainStats(d.OnFailure, s.logTransfer), s.recordHistory)
 }
 
 // hookHTTP does for an HTTP server what hookTFTP does for a TFTP daemon.
 func (s *server) hookHTTP(d *daemon.HTTP) {
 	s.metrics.HTTPHooks(d)
 	d.OnRequest = func(daemon.Stats) error { s.touch(); return nil }
-	d.OnSuccess = chainStats(d.OnSuccess, s.logTransfer)
-	d.OnFailure = chainStats(d.OnFailure, s.logTransfer)
+	d.OnSuccess = chainStats(chainStats(d.OnSuccess, s.logTransfer), s.recordHistory)
+	d.OnFailure = chainStats(chainStats(d.OnFailure, s.logTransfer), s.recordHistory)
 }
 
 func chainStats(first, then func(daemon.Stats)) func(daemon.Stats) {

@@ -153,6 +153,7 @@ func (s *server) shutdown(cause error) error {
 	if set := s.set.Load(); set != nil {
 		set.Retire()
 	}
+	s.closeState()
 	if s.admin != nil {
 		_ = s.admin.Close()
 	}
@@ -220,7 +221,10 @@ func (s *server) swap() error {
 	if err != nil {
 		return err
 	}
-	set, err := f.Build(config.BuildOptions{Actions: s.actions})
+	if err := s.checkStateReload(f); err != nil {
+		return err
+	}
+	set, err := f.Build(config.BuildOptions{Actions: s.actions, State: s.state})
 	if err != nil {
 		return err
 	}
@@ -238,7 +242,7 @@ func (s *server) swap() error {
 	}
 	s.logger.Info("configuration reloaded", "file", s.path, "routes", len(set.Routes()))
 	if !s.file.SameServers(f) {
-		s.logger.Warn("reload: listeners, tunables, metrics and logs keep their settings until a restart", "file", s.path)
+		s.logger.Warn("reload: listeners, tunables, metrics, state and logs keep their settings until a restart", "file", s.path)
 	}
 	s.file = f
 	return nil

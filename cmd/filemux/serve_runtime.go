@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/filemux/filemux/cmd/filemux/internal/metrics"
 	"github.com/filemux/filemux/daemon"
 	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/pgstate"
 	"github.com/filemux/filemux/registry"
 )
 
@@ -31,6 +33,12 @@ type server struct {
 	metrics *metrics.Metrics
 	actions *handlers.Actions
 	grace   time.Duration
+
+	// The shared state in PostgreSQL, when the file configures it;
+	// opened once, at start.
+	state             *pgstate.State
+	history           *pgstate.History
+	stopClusterReload func()
 
 	tftp     []*daemon.TFTP
 	tftpConn []net.PacketConn
@@ -70,15 +78,24 @@ func loadServer(path string, opts serveOptions, inherited *sockets, stderr io.Wr
 	s := newServer(opts, f.Log, stderr, reg)
 	s.path, s.file = path, f
 	s.grace = cmpOr(opts.shutdown, time.Duration(f.ShutdownTimeout))
-	set, err := f.Build(config.BuildOptions{Actions: s.actions})
+	if err := s.openState(f); err != nil {
+		return nil, err
+	}
+	set, err := f.Build(config.BuildOptions{Actions: s.actions, State: s.state})
 	if err != nil {
+		s.closeState()
 		return nil, err
 	}
 	if err := reg.SetRoutes(set.Routes()); err != nil {
 		set.Retire()
+		s.closeState()
 		return nil, err
 	}
 	s.set.Store(set)
+	s.metrics.WatchS3(func() map[string]handlers.S3Stats { return s.set.Load().S3Stats() })
+	abortCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	set.AbortStale(abortCtx, s.logger)
+	cancel()
 	adminAddr := opts.metrics
 	if adminAddr == "" && f.Metrics != nil {
 		adminAddr = f.Metrics.Listen
@@ -90,6 +107,7 @@ func loadServer(path string, opts serveOptions, inherited *sockets, stderr io.Wr
 	}
 	if err != nil {
 		set.Retire()
+		s.closeState()
 		return nil, err
 	}
 	return s, nil

@@ -46,13 +46,17 @@ func Need(t testing.TB, names ...string) {
 }
 
 // Lookup returns the path of the named program: ProgATFTPD, ProgNodeTFTP,
-// ProgRoot or a command on PATH or in /usr/sbin or /sbin.
+// ProgPostgres, ProgRoot or a command on PATH or in /usr/sbin or /sbin.
 func Lookup(name string) (string, error) {
 	switch name {
 	case ProgATFTPD:
 		return lookupFile(os.Getenv("FILEMUX_ATFTPD"), filepath.Join(peersDir(), "atftpd/usr/sbin/atftpd"), "atftpd")
 	case ProgNodeTFTP:
 		return lookupNodeTFTP()
+	case ProgPostgres:
+		return lookupFile(postgresBin(os.Getenv("FILEMUX_POSTGRES_BIN")), filepath.Join(defaultPostgresBin, "postgres"), "postgres")
+	case ProgVersitygw:
+		return lookupFile(os.Getenv("FILEMUX_VERSITYGW"), filepath.Join(peersDir(), "versitygw/versitygw"), "versitygw")
 	case ProgRoot:
 		if os.Geteuid() != 0 {
 			return "", errors.New("not running as root")
@@ -117,4 +121,12 @@ func lookupNodeTFTP() (string, error) {
 	}
 	return "", errors.New("the node tftp module was not found (FILEMUX_NODE_TFTP, " +
 		filepath.Join(peersDir(), "node/node_modules/tftp") + " or NODE_PATH)")
+}
+
+// postgresBin is the postgres program in the directory dir, or "".
+func postgresBin(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "postgres")
 }

@@ -159,7 +159,7 @@ func waitTCP(ctx context.Context, p *process, ports ...int) error {
 				break
 			}
 			if p.exited() {
-				return fmt.Errorf("nginx exited: %v", p.err)
+				return fmt.Errorf("%s exited: %v", p.cmd.Path, p.err)
 			}
 			select {
 			case <-ctx.Done():

@@ -1,14 +1,19 @@
 package config
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/handlers"
+	"github.com/filemux/filemux/internal/pgstate"
 	"github.com/filemux/filemux/registry"
 )
 
@@ -17,6 +22,10 @@ type BuildOptions struct {
 	// Actions runs the routes' completion actions; nil means a runner of
 	// the route set's own, without a logger.
 	Actions *handlers.Actions
+	// State is the database the routes' postgres inventories query; nil
+	// (filemux check) builds them without records, checking their keys
+	// only.
+	State *pgstate.State
 }
 
 // RouteSet is the routes of a File built into handlers, ready for
@@ -38,6 +47,8 @@ type routeInfo struct {
 	anonymous   bool
 	listing     bool
 	http        *handlers.HTTP
+	s3          *handlers.S3
+	s3Write     handlers.WritePolicy
 }
 
 // Build opens what the routes name (directories, template files,
@@ -54,7 +65,7 @@ func (f *File) Build(opts BuildOptions) (*RouteSet, error) {
 	s := &RouteSet{matchTimeout: time.Duration(f.MatchTimeout), gen: &generation{}}
 	for i := range f.Routes {
 		path := indexPath("routes", i)
-		h, info := f.buildRoute(r, path, &f.Routes[i], actions, s.gen)
+		h, info := f.buildRoute(r, path, &f.Routes[i], opts, actions, s.gen)
 		s.routes = append(s.routes, registry.Route{Pattern: f.Routes[i].Match, Handler: h, Where: r.where(path + ".match")})
 		s.infos = append(s.infos, info)
 	}
@@ -65,7 +76,7 @@ func (f *File) Build(opts BuildOptions) (*RouteSet, error) {
 	return s, nil
 }
 
-func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.Actions, g *generation) (behaviour.Handler, routeInfo) {
+func (f *File) buildRoute(r *report, path string, rt *Route, opts BuildOptions, actions *handlers.Actions, g *generation) (behaviour.Handler, routeInfo) {
 	info := routeInfo{name: rt.Name, match: rt.Match, access: rt.Access, protocols: rt.Protocols, anonymous: rt.AnonymousUploads, listing: rt.Listing}
 	if info.name == "" {
 		info.name = rt.Match
@@ -77,11 +88,17 @@ func (f *File) buildRoute(r *report, path string, rt *Route, actions *handlers.A
 	case rt.Memory != nil:
 		h, info.handler = f.buildMemory(r, path+".memory", rt.Memory)
 	case rt.Template != nil:
-		h, info.handler = f.buildTemplate(r, path+".template", rt)
+		h, info.handler = f.buildTemplate(r, path+".template", rt, opts.State, g)
 	case rt.HTTP != nil:
 		info.http, info.handler = buildHTTP(r, path+".http", rt.HTTP)
 		if info.http != nil {
 			h = info.http
+		}
+	case rt.S3 != nil:
+		info.s3, info.handler = f.buildS3(r, path+".s3", rt.S3)
+		info.s3Write = rt.S3.Write
+		if info.s3 != nil {
+			h = info.s3
 		}
 	}
 	if h == nil {
@@ -131,7 +148,7 @@ func (f *File) buildMemory(r *report, path string, m *Memory) (behaviour.Handler
 	return mem, fmt.Sprintf("memory (write: %s, %d files)", m.Write, len(m.Files))
 }
 
-func (f *File) buildTemplate(r *report, path string, rt *Route) (behaviour.Handler, string) {
+func (f *File) buildTemplate(r *report, path string, rt *Route, st *pgstate.State, g *generation) (behaviour.Handler, string) {
 	t := rt.Template
 	cfg := handlers.TemplateConfig{Text: t.Text, File: f.resolve(t.File), Key: t.Key, MaxSize: int64(t.MaxSize)}
 	desc := "template (inline)"
@@ -142,14 +159,22 @@ func (f *File) buildTemplate(r *report, path string, rt *Route) (behaviour.Handl
 			checkParams(r, path+".file", string(b), groups)
 		}
 	}
-	if t.Data != "" {
-		inv, err := handlers.LoadInventory(f.resolve(t.Data), t.Format, t.KeyField)
+	switch {
+	case t.Data != nil && t.Data.File != "":
+		inv, err := handlers.LoadInventory(f.resolve(t.Data.File), t.Format, t.KeyField)
 		if err != nil {
 			r.at(path+".data", "%s", trimPackage(err))
 			return nil, ""
 		}
 		cfg.Inventory = inv
-		desc += fmt.Sprintf(" (data %s: %d records, key %s)", f.resolve(t.Data), inv.Len(), t.Key)
+		desc += fmt.Sprintf(" (data %s: %d records, key %s)", f.resolve(t.Data.File), inv.Len(), t.Key)
+	case t.Data != nil && t.Data.Postgres != nil:
+		records, d, ok := buildPostgresData(r, path+".data.postgres", t.Data.Postgres, st, g)
+		if !ok {
+			return nil, ""
+		}
+		cfg.Records = records
+		desc += fmt.Sprintf(" (data postgres: %s, key %s)", d, t.Key)
 	}
 	h, err := handlers.NewTemplate(cfg)
 	if err != nil {
@@ -161,6 +186,28 @@ func (f *File) buildTemplate(r *report, path string, rt *Route) (behaviour.Handl
 		return nil, ""
 	}
 	return h, desc
+}
+
+// buildPostgresData runs the query of an inventory on st and keeps it
+// up to date until the routes retire. Without st (check), it checks the
+// keys only and gives no records.
+func buildPostgresData(r *report, path string, p *PostgresData, st *pgstate.State, g *generation) (handlers.Records, string, bool) {
+	if st == nil {
+		return &handlers.Inventory{}, "not queried", true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pgstate.DefaultQueryTimeout)
+	defer cancel()
+	inv, err := st.Inventory(ctx, pgstate.InventoryConfig{Query: p.Query, KeyColumn: p.KeyColumn, Watch: p.Watch, TTL: time.Duration(p.TTL)})
+	if err != nil {
+		key := path + ".query"
+		if we, ok := errors.AsType[*pgstate.WatchError](err); ok {
+			key, err = path+".watch", we
+		}
+		r.at(key, "%s", strings.TrimPrefix(err.Error(), "pgstate: "))
+		return nil, "", false
+	}
+	g.own(inv)
+	return inv, fmt.Sprintf("%d rows from %s", inv.Len(), st.Target()), true
 }
 
 func buildHTTP(r *report, path string, c *HTTP) (*handlers.HTTP, string) {
@@ -183,6 +230,35 @@ func buildHTTP(r *report, path string, c *HTTP) (*handlers.HTTP, string) {
 		cache = fmt.Sprintf("cache %s for %s", size, ttl)
 	}
 	return h, fmt.Sprintf("http %s (%s)", c.URL, cache)
+}
+
+func (f *File) buildS3(r *report, path string, c *S3) (*handlers.S3, string) {
+	cfg := handlers.S3Config{
+		Endpoint: c.Endpoint, Bucket: c.Bucket, Prefix: c.Prefix, Region: c.Region,
+		CAFile: f.resolve(c.CAFile), AccessKeyFile: f.resolve(c.AccessKeyFile), SecretKeyFile: f.resolve(c.SecretKeyFile),
+		Write: c.Write, Instance: c.Instance, MaxSize: int64(c.MaxSize), PartSize: int64(c.PartSize),
+		Timeout: time.Duration(c.Timeout), CacheSize: int64(c.Cache.Size), CacheTTL: time.Duration(c.Cache.TTL),
+		CacheDir: f.resolve(c.Cache.Dir),
+	}
+	if c.AccessKeyFile == "" && (os.Getenv("AWS_ACCESS_KEY_ID") == "" || os.Getenv("AWS_SECRET_ACCESS_KEY") == "") {
+		r.at(path, "no credentials: set access_key_file and secret_key_file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in filemux's environment")
+		return nil, ""
+	}
+	h, err := handlers.NewS3(cfg)
+	if err != nil {
+		r.at(path, "%s", trimPackage(err))
+		return nil, ""
+	}
+	cache := "no cache"
+	if c.Cache.Size > 0 {
+		size, _ := c.Cache.Size.MarshalText()
+		ttl, _ := c.Cache.TTL.MarshalText()
+		cache = fmt.Sprintf("cache %s for %s", size, ttl)
+		if c.Cache.Dir != "" {
+			cache += " in " + cfg.CacheDir
+		}
+	}
+	return h, fmt.Sprintf("s3 %s bucket %s prefix %q (write: %s, %s)", c.Endpoint, c.Bucket, c.Prefix, c.Write, cache)
 }
 
 // wrapActions adds the completion actions of a route; each one is
@@ -230,3 +306,34 @@ func (s *RouteSet) Name(pattern string) string {
 // have ended; it returns at once. Call it once, when the set no longer
 // serves.
 func (s *RouteSet) Retire() { s.gen.retire() }
+
+// S3Stats returns the stats of the s3 routes, by route name.
+func (s *RouteSet) S3Stats() map[string]handlers.S3Stats {
+	stats := map[string]handlers.S3Stats{}
+	for _, info := range s.infos {
+		if info.s3 != nil {
+			stats[info.name] = info.s3.Stats()
+		}
+	}
+	return stats
+}
+
+// AbortStale aborts, on every s3 route that takes uploads, the incomplete
+// multipart uploads an earlier run of this instance left (a crash, kill
+// -9), logging what it did. Call it at start, before serving: it would
+// abort this run's own uploads too. A store that does not answer is
+// logged and left for the next start.
+func (s *RouteSet) AbortStale(ctx context.Context, logger *slog.Logger) {
+	for _, info := range s.infos {
+		if info.s3 == nil || info.s3Write == handlers.WriteNone {
+			continue
+		}
+		n, err := info.s3.AbortStale(ctx)
+		switch {
+		case err != nil:
+			logger.Warn("s3: incomplete uploads of an earlier run not all aborted", "route", info.name, "aborted", n, "err", err)
+		case n > 0:
+			logger.Info("s3: aborted the incomplete uploads of an earlier run", "route", info.name, "aborted", n)
+		}
+	}
+}

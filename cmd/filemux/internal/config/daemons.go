@@ -71,5 +71,5 @@ func (l Log) NewHandler(w io.Writer) slog.Handler {
 // metrics and logs as f does: what a reload cannot change.
 func (f *File) SameServers(g *File) bool {
 	return reflect.DeepEqual(f.TFTP, g.TFTP) && reflect.DeepEqual(f.SFTP, g.SFTP) && reflect.DeepEqual(f.HTTP, g.HTTP) &&
-		reflect.DeepEqual(f.Metrics, g.Metrics) && f.Log == g.Log && f.ShutdownTimeout == g.ShutdownTimeout
+		reflect.DeepEqual(f.Metrics, g.Metrics) && reflect.DeepEqual(f.State, g.State) && f.Log == g.Log && f.ShutdownTimeout == g.ShutdownTimeout
 }

@@ -34,6 +34,10 @@ func (r *report) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		return
 	}
+	if s, ok := v.Addr().Interface().(scalarShorthand); ok && n.Kind == yaml.ScalarNode {
+		s.setScalar(n.Value)
+		return
+	}
 	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
 		r.decodeText(n, u, path)
 		return
@@ -54,6 +58,10 @@ func (r *report) decode(n *yaml.Node, v reflect.Value, path string) {
 		r.decodeScalar(n, v, path)
 	}
 }
+
+// scalarShorthand is implemented by the sections that a single value
+// stands for (data: PATH is data: {file: PATH}).
+type scalarShorthand interface{ setScalar(string) }
 
 // newWithDefaults returns a pointer to a new T with its defaults set.
 func newWithDefaults(t reflect.Type) reflect.Value {
@@ -76,7 +84,7 @@ func (r *report) decodeText(n *yaml.Node, u encoding.TextUnmarshaler, path strin
 
 // packagePrefixes are the prefixes of other packages' errors that a
 // configuration error drops: its key already says where the value belongs.
-var packagePrefixes = []string{"handlers: http: ", "handlers: action: ", "handlers: template: ", "handlers: ", "slog: "}
+var packagePrefixes = []string{"handlers: http: ", "handlers: s3: ", "handlers: action: ", "handlers: template: ", "handlers: ", "slog: "}
 
 func trimPackage(err error) string {
 	msg := err.Error()

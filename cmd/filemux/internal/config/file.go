@@ -21,6 +21,10 @@ type File struct {
 	// Metrics configures the admin address: Prometheus metrics, health
 	// and reload; without it, there is none.
 	Metrics *Metrics `yaml:"metrics"`
+	// State connects to the state instances share in PostgreSQL:
+	// inventories from queries, the transfer history, cluster-wide
+	// reloads; without it, there is none.
+	State *State `yaml:"state"`
 	// Log configures the logs.
 	Log Log `yaml:"log"`
 	// ShutdownTimeout is how long running transfers may finish after

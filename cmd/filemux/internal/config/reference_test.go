@@ -111,9 +111,20 @@ http:
   token_file: /etc/filemux/http_tokens
 metrics:
   listen: "127.0.0.1:9469"
+state:
+  postgres: "postgres://filemux@db.internal/fleet?sslmode=verify-full&passfile=/etc/filemux/pgpass"
 routes:
   - match: '(?<host>[a-z0-9-]+)-confg'
     template: {file: templates/ios.tmpl, data: inventory.yaml, key: host}
+  - match: 'ztp/(?<mac>[0-9a-f-]{17})\.cfg'
+    template:
+      file: templates/ztp.tmpl
+      key: mac
+      data:
+        postgres:
+          query: "select mac, hostname, mgmt_ip from devices"
+          key_column: mac
+          watch: [devices]
   - match: 'backup/(?<host>[^/]+)/.*'
     access: write
     dir: {root: /srv/backup, write: create, make_parents: true}
@@ -200,6 +211,8 @@ func typeName(t reflect.Type) string {
 	switch t {
 	case reflect.TypeFor[Duration]():
 		return "duration"
+	case reflect.TypeFor[*Data]():
+		return "path or section"
 	case reflect.TypeFor[Count]():
 		return "integer or off"
 	case reflect.TypeFor[Interval]():

@@ -3,7 +3,7 @@ package config
 import "github.com/filemux/filemux/handlers"
 
 // Route sends the file names its pattern matches to one handler: set
-// exactly one of dir, memory, template and http.
+// exactly one of dir, memory, template, http and s3.
 type Route struct {
 	// Name labels the route in logs and metrics; empty means the match
 	// pattern.
@@ -37,6 +37,9 @@ type Route struct {
 	Template *Template `yaml:"template"`
 	// HTTP serves files from an HTTP origin.
 	HTTP *HTTP `yaml:"http"`
+	// S3 serves the objects of an S3 bucket (AWS, MinIO, Ceph RGW,
+	// versitygw, ...).
+	S3 *S3 `yaml:"s3"`
 	// Actions run once a transfer of the route ended, such as "a config
 	// was uploaded".
 	Actions []Action `yaml:"actions"`
@@ -115,15 +118,15 @@ type Template struct {
 	File string `yaml:"file"`
 	// Text is the template itself, inline.
 	Text string `yaml:"text"`
-	// Data is an inventory of records (YAML, JSON or CSV), one per
-	// device, that the template renders from.
-	Data string `yaml:"data"`
+	// Data is where the records the template renders from come from: an
+	// inventory file (YAML, JSON or CSV), or a PostgreSQL query.
+	Data *Data `yaml:"data"`
 	// Key selects the record of a transfer: the name of a capture of
 	// match whose value is the record's key, or peer for the client's IP
 	// address. Required with data.
 	Key string `yaml:"key"`
-	// Format is the inventory's format, yaml, json or csv; empty means
-	// the extension of data says.
+	// Format is the inventory file's format, yaml, json or csv; empty
+	// means the extension of data says.
 	Format handlers.InventoryFormat `yaml:"format"`
 	// KeyField names the field that holds each record's key in a list or
 	// CSV inventory.
@@ -164,6 +167,69 @@ func (h *HTTP) defaults() {
 	h.Timeout = Duration(handlers.DefaultHTTPTimeout)
 	h.CacheSize = 64 << 20
 	h.CacheTTL = Duration(handlers.DefaultHTTPCacheTTL)
+}
+
+// S3 serves the objects of a bucket of an S3-compatible store: the file
+// NAME is the object PREFIX/NAME. Reads are cached in memory; uploads,
+// when write allows them, become visible only once complete, and a
+// failed one leaves nothing in the bucket. The credentials come from
+// access_key_file and secret_key_file, or else from the environment's
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; they are never logged.
+type S3 struct {
+	// Endpoint is the store's URL, scheme and host only, such as
+	// "https://s3.eu-west-1.amazonaws.com". Required.
+	Endpoint string `yaml:"endpoint"`
+	// Bucket is the bucket. Required.
+	Bucket string `yaml:"bucket"`
+	// Prefix is put before every file name to make its key: with prefix
+	// boot, the file x is the object boot/x.
+	Prefix string `yaml:"prefix"`
+	// Region is the bucket's region; empty asks the store.
+	Region string `yaml:"region"`
+	// AccessKeyFile holds the access key id; set it with
+	// secret_key_file, or neither.
+	AccessKeyFile string `yaml:"access_key_file"`
+	// SecretKeyFile holds the secret key, readable by filemux alone.
+	SecretKeyFile string `yaml:"secret_key_file"`
+	// CAFile holds PEM certificate authorities trusted for an https
+	// endpoint besides the system's.
+	CAFile string `yaml:"ca_file"`
+	// Write says which uploads are accepted: none, create (new keys
+	// only, with a conditional write), overwrite or any.
+	Write handlers.WritePolicy `yaml:"write"`
+	// Instance names this filemux among the bucket's writers, so that at
+	// start it aborts only the incomplete uploads its own earlier run
+	// left; keep it stable and unique per instance. Empty means the host
+	// name.
+	Instance string `yaml:"instance"`
+	// MaxSize bounds an upload; 0 means no limit.
+	MaxSize Size `yaml:"max_size"`
+	// PartSize is the part size of multipart uploads, at least 5MiB.
+	PartSize Size `yaml:"part_size"`
+	// Timeout bounds each store request that carries no file data.
+	Timeout Duration `yaml:"timeout"`
+	// Cache keeps downloads in memory.
+	Cache S3Cache `yaml:"cache"`
+}
+
+// S3Cache is the read cache of an s3 route: objects by key and ETag, so
+// that many clients fetching one object cost the store one GET.
+type S3Cache struct {
+	// Size bounds the objects kept; 0 turns the cache off.
+	Size Size `yaml:"size"`
+	// TTL is how long a cached object is served before the store is asked
+	// (one HEAD) whether it changed.
+	TTL Duration `yaml:"ttl"`
+	// Dir keeps the cached objects in files of this directory instead of
+	// memory, size bounding them on disk; the files are unlinked at once,
+	// so nothing is left after a crash.
+	Dir string `yaml:"dir"`
+}
+
+func (s *S3) defaults() {
+	s.PartSize = handlers.DefaultS3PartSize
+	s.Timeout = Duration(handlers.DefaultS3Timeout)
+	s.Cache = S3Cache{Size: 64 << 20, TTL: Duration(handlers.DefaultS3CacheTTL)}
 }
 
 // Action runs once a transfer ended: a program, run without a shell, or

@@ -38,6 +38,9 @@ func (f *File) validate(r *report) {
 	if f.Metrics != nil {
 		checkAddr(r, "metrics.listen", f.Metrics.Listen)
 	}
+	if f.State != nil {
+		f.State.validate(r, "state")
+	}
 	if len(f.Routes) == 0 {
 		r.at("routes", "at least one route is required")
 	}
@@ -137,11 +140,11 @@ func checkRangeOrDefault(r *report, path string, v, lo, hi int) {
 }
 
 // handlerKeys are the keys that choose a route's handler.
-var handlerKeys = []string{"dir", "memory", "template", "http"}
+var handlerKeys = []string{"dir", "memory", "template", "http", "s3"}
 
 func (rt *Route) handlers() []string {
 	var set []string
-	for i, on := range []bool{rt.Dir != nil, rt.Memory != nil, rt.Template != nil, rt.HTTP != nil} {
+	for i, on := range []bool{rt.Dir != nil, rt.Memory != nil, rt.Template != nil, rt.HTTP != nil, rt.S3 != nil} {
 		if on {
 			set = append(set, handlerKeys[i])
 		}
@@ -171,7 +174,7 @@ func (rt *Route) validate(r *report, path string, f *File) {
 		return // captures are unknown: checking references would mislead
 	}
 	if rt.Template != nil {
-		rt.Template.validate(r, path+".template", groups)
+		rt.Template.validate(r, path+".template", groups, f)
 	}
 	if rt.HTTP != nil {
 		rt.HTTP.validate(r, path+".http", groups, rt.budget(f))
@@ -181,6 +184,27 @@ func (rt *Route) validate(r *report, path string, f *File) {
 	}
 	if rt.Dir != nil && rt.Dir.Root == "" {
 		r.at(path+".dir.root", "required: the directory to serve")
+	}
+	if rt.S3 != nil {
+		rt.S3.validate(r, path+".s3", rt.budget(f))
+	}
+}
+
+func (s *S3) validate(r *report, path string, budget time.Duration) {
+	if s.Endpoint == "" {
+		r.at(path+".endpoint", "required: the store's URL, such as \"https://s3.eu-west-1.amazonaws.com\"")
+	}
+	if s.Bucket == "" {
+		r.at(path+".bucket", "required: the bucket of the files")
+	}
+	if (s.AccessKeyFile == "") != (s.SecretKeyFile == "") {
+		r.at(path, "set both access_key_file and secret_key_file, or neither (then AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+	}
+	switch {
+	case s.Timeout <= 0:
+		r.at(path+".timeout", "must be more than 0")
+	case budget > 0 && time.Duration(s.Timeout) >= budget:
+		r.at(path+".timeout", "%v is not shorter than the TFTP daemon's budget for one handler call, %v (twice tftp.timeout): the daemon would give up first", time.Duration(s.Timeout), budget)
 	}
 }
 
@@ -235,6 +259,8 @@ func (rt *Route) validateAccess(r *report, path string) {
 	switch {
 	case rt.Template != nil:
 		r.at(path+".access", "write, but a template is read-only")
+	case rt.S3 != nil && rt.S3.Write == handlers.WriteNone:
+		r.at(path+".s3.write", "none, so every upload of this write route is refused: set create, overwrite or any")
 	case rt.HTTP == nil && rt.Dir != nil && rt.Dir.Write == handlers.WriteNone:
 		r.at(path+".dir.write", "none, so every upload of this write route is refused: set create, overwrite or any")
 	case rt.Memory != nil && rt.Memory.Write == handlers.WriteNone:
@@ -251,17 +277,20 @@ func (rt *Route) budget(f *File) time.Duration {
 	return f.TFTP.handlerBudget()
 }
 
-func (t *Template) validate(r *report, path string, groups []string) {
+func (t *Template) validate(r *report, path string, groups []string, f *File) {
 	if (t.File == "") == (t.Text == "") {
 		r.at(path, "set exactly one of file and text")
 	}
 	switch {
-	case t.Data != "" && t.Key == "":
+	case t.Data != nil && t.Key == "":
 		r.at(path+".key", "required with data: the capture of match that names a record, or peer")
-	case t.Data == "" && t.Key != "":
+	case t.Data == nil && t.Key != "":
 		r.at(path+".key", "set, but there is no data to look %s up in", t.Key)
 	case t.Key != "" && t.Key != handlers.KeyPeer && !slices.Contains(groups, t.Key):
 		r.at(path+".key", "%q is neither peer nor a named group of match (%s)", t.Key, groupList(groups))
+	}
+	if t.Data != nil {
+		t.Data.validate(r, path+".data", f)
 	}
 	if t.Text != "" {
 		checkParams(r, path+".text", t.Text, groups)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/daemon"
+	"github.com/filemux/filemux/handlers"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -38,6 +39,7 @@ type Metrics struct {
 	sshGuards  []func() daemon.SSHGuard
 	tftpGuards []func() daemon.TFTPGuard
 	httpGuards []func() daemon.HTTPGuard
+	s3         func() map[string]handlers.S3Stats
 }
 
 // New returns the metrics, registered with the Go and process collectors.
@@ -57,7 +59,7 @@ func New(opts Options) *Metrics {
 	})
 	m.reloadOK.Set(1)
 	m.reg.MustRegister(m.transfers, m.bytes, m.retransmits, m.refused, m.reloads, m.duration, m.reloadOK,
-		activeCollector{m}, tftpGuardCollector{m}, sshGuardCollector{m}, httpGuardCollector{m},
+		activeCollector{m}, tftpGuardCollector{m}, sshGuardCollector{m}, httpGuardCollector{m}, s3Collector{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
