@@ -39,7 +39,6 @@ routes:
       bucket: %[4]s
       region: us-east-1
       write: create
-      instance: %[2]s
       part_size: 5MiB
       access_key_file: id
       secret_key_file: secret
