@@ -240,6 +240,9 @@ func (f *File) buildS3(r *report, path string, c *S3) (*handlers.S3, string) {
 		Timeout: time.Duration(c.Timeout), CacheSize: int64(c.Cache.Size), CacheTTL: time.Duration(c.Cache.TTL),
 		CacheDir: f.resolve(c.Cache.Dir),
 	}
+	if cfg.Instance == "" && f.State != nil {
+		cfg.Instance = f.State.Instance // one name per instance, where the file gives one
+	}
 	if c.AccessKeyFile == "" && (os.Getenv("AWS_ACCESS_KEY_ID") == "" || os.Getenv("AWS_SECRET_ACCESS_KEY") == "") {
 		r.at(path, "no credentials: set access_key_file and secret_key_file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in filemux's environment")
 		return nil, ""
