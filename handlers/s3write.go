@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -137,20 +138,26 @@ func (u *s3Upload) sendPart() error {
 	}
 }
 
-// start creates the multipart upload and its marker.
+// start creates the multipart upload and its marker. The marker comes
+// first, naming the key only, and then the upload's id: an instance
+// killed between the two leaves a marker that AbortStale still follows
+// (abortUnnamed), so no upload of it is ever left unnamed.
 func (u *s3Upload) start() error {
 	ctx, cancel := u.h.requestContext(u.ctx)
 	defer cancel()
+	marker := u.h.markerPrefix() + randomToken()
+	if err := u.h.putMarker(ctx, marker, u.key+"\n"); err != nil {
+		return storeError(ctx, err)
+	}
+	u.marker = marker
 	id, err := u.h.core.NewMultipartUpload(ctx, u.h.bucket, u.key, minio.PutObjectOptions{})
 	if err != nil {
+		u.removeMarker()
 		return storeError(ctx, err)
 	}
 	u.uploadID = id
-	u.marker = u.h.markerPrefix() + randomToken()
-	body := u.key + "\n" + id + "\n"
-	_, err = u.h.core.PutObject(ctx, u.h.bucket, u.marker, strings.NewReader(body), int64(len(body)), "", "", minio.PutObjectOptions{})
-	if err != nil {
-		u.marker = ""
+	if err := u.h.putMarker(ctx, marker, u.key+"\n"+id+"\n"); err != nil {
+		u.abort(err) // aborts the upload and removes the marker
 		return storeError(ctx, err)
 	}
 	u.parts = make(chan s3Part, 1)
@@ -306,7 +313,7 @@ func (h *S3) AbortStale(ctx context.Context) (int, error) {
 func (h *S3) abortMarked(ctx context.Context, marker string) (bool, error) {
 	rctx, cancel := h.requestContext(ctx)
 	defer cancel()
-	body, _, _, err := h.core.GetObject(rctx, h.bucket, marker, minio.GetObjectOptions{})
+	body, info, _, err := h.core.GetObject(rctx, h.bucket, marker, minio.GetObjectOptions{})
 	if err != nil {
 		return false, storeError(rctx, err)
 	}
@@ -318,7 +325,8 @@ func (h *S3) abortMarked(ctx context.Context, marker string) (bool, error) {
 	}
 	key, id, _ := strings.Cut(strings.TrimSpace(b.String()), "\n")
 	aborted := false
-	if key != "" && id != "" {
+	switch {
+	case key != "" && id != "":
 		err = h.core.AbortMultipartUpload(rctx, h.bucket, key, id)
 		switch {
 		case err == nil:
@@ -326,6 +334,46 @@ func (h *S3) abortMarked(ctx context.Context, marker string) (bool, error) {
 		case !isCode(err, "NoSuchUpload"):
 			return false, storeError(rctx, err)
 		}
+	case key != "":
+		if aborted, err = h.abortUnnamed(rctx, key, info.LastModified); err != nil {
+			return false, storeError(rctx, err)
+		}
 	}
 	return aborted, storeError(rctx, h.core.RemoveObject(rctx, h.bucket, marker, minio.RemoveObjectOptions{}))
+}
+
+// putMarker writes a marker object.
+func (h *S3) putMarker(ctx context.Context, marker, body string) error {
+	_, err := h.core.PutObject(ctx, h.bucket, marker, strings.NewReader(body), int64(len(body)), "", "", minio.PutObjectOptions{})
+	return err
+}
+
+// unnamedWindow is how close to its marker's time an upload of the
+// marker's key must have started to be taken for the one the marker was
+// written for: an instance killed between the marker and the upload's id
+// created the upload within a request's time of the marker.
+const unnamedWindow = 30 * time.Second
+
+// abortUnnamed aborts the incomplete uploads of key that started within
+// unnamedWindow of written, the time of a marker that names no upload:
+// the instance was killed after it created the upload and before it wrote
+// the id into the marker.
+func (h *S3) abortUnnamed(ctx context.Context, key string, written time.Time) (bool, error) {
+	res, err := h.core.ListMultipartUploads(ctx, h.bucket, key, "", "", "", 1000)
+	if err != nil {
+		return false, err
+	}
+	aborted := false
+	for _, up := range res.Uploads {
+		if up.Key != key || up.Initiated.Before(written.Add(-unnamedWindow)) || up.Initiated.After(written.Add(unnamedWindow)) {
+			continue
+		}
+		switch err := h.core.AbortMultipartUpload(ctx, h.bucket, key, up.UploadID); {
+		case err == nil:
+			aborted = true
+		case !isCode(err, "NoSuchUpload"):
+			return aborted, err
+		}
+	}
+	return aborted, nil
 }
