@@ -404,3 +404,19 @@ func TestS3AbortStaleUnnamedUpload(t *testing.T) {
 	}
 	s.clean(t)
 }
+
+// TestS3CheckConditional: versitygw refuses a conditional write over an
+// existing key, so a write create route checks out, and the probe leaves
+// nothing in the bucket.
+func TestS3CheckConditional(t *testing.T) {
+	s := newS3Store(t)
+	for _, policy := range []handlers.WritePolicy{handlers.WriteCreate, handlers.WriteAny} {
+		h := s.handler(t, handlers.S3Config{Write: policy})
+		if err := h.CheckConditional(context.Background()); err != nil {
+			t.Errorf("%v: %v", policy, err)
+		}
+	}
+	if keys := s.keys(t, ""); len(keys) != 0 {
+		t.Errorf("the probe left %q", keys)
+	}
+}

@@ -377,3 +377,44 @@ func (h *S3) abortUnnamed(ctx context.Context, key string, written time.Time) (b
 	}
 	return aborted, nil
 }
+
+// errS3NoConditional is the refusal of write create on a store that does
+// not honour If-None-Match: * (CheckConditional).
+var errS3NoConditional = errors.New("handlers: s3: the store does not honour If-None-Match: *, so write create cannot refuse an overwrite: use write any or overwrite, or a store that does")
+
+// CheckConditional checks that the store refuses a conditional write
+// (If-None-Match: *) over an existing key, which write create relies on:
+// it writes a probe object under this instance's marker prefix twice and
+// removes it. It returns nil for a handler without write create, and an
+// error when the store took the second write or could not be asked.
+// filemux serve calls it at start and refuses to start on an error.
+func (h *S3) CheckConditional(ctx context.Context) error {
+	if h.policy != WriteCreate {
+		return nil
+	}
+	rctx, cancel := h.requestContext(ctx)
+	defer cancel()
+	probe := h.markerPrefix() + "probe-" + randomToken()
+	defer func() {
+		dctx, cancel := h.requestContext(context.Background())
+		defer cancel()
+		_ = h.core.RemoveObject(dctx, h.bucket, probe, minio.RemoveObjectOptions{})
+	}()
+	put := func() error {
+		opts := minio.PutObjectOptions{}
+		opts.SetMatchETagExcept("*")
+		_, err := h.core.PutObject(rctx, h.bucket, probe, strings.NewReader("probe\n"), 6, "", "", opts)
+		return err
+	}
+	if err := put(); err != nil {
+		return storeError(rctx, err)
+	}
+	switch err := put(); {
+	case err == nil:
+		return errS3NoConditional
+	case isCode(err, "PreconditionFailed"):
+		return nil
+	default:
+		return storeError(rctx, err)
+	}
+}

@@ -321,6 +321,22 @@ func (s *RouteSet) S3Stats() map[string]handlers.S3Stats {
 	return stats
 }
 
+// CheckConditional checks, on every s3 route with write create, that the
+// store refuses a conditional write over an existing key (see
+// handlers.S3.CheckConditional); the first route whose store does not is
+// the error.
+func (s *RouteSet) CheckConditional(ctx context.Context) error {
+	for _, info := range s.infos {
+		if info.s3 == nil || info.s3Write != handlers.WriteCreate {
+			continue
+		}
+		if err := info.s3.CheckConditional(ctx); err != nil {
+			return fmt.Errorf("route %s: %w", info.name, err)
+		}
+	}
+	return nil
+}
+
 // AbortStale aborts, on every s3 route that takes uploads, the incomplete
 // multipart uploads an earlier run of this instance left (a crash, kill
 // -9), logging what it did. Call it at start, before serving: it would
