@@ -143,22 +143,24 @@ func (u *s3Upload) sendPart() error {
 // killed between the two leaves a marker that AbortStale still follows
 // (abortUnnamed), so no upload of it is ever left unnamed.
 func (u *s3Upload) start() error {
-	ctx, cancel := u.h.requestContext(u.ctx)
-	defer cancel()
 	marker := u.h.markerPrefix() + randomToken()
-	if err := u.h.putMarker(ctx, marker, u.key+"\n"); err != nil {
-		return storeError(ctx, err)
+	if err := u.h.call(u.ctx, func(ctx context.Context) error { return u.h.putMarker(ctx, marker, u.key+"\n") }); err != nil {
+		return err
 	}
 	u.marker = marker
-	id, err := u.h.core.NewMultipartUpload(ctx, u.h.bucket, u.key, minio.PutObjectOptions{})
+	var id string
+	err := u.h.call(u.ctx, func(ctx context.Context) (err error) {
+		id, err = u.h.core.NewMultipartUpload(ctx, u.h.bucket, u.key, minio.PutObjectOptions{})
+		return err
+	})
 	if err != nil {
 		u.removeMarker()
-		return storeError(ctx, err)
+		return err
 	}
 	u.uploadID = id
-	if err := u.h.putMarker(ctx, marker, u.key+"\n"+id+"\n"); err != nil {
+	if err := u.h.call(u.ctx, func(ctx context.Context) error { return u.h.putMarker(ctx, marker, u.key+"\n"+id+"\n") }); err != nil {
 		u.abort(err) // aborts the upload and removes the marker
-		return storeError(ctx, err)
+		return err
 	}
 	u.parts = make(chan s3Part, 1)
 	u.sent = make(chan struct{})
@@ -392,29 +394,41 @@ func (h *S3) CheckConditional(ctx context.Context) error {
 	if h.policy != WriteCreate {
 		return nil
 	}
-	rctx, cancel := h.requestContext(ctx)
-	defer cancel()
 	probe := h.markerPrefix() + "probe-" + randomToken()
 	defer func() {
 		dctx, cancel := h.requestContext(context.Background())
 		defer cancel()
 		_ = h.core.RemoveObject(dctx, h.bucket, probe, minio.RemoveObjectOptions{})
 	}()
-	put := func() error {
-		opts := minio.PutObjectOptions{}
-		opts.SetMatchETagExcept("*")
-		_, err := h.core.PutObject(rctx, h.bucket, probe, strings.NewReader("probe\n"), 6, "", "", opts)
+	put := func() (refused bool, err error) {
+		err = h.call(ctx, func(rctx context.Context) error {
+			opts := minio.PutObjectOptions{}
+			opts.SetMatchETagExcept("*")
+			_, err := h.core.PutObject(rctx, h.bucket, probe, strings.NewReader("probe\n"), 6, "", "", opts)
+			refused = isCode(err, "PreconditionFailed")
+			if refused {
+				return nil
+			}
+			return err
+		})
+		return refused, err
+	}
+	if _, err := put(); err != nil {
 		return err
 	}
-	if err := put(); err != nil {
-		return storeError(rctx, err)
-	}
-	switch err := put(); {
-	case err == nil:
+	switch refused, err := put(); {
+	case err != nil:
+		return err
+	case !refused:
 		return errS3NoConditional
-	case isCode(err, "PreconditionFailed"):
-		return nil
-	default:
-		return storeError(rctx, err)
 	}
+	return nil
+}
+
+// call runs one store request under its own timeout, its error made
+// peer-safe by storeError.
+func (h *S3) call(ctx context.Context, f func(context.Context) error) error {
+	rctx, cancel := h.requestContext(ctx)
+	defer cancel()
+	return storeError(rctx, f(rctx))
 }
