@@ -154,7 +154,15 @@ func (u *s3Upload) start() error {
 		return err
 	})
 	if err != nil {
-		u.removeMarker()
+		// The store may have created the upload and its answer been lost
+		// (a timeout): abort what it holds of this key from around now,
+		// and keep the marker for AbortStale when even that fails.
+		if u.h.call(context.WithoutCancel(u.ctx), func(ctx context.Context) error {
+			_, err := u.h.abortUnnamed(ctx, u.key, time.Now())
+			return err
+		}) == nil {
+			u.removeMarker()
+		}
 		return err
 	}
 	u.uploadID = id
@@ -259,14 +267,27 @@ func (u *s3Upload) discard() {
 			<-u.sent
 		}
 	}
-	ctx, cancel := u.h.requestContext(context.WithoutCancel(u.ctx))
-	defer cancel()
-	if err := u.h.core.AbortMultipartUpload(ctx, u.h.bucket, u.key, u.uploadID); err != nil && !isCode(err, "NoSuchUpload") {
-		return // the marker stays, for AbortStale
+	// The abort is what keeps an incomplete upload from staying in the
+	// bucket: a store busy with the part just cancelled may refuse or
+	// miss it, so it is tried again, a few times, each under its own
+	// timeout. When all fail, the marker stays, for AbortStale.
+	for attempt := range abortAttempts {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+		}
+		ctx, cancel := u.h.requestContext(context.WithoutCancel(u.ctx))
+		err := u.h.core.AbortMultipartUpload(ctx, u.h.bucket, u.key, u.uploadID)
+		cancel()
+		if err == nil || isCode(err, "NoSuchUpload") {
+			u.uploadID = ""
+			u.removeMarker()
+			return
+		}
 	}
-	u.uploadID = ""
-	u.removeMarker()
 }
+
+// abortAttempts is how often discard tries to abort a multipart upload.
+const abortAttempts = 4
 
 func (u *s3Upload) removeMarker() {
 	if u.marker == "" {
