@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -278,12 +279,28 @@ func (u *s3Upload) discard() {
 		ctx, cancel := u.h.requestContext(context.WithoutCancel(u.ctx))
 		err := u.h.core.AbortMultipartUpload(ctx, u.h.bucket, u.key, u.uploadID)
 		cancel()
-		if err == nil || isCode(err, "NoSuchUpload") {
+		if (err == nil || isCode(err, "NoSuchUpload")) && !u.h.uploadListed(u.ctx, u.key, u.uploadID) {
 			u.uploadID = ""
 			u.removeMarker()
 			return
 		}
 	}
+}
+
+// uploadListed reports whether the store still lists the multipart upload
+// id of key, or cannot say: a part request the store was still serving
+// when the upload was aborted can bring it back.
+func (h *S3) uploadListed(ctx context.Context, key, id string) bool {
+	listed := true
+	_ = h.call(context.WithoutCancel(ctx), func(rctx context.Context) error {
+		res, err := h.core.ListMultipartUploads(rctx, h.bucket, key, "", "", "", 1000)
+		if err != nil {
+			return err
+		}
+		listed = slices.ContainsFunc(res.Uploads, func(up minio.ObjectMultipartInfo) bool { return up.UploadID == id })
+		return nil
+	})
+	return listed
 }
 
 // abortAttempts is how often discard tries to abort a multipart upload.
