@@ -83,6 +83,16 @@ func (e *httpEntry) signal() {
 	e.progress = make(chan struct{})
 }
 
+// whole returns the entry's bytes when they are all in memory.
+func (e *httpEntry) whole() ([]byte, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.file != nil || e.err != nil || e.filled != e.size || int64(len(e.buf)) < e.size {
+		return nil, false
+	}
+	return e.buf[:e.size], true
+}
+
 func (e *httpEntry) failed() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

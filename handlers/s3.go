@@ -422,6 +422,24 @@ func (h *S3) Abort(t *behaviour.Transfer, err error) {
 	}
 }
 
+// Content offers the bytes of a cached object, when they are in memory
+// and complete, as the whole content of an open read
+// (behaviour.ContentSource), so that the HTTP server writes them out
+// without copying them through ReaderAt. A read the cache does not hold
+// whole in memory (a GET still filling it, a disk cache, no cache)
+// offers none.
+func (h *S3) Content(t *behaviour.Transfer) (behaviour.Content, bool) {
+	r, ok := t.State.(*httpEntryReader)
+	if !ok {
+		return behaviour.Content{}, false
+	}
+	b, ok := r.e.whole()
+	if !ok {
+		return behaviour.Content{}, false
+	}
+	return behaviour.Content{Bytes: b}, true
+}
+
 // ReaderAt offers random access to an open read, through ranged GETs.
 func (h *S3) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) {
 	switch r := t.State.(type) {
@@ -435,10 +453,11 @@ func (h *S3) ReaderAt(t *behaviour.Transfer) (io.ReaderAt, bool) {
 
 // S3 offers what its doc says.
 var (
-	_ behaviour.Handler      = (*S3)(nil)
-	_ behaviour.Stater       = (*S3)(nil)
-	_ behaviour.Lister       = (*S3)(nil)
-	_ behaviour.Remover      = (*S3)(nil)
-	_ behaviour.Renamer      = (*S3)(nil)
-	_ behaviour.RandomReader = (*S3)(nil)
+	_ behaviour.Handler       = (*S3)(nil)
+	_ behaviour.Stater        = (*S3)(nil)
+	_ behaviour.ContentSource = (*S3)(nil)
+	_ behaviour.Lister        = (*S3)(nil)
+	_ behaviour.Remover       = (*S3)(nil)
+	_ behaviour.Renamer       = (*S3)(nil)
+	_ behaviour.RandomReader  = (*S3)(nil)
 )

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
 	pin "github.com/pin/tftp/v3"
 	"github.com/pkg/sftp"
 
@@ -367,4 +368,55 @@ func TestS3UploadShutdown(t *testing.T) {
 	defer cancel()
 	_ = srv.SSH.Shutdown(ctx) // the grace ends with the upload still open
 	s.clean(t)
+}
+
+// TestS3AbortStaleUnnamedUpload: an instance killed after it wrote its
+// marker (which names the key first) and created the multipart upload,
+// but before it wrote the upload's id into the marker, leaves an upload
+// that AbortStale still finds by the marker's key and time; another
+// instance's upload of another key stays.
+func TestS3AbortStaleUnnamedUpload(t *testing.T) {
+	s := newS3Store(t)
+	ctx := context.Background()
+	core := minio.Core{Client: s.client}
+	if _, err := core.PutObject(ctx, s.Bucket, ".filemux-uploads/crashy/0123456789abcdef", strings.NewReader("half.bin\n"), 9, "", "", minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := core.NewMultipartUpload(ctx, s.Bucket, "half.bin", minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	otherID, err := core.NewMultipartUpload(ctx, s.Bucket, "other.bin", minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := s.handler(t, handlers.S3Config{Write: handlers.WriteAny, Instance: "crashy"})
+	if n, err := restarted.AbortStale(ctx); err != nil || n != 1 {
+		t.Fatalf("AbortStale: %d aborted, %v; want 1", n, err)
+	}
+	if ups := s.incomplete(t); len(ups) != 1 || !strings.HasPrefix(ups[0], "other.bin ") {
+		t.Fatalf("incomplete uploads after AbortStale: %q, want other.bin's alone", ups)
+	}
+	if keys := s.keys(t, ".filemux-uploads/crashy/"); len(keys) != 0 {
+		t.Fatalf("markers left: %q", keys)
+	}
+	if err := core.AbortMultipartUpload(ctx, s.Bucket, "other.bin", otherID); err != nil {
+		t.Fatal(err)
+	}
+	s.clean(t)
+}
+
+// TestS3CheckConditional: versitygw refuses a conditional write over an
+// existing key, so a write create route checks out, and the probe leaves
+// nothing in the bucket.
+func TestS3CheckConditional(t *testing.T) {
+	s := newS3Store(t)
+	for _, policy := range []handlers.WritePolicy{handlers.WriteCreate, handlers.WriteAny} {
+		h := s.handler(t, handlers.S3Config{Write: policy})
+		if err := h.CheckConditional(context.Background()); err != nil {
+			t.Errorf("%v: %v", policy, err)
+		}
+	}
+	if keys := s.keys(t, ""); len(keys) != 0 {
+		t.Errorf("the probe left %q", keys)
+	}
 }

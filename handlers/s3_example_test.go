@@ -56,3 +56,15 @@ func ExampleS3_AbortStale() {
 	}
 	log.Printf("aborted %d incomplete uploads of an earlier run", n)
 }
+
+// CheckConditional tells, before serving, whether the store can enforce
+// write create. It needs a store, so the example has no output to check.
+func ExampleS3_CheckConditional() {
+	h, err := handlers.NewS3(handlers.S3Config{Endpoint: "http://127.0.0.1:7070", Bucket: "backups", Instance: "tftp-1", Write: handlers.WriteCreate})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := h.CheckConditional(context.Background()); err != nil {
+		log.Fatal(err) // the store would let an upload overwrite an existing config
+	}
+}

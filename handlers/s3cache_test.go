@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	pin "github.com/pin/tftp/v3"
 
+	"github.com/filemux/filemux/behaviour"
 	"github.com/filemux/filemux/behaviour/behaviourtest"
 	"github.com/filemux/filemux/daemon/daemontest"
 	"github.com/filemux/filemux/handlers"
@@ -187,5 +190,58 @@ func TestS3DiskCache(t *testing.T) {
 	if _, err := handlers.NewS3(handlers.S3Config{Endpoint: s.URL, Bucket: s.Bucket, AccessKeyID: "a", SecretAccessKey: "b",
 		Instance: "x", CacheSize: 1, CacheDir: dir + "/missing"}); err == nil {
 		t.Error("NewS3 took a CacheDir that does not exist")
+	}
+}
+
+// TestS3CacheOffersContent: a read of an object the cache holds whole in
+// memory offers its bytes as the whole content (which the HTTP server
+// writes without copying through ReaderAt); a read the cache does not
+// hold offers none. Both GETs over HTTP, and a range, carry the object.
+func TestS3CacheOffersContent(t *testing.T) {
+	s := newS3Store(t)
+	data := randomBytes(t, 300<<10)
+	s.put(t, "img.bin", data)
+	cached := s.handler(t, handlers.S3Config{CacheSize: 8 << 20})
+	uncached := s.handler(t, handlers.S3Config{})
+	srv := daemontest.NewHTTP(t, cached)
+	for i := range 2 {
+		resp, err := srv.Client().Get(srv.URL("img.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("GET %d: %d bytes, %v", i+1, len(got), err)
+		}
+	}
+	req, _ := http.NewRequest("GET", srv.URL("img.bin"), nil)
+	req.Header.Set("Range", "bytes=1000-1999")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(got, data[1000:2000]) {
+		t.Fatalf("range of the cached object: %d, %d bytes", resp.StatusCode, len(got))
+	}
+	for _, tc := range []struct {
+		name string
+		h    *handlers.S3
+		want bool
+	}{{"cached", cached, true}, {"no cache", uncached, false}} {
+		tr := &behaviour.Transfer{Protocol: behaviour.HTTP, Access: behaviour.Read, Name: "img.bin", RequestedName: "img.bin"}
+		tr.SetContext(context.Background())
+		if err := tc.h.Open(context.Background(), tr); err != nil {
+			t.Fatalf("%s: Open: %v", tc.name, err)
+		}
+		c, ok := behaviour.ContentOf(tc.h, tr)
+		if ok != tc.want || (ok && !bytes.Equal(c.Bytes, data)) {
+			t.Errorf("%s: ContentOf offered %v (%d bytes), want %v", tc.name, ok, len(c.Bytes), tc.want)
+		}
+		if _, err := tc.h.Read(tr, nil); err != io.EOF {
+			t.Errorf("%s: the ending: %v", tc.name, err)
+		}
 	}
 }

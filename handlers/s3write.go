@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -137,21 +139,37 @@ func (u *s3Upload) sendPart() error {
 	}
 }
 
-// start creates the multipart upload and its marker.
+// start creates the multipart upload and its marker. The marker comes
+// first, naming the key only, and then the upload's id: an instance
+// killed between the two leaves a marker that AbortStale still follows
+// (abortUnnamed), so no upload of it is ever left unnamed.
 func (u *s3Upload) start() error {
-	ctx, cancel := u.h.requestContext(u.ctx)
-	defer cancel()
-	id, err := u.h.core.NewMultipartUpload(ctx, u.h.bucket, u.key, minio.PutObjectOptions{})
+	marker := u.h.markerPrefix() + randomToken()
+	if err := u.h.call(u.ctx, func(ctx context.Context) error { return u.h.putMarker(ctx, marker, u.key+"\n") }); err != nil {
+		return err
+	}
+	u.marker = marker
+	var id string
+	err := u.h.call(u.ctx, func(ctx context.Context) (err error) {
+		id, err = u.h.core.NewMultipartUpload(ctx, u.h.bucket, u.key, minio.PutObjectOptions{})
+		return err
+	})
 	if err != nil {
-		return storeError(ctx, err)
+		// The store may have created the upload and its answer been lost
+		// (a timeout): abort what it holds of this key from around now,
+		// and keep the marker for AbortStale when even that fails.
+		if u.h.call(context.WithoutCancel(u.ctx), func(ctx context.Context) error {
+			_, err := u.h.abortUnnamed(ctx, u.key, time.Now())
+			return err
+		}) == nil {
+			u.removeMarker()
+		}
+		return err
 	}
 	u.uploadID = id
-	u.marker = u.h.markerPrefix() + randomToken()
-	body := u.key + "\n" + id + "\n"
-	_, err = u.h.core.PutObject(ctx, u.h.bucket, u.marker, strings.NewReader(body), int64(len(body)), "", "", minio.PutObjectOptions{})
-	if err != nil {
-		u.marker = ""
-		return storeError(ctx, err)
+	if err := u.h.call(u.ctx, func(ctx context.Context) error { return u.h.putMarker(ctx, marker, u.key+"\n"+id+"\n") }); err != nil {
+		u.abort(err) // aborts the upload and removes the marker
+		return err
 	}
 	u.parts = make(chan s3Part, 1)
 	u.sent = make(chan struct{})
@@ -250,14 +268,43 @@ func (u *s3Upload) discard() {
 			<-u.sent
 		}
 	}
-	ctx, cancel := u.h.requestContext(context.WithoutCancel(u.ctx))
-	defer cancel()
-	if err := u.h.core.AbortMultipartUpload(ctx, u.h.bucket, u.key, u.uploadID); err != nil && !isCode(err, "NoSuchUpload") {
-		return // the marker stays, for AbortStale
+	// The abort is what keeps an incomplete upload from staying in the
+	// bucket: a store busy with the part just cancelled may refuse or
+	// miss it, so it is tried again, a few times, each under its own
+	// timeout. When all fail, the marker stays, for AbortStale.
+	for attempt := range abortAttempts {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+		}
+		ctx, cancel := u.h.requestContext(context.WithoutCancel(u.ctx))
+		err := u.h.core.AbortMultipartUpload(ctx, u.h.bucket, u.key, u.uploadID)
+		cancel()
+		if (err == nil || isCode(err, "NoSuchUpload")) && !u.h.uploadListed(u.ctx, u.key, u.uploadID) {
+			u.uploadID = ""
+			u.removeMarker()
+			return
+		}
 	}
-	u.uploadID = ""
-	u.removeMarker()
 }
+
+// uploadListed reports whether the store still lists the multipart upload
+// id of key, or cannot say: a part request the store was still serving
+// when the upload was aborted can bring it back.
+func (h *S3) uploadListed(ctx context.Context, key, id string) bool {
+	listed := true
+	_ = h.call(context.WithoutCancel(ctx), func(rctx context.Context) error {
+		res, err := h.core.ListMultipartUploads(rctx, h.bucket, key, "", "", "", 1000)
+		if err != nil {
+			return err
+		}
+		listed = slices.ContainsFunc(res.Uploads, func(up minio.ObjectMultipartInfo) bool { return up.UploadID == id })
+		return nil
+	})
+	return listed
+}
+
+// abortAttempts is how often discard tries to abort a multipart upload.
+const abortAttempts = 4
 
 func (u *s3Upload) removeMarker() {
 	if u.marker == "" {
@@ -306,7 +353,7 @@ func (h *S3) AbortStale(ctx context.Context) (int, error) {
 func (h *S3) abortMarked(ctx context.Context, marker string) (bool, error) {
 	rctx, cancel := h.requestContext(ctx)
 	defer cancel()
-	body, _, _, err := h.core.GetObject(rctx, h.bucket, marker, minio.GetObjectOptions{})
+	body, info, _, err := h.core.GetObject(rctx, h.bucket, marker, minio.GetObjectOptions{})
 	if err != nil {
 		return false, storeError(rctx, err)
 	}
@@ -318,7 +365,8 @@ func (h *S3) abortMarked(ctx context.Context, marker string) (bool, error) {
 	}
 	key, id, _ := strings.Cut(strings.TrimSpace(b.String()), "\n")
 	aborted := false
-	if key != "" && id != "" {
+	switch {
+	case key != "" && id != "":
 		err = h.core.AbortMultipartUpload(rctx, h.bucket, key, id)
 		switch {
 		case err == nil:
@@ -326,6 +374,99 @@ func (h *S3) abortMarked(ctx context.Context, marker string) (bool, error) {
 		case !isCode(err, "NoSuchUpload"):
 			return false, storeError(rctx, err)
 		}
+	case key != "":
+		if aborted, err = h.abortUnnamed(rctx, key, info.LastModified); err != nil {
+			return false, storeError(rctx, err)
+		}
 	}
 	return aborted, storeError(rctx, h.core.RemoveObject(rctx, h.bucket, marker, minio.RemoveObjectOptions{}))
+}
+
+// putMarker writes a marker object.
+func (h *S3) putMarker(ctx context.Context, marker, body string) error {
+	_, err := h.core.PutObject(ctx, h.bucket, marker, strings.NewReader(body), int64(len(body)), "", "", minio.PutObjectOptions{})
+	return err
+}
+
+// unnamedWindow is how close to its marker's time an upload of the
+// marker's key must have started to be taken for the one the marker was
+// written for: an instance killed between the marker and the upload's id
+// created the upload within a request's time of the marker.
+const unnamedWindow = 30 * time.Second
+
+// abortUnnamed aborts the incomplete uploads of key that started within
+// unnamedWindow of written, the time of a marker that names no upload:
+// the instance was killed after it created the upload and before it wrote
+// the id into the marker.
+func (h *S3) abortUnnamed(ctx context.Context, key string, written time.Time) (bool, error) {
+	res, err := h.core.ListMultipartUploads(ctx, h.bucket, key, "", "", "", 1000)
+	if err != nil {
+		return false, err
+	}
+	aborted := false
+	for _, up := range res.Uploads {
+		if up.Key != key || up.Initiated.Before(written.Add(-unnamedWindow)) || up.Initiated.After(written.Add(unnamedWindow)) {
+			continue
+		}
+		switch err := h.core.AbortMultipartUpload(ctx, h.bucket, key, up.UploadID); {
+		case err == nil:
+			aborted = true
+		case !isCode(err, "NoSuchUpload"):
+			return aborted, err
+		}
+	}
+	return aborted, nil
+}
+
+// errS3NoConditional is the refusal of write create on a store that does
+// not honour If-None-Match: * (CheckConditional).
+var errS3NoConditional = errors.New("handlers: s3: the store does not honour If-None-Match: *, so write create cannot refuse an overwrite: use write any or overwrite, or a store that does")
+
+// CheckConditional checks that the store refuses a conditional write
+// (If-None-Match: *) over an existing key, which write create relies on:
+// it writes a probe object under this instance's marker prefix twice and
+// removes it. It returns nil for a handler without write create, and an
+// error when the store took the second write or could not be asked.
+// filemux serve calls it at start and refuses to start on an error.
+func (h *S3) CheckConditional(ctx context.Context) error {
+	if h.policy != WriteCreate {
+		return nil
+	}
+	probe := h.markerPrefix() + "probe-" + randomToken()
+	defer func() {
+		dctx, cancel := h.requestContext(context.Background())
+		defer cancel()
+		_ = h.core.RemoveObject(dctx, h.bucket, probe, minio.RemoveObjectOptions{})
+	}()
+	put := func() (refused bool, err error) {
+		err = h.call(ctx, func(rctx context.Context) error {
+			opts := minio.PutObjectOptions{}
+			opts.SetMatchETagExcept("*")
+			_, err := h.core.PutObject(rctx, h.bucket, probe, strings.NewReader("probe\n"), 6, "", "", opts)
+			refused = isCode(err, "PreconditionFailed")
+			if refused {
+				return nil
+			}
+			return err
+		})
+		return refused, err
+	}
+	if _, err := put(); err != nil {
+		return err
+	}
+	switch refused, err := put(); {
+	case err != nil:
+		return err
+	case !refused:
+		return errS3NoConditional
+	}
+	return nil
+}
+
+// call runs one store request under its own timeout, its error made
+// peer-safe by storeError.
+func (h *S3) call(ctx context.Context, f func(context.Context) error) error {
+	rctx, cancel := h.requestContext(ctx)
+	defer cancel()
+	return storeError(rctx, f(rctx))
 }

@@ -95,7 +95,13 @@ func loadServer(path string, opts serveOptions, inherited *sockets, stderr io.Wr
 	s.metrics.WatchS3(func() map[string]handlers.S3Stats { return s.set.Load().S3Stats() })
 	abortCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	set.AbortStale(abortCtx, s.logger)
+	err = set.CheckConditional(abortCtx)
 	cancel()
+	if err != nil {
+		set.Retire()
+		s.closeState()
+		return nil, err
+	}
 	adminAddr := opts.metrics
 	if adminAddr == "" && f.Metrics != nil {
 		adminAddr = f.Metrics.Listen

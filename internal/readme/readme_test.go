@@ -142,7 +142,7 @@ func TestFlagsAndExitStatuses(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "-h"}, {"get", "-h"}, {"put", "-h"}, {"check", "-h"}, {"match", "-h"},
 		{"get", "-h", "sftp://"}, {"put", "-h", "sftp://"},
-		{"get", "-h", "http://"}, {"put", "-h", "http://"},
+		{"get", "-h", "http://"}, {"put", "-h", "http://"}, {"reload", "-h"},
 	} {
 		out := run(t, repoRoot, bin, args...)
 		for _, m := range flagLine.FindAllStringSubmatch(out, -1) {

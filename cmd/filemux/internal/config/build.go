@@ -240,6 +240,9 @@ func (f *File) buildS3(r *report, path string, c *S3) (*handlers.S3, string) {
 		Timeout: time.Duration(c.Timeout), CacheSize: int64(c.Cache.Size), CacheTTL: time.Duration(c.Cache.TTL),
 		CacheDir: f.resolve(c.Cache.Dir),
 	}
+	if cfg.Instance == "" && f.State != nil {
+		cfg.Instance = f.State.Instance // one name per instance, where the file gives one
+	}
 	if c.AccessKeyFile == "" && (os.Getenv("AWS_ACCESS_KEY_ID") == "" || os.Getenv("AWS_SECRET_ACCESS_KEY") == "") {
 		r.at(path, "no credentials: set access_key_file and secret_key_file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in filemux's environment")
 		return nil, ""
@@ -316,6 +319,22 @@ func (s *RouteSet) S3Stats() map[string]handlers.S3Stats {
 		}
 	}
 	return stats
+}
+
+// CheckConditional checks, on every s3 route with write create, that the
+// store refuses a conditional write over an existing key (see
+// handlers.S3.CheckConditional); the first route whose store does not is
+// the error.
+func (s *RouteSet) CheckConditional(ctx context.Context) error {
+	for _, info := range s.infos {
+		if info.s3 == nil || info.s3Write != handlers.WriteCreate {
+			continue
+		}
+		if err := info.s3.CheckConditional(ctx); err != nil {
+			return fmt.Errorf("route %s: %w", info.name, err)
+		}
+	}
+	return nil
 }
 
 // AbortStale aborts, on every s3 route that takes uploads, the incomplete

@@ -199,8 +199,9 @@ type S3 struct {
 	Write handlers.WritePolicy `yaml:"write"`
 	// Instance names this filemux among the bucket's writers, so that at
 	// start it aborts only the incomplete uploads its own earlier run
-	// left; keep it stable and unique per instance. Empty means the host
-	// name.
+	// left; keep it stable and unique per instance: two instances of one
+	// name abort each other's running uploads when either restarts. Empty
+	// means state.instance, or else the host name.
 	Instance string `yaml:"instance"`
 	// MaxSize bounds an upload; 0 means no limit.
 	MaxSize Size `yaml:"max_size"`
