@@ -64,6 +64,11 @@ func (d *Driver) Opened() bool { return d.opened.Load() }
 // commit): no Abort follows it.
 func (d *Driver) Ended() bool { return d.ended.Load() }
 
+// over reports whether the handler had its ending or its Abort: from then
+// on no read or write reaches it, random ones (ReadAt, WriteAt) included,
+// which engines may issue from goroutines of their own.
+func (d *Driver) over() bool { return d.ended.Load() || d.aborted.Load() }
+
 // Call runs fn, a call named call into the handler or one of its
 // capabilities, under the deadline and with its panic contained.
 func (d *Driver) Call(call string, fn func() error) error {

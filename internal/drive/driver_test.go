@@ -230,3 +230,38 @@ func TestInCallCountsRunningCalls(t *testing.T) {
 		t.Errorf("in the call %d running, after it %d; want 1 and 0 (%v)", seen, running.Load(), err)
 	}
 }
+
+// countingAt counts the random reads and writes that reach it.
+type countingAt struct{ calls atomic.Int32 }
+
+func (c *countingAt) ReadAt(p []byte, _ int64) (int, error)  { c.calls.Add(1); return len(p), nil }
+func (c *countingAt) WriteAt(p []byte, _ int64) (int, error) { c.calls.Add(1); return len(p), nil }
+
+// TestNoRandomCallsAfterTheEnding: once the handler had its ending or its
+// Abort, ReadAt and WriteAt fail without reaching it, as Read and Write
+// do; an engine's own goroutines (net/http's multipart copy) may still
+// ask.
+func TestNoRandomCallsAfterTheEnding(t *testing.T) {
+	for _, end := range []string{"ending", "abort"} {
+		f := &fake{read: func([]byte) (int, error) { return 0, io.EOF }}
+		d := opened(t, f, drive.Config{})
+		at := &countingAt{}
+		if _, err := d.ReadAt(at, make([]byte, 4), 0); err != nil || at.calls.Load() != 1 {
+			t.Fatalf("%s: ReadAt before: %v, %d calls", end, err, at.calls.Load())
+		}
+		if end == "ending" {
+			if _, err := d.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("the ending: %v", err)
+			}
+		} else {
+			d.Abort(errors.New("gone"))
+		}
+		_, err := d.ReadAt(at, make([]byte, 4), 0)
+		assertInternal(t, err, drive.ErrEnded)
+		_, err = d.WriteAt(at, make([]byte, 4), 0)
+		assertInternal(t, err, drive.ErrEnded)
+		if at.calls.Load() != 1 {
+			t.Errorf("%s: %d random calls reached the handler, want 1 (before)", end, at.calls.Load())
+		}
+	}
+}

@@ -103,6 +103,9 @@ func (d *Driver) Write(p []byte, last bool) error {
 // ReadAt reads through the handler's io.ReaderAt ra, failing a count
 // outside 0..len(p) with ErrBadCount and (0, nil) with ErrNoProgress.
 func (d *Driver) ReadAt(ra io.ReaderAt, p []byte, off int64) (int, error) {
+	if d.over() {
+		return 0, internal(ErrEnded)
+	}
 	n, rerr := d.callN("ReadAt", func() (int, error) { return ra.ReadAt(p, off) })
 	switch {
 	case n < 0 || n > len(p):
@@ -117,6 +120,9 @@ func (d *Driver) ReadAt(ra io.ReaderAt, p []byte, off int64) (int, error) {
 // outside 0..len(p) with ErrBadCount and a short write without an error
 // with io.ErrShortWrite.
 func (d *Driver) WriteAt(wa io.WriterAt, p []byte, off int64) (int, error) {
+	if d.over() {
+		return 0, internal(ErrEnded)
+	}
 	n, werr := d.callN("WriteAt", func() (int, error) { return wa.WriteAt(p, off) })
 	switch {
 	case n < 0 || n > len(p):
